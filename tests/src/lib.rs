@@ -1,0 +1,1 @@
+//! Test support: start servers on free ports, talk to them.
