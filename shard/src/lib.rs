@@ -1,1 +1,25 @@
+//! One shard's state and commands: keyspace, types, expiry, transaction locks.
+//!
+//! Synchronous code only: no sockets, no threads, no executor. The server owns one `Shard` per
+//! thread and calls into it.
 
+pub mod args;
+pub mod command;
+pub mod error;
+pub mod glob;
+pub mod keys;
+pub mod keyspace;
+pub mod shard;
+pub mod slot;
+pub mod string;
+pub mod txlock;
+pub mod value;
+
+pub use command::{CommandSpec, Handler, Split};
+pub use error::{CmdError, CmdResult};
+pub use shard::{Ctx, Shard};
+
+/// Every command family implemented inside a shard, for the server's command table.
+pub fn families() -> [&'static [CommandSpec]; 2] {
+    [string::COMMANDS, keys::COMMANDS]
+}

@@ -1,0 +1,197 @@
+//! What the command table knows about a command: the facts `COMMAND INFO` reports (arity,
+//! flags, key positions) plus how a call is executed and split across shards.
+
+use bytes::Bytes;
+
+use crate::error::CmdResult;
+use crate::shard::Ctx;
+
+/// Runs a command against one shard. `args[0]` is the command name.
+pub type Handler = fn(&mut Ctx<'_>, &[Bytes]) -> CmdResult;
+
+/// Command flags, with the names COMMAND reports.
+pub mod flag {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const NO_MULTI: u32 = 1 << 14;
+    pub const ALLOW_BUSY: u32 = 1 << 15;
+
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MULTI, "no_multi"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// How a call whose keys live on several shards is carried out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Split {
+    /// At most one key, or keys that must share a shard: never split.
+    None,
+    /// Run the per-shard parts and add their integer replies (DEL, EXISTS, TOUCH, UNLINK).
+    SumInts,
+    /// Run the per-shard parts and put the array replies back in key order (MGET).
+    Gather,
+    /// Needs the cross-shard transaction protocol the server implements for it
+    /// (MSET, MSETNX, RENAME, COPY...).
+    Transaction,
+}
+
+pub struct CommandSpec {
+    /// Lower case, as COMMAND reports it.
+    pub name: &'static str,
+    /// Redis arity: N means exactly N arguments including the name, -N means at least N.
+    pub arity: i32,
+    pub flags: u32,
+    pub first_key: i32,
+    pub last_key: i32,
+    pub step: i32,
+    /// ACL categories without the leading `@`.
+    pub acl: &'static [&'static str],
+    /// COMMAND DOCS group (`string`, `generic`, `connection`, `server`).
+    pub group: &'static str,
+    pub summary: &'static str,
+    pub since: &'static str,
+    /// `None`: the server implements it (connection state, every-shard admin commands).
+    pub handler: Option<Handler>,
+    pub split: Split,
+    /// Subcommands of container commands (`CONFIG GET`...), for COMMAND's reply.
+    pub subcommands: &'static [CommandSpec],
+}
+
+impl CommandSpec {
+    pub const fn is_write(&self) -> bool {
+        self.flags & flag::WRITE != 0
+    }
+
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = self.arity as i64;
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+
+    /// Positions of the key arguments of a call (Redis's first/last/step rule).
+    pub fn key_positions(&self, argc: usize) -> impl Iterator<Item = usize> {
+        let argc = argc as i32;
+        let (first, step) = (self.first_key, self.step.max(1));
+        let last = if self.last_key < 0 {
+            argc + self.last_key
+        } else {
+            self.last_key
+        };
+        let last = last.min(argc - 1);
+        let end = if first == 0 { 0 } else { last + 1 };
+        (first..end.max(first))
+            .step_by(step as usize)
+            .map(|i| i as usize)
+    }
+
+    pub fn flag_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        flag::NAMES
+            .iter()
+            .filter(|(f, _)| self.flags & f != 0)
+            .map(|(_, n)| *n)
+    }
+}
+
+/// Shorthand constructor so family tables stay one line per fact.
+#[allow(clippy::too_many_arguments)]
+pub const fn spec(
+    name: &'static str,
+    arity: i32,
+    flags: u32,
+    keys: (i32, i32, i32),
+    acl: &'static [&'static str],
+    group: &'static str,
+    summary: &'static str,
+    since: &'static str,
+    handler: Option<Handler>,
+    split: Split,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        arity,
+        flags,
+        first_key: keys.0,
+        last_key: keys.1,
+        step: keys.2,
+        acl,
+        group,
+        summary,
+        since,
+        handler,
+        split,
+        subcommands: &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(arity: i32, keys: (i32, i32, i32)) -> CommandSpec {
+        spec(
+            "x",
+            arity,
+            0,
+            keys,
+            &[],
+            "generic",
+            "",
+            "1.0.0",
+            None,
+            Split::None,
+        )
+    }
+
+    #[test]
+    fn key_positions_follow_first_last_step() {
+        let mset = s(-3, (1, -1, 2));
+        assert_eq!(mset.key_positions(5).collect::<Vec<_>>(), vec![1, 3]);
+        let del = s(-2, (1, -1, 1));
+        assert_eq!(del.key_positions(4).collect::<Vec<_>>(), vec![1, 2, 3]);
+        let get = s(2, (1, 1, 1));
+        assert_eq!(get.key_positions(2).collect::<Vec<_>>(), vec![1]);
+        let ping = s(-1, (0, 0, 0));
+        assert_eq!(ping.key_positions(3).count(), 0);
+        let rename = s(3, (1, 2, 1));
+        assert_eq!(rename.key_positions(3).collect::<Vec<_>>(), vec![1, 2]);
+    }
+
+    #[test]
+    fn arity_rules() {
+        assert!(s(2, (1, 1, 1)).arity_ok(2));
+        assert!(!s(2, (1, 1, 1)).arity_ok(3));
+        assert!(s(-2, (1, -1, 1)).arity_ok(5));
+        assert!(!s(-2, (1, -1, 1)).arity_ok(1));
+    }
+}

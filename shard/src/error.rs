@@ -1,0 +1,46 @@
+//! Command errors, typed until the edge where they become RESP error replies.
+
+use ferrokv_protocol::Reply;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CmdError {
+    WrongType,
+    Syntax,
+    NotInteger,
+    NotFloat,
+    Overflow,
+    NoSuchKey,
+    /// `ERR invalid expire time in 'set' command`
+    InvalidExpire(&'static str),
+    DbIndexOutOfRange,
+    /// Any other error; the text includes its code (`ERR ...`).
+    Other(String),
+}
+
+impl CmdError {
+    pub fn other(msg: impl Into<String>) -> Self {
+        CmdError::Other(msg.into())
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            CmdError::WrongType => {
+                "WRONGTYPE Operation against a key holding the wrong kind of value".into()
+            }
+            CmdError::Syntax => "ERR syntax error".into(),
+            CmdError::NotInteger => "ERR value is not an integer or out of range".into(),
+            CmdError::NotFloat => "ERR value is not a valid float".into(),
+            CmdError::Overflow => "ERR increment or decrement would overflow".into(),
+            CmdError::NoSuchKey => "ERR no such key".into(),
+            CmdError::InvalidExpire(cmd) => format!("ERR invalid expire time in '{cmd}' command"),
+            CmdError::DbIndexOutOfRange => "ERR DB index is out of range".into(),
+            CmdError::Other(s) => s.clone(),
+        }
+    }
+
+    pub fn into_reply(self) -> Reply {
+        Reply::error(self.message())
+    }
+}
+
+pub type CmdResult = Result<Reply, CmdError>;

@@ -1,0 +1,146 @@
+//! One shard: its databases, statistics and transaction locks, and the entry point that runs a
+//! command against them.
+
+use bytes::Bytes;
+use ferrokv_protocol::Reply;
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+
+use crate::command::CommandSpec;
+use crate::error::CmdError;
+use crate::keyspace::{Entry, Keyspace};
+use crate::txlock::TxLocks;
+
+/// Per-command counters (INFO commandstats), summed over shards by the server.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CommandStat {
+    pub calls: u64,
+    pub usec: u64,
+    pub failed_calls: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct ShardStats {
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub commands: Vec<CommandStat>,
+}
+
+pub struct Shard {
+    pub id: usize,
+    dbs: Vec<Keyspace>,
+    pub stats: ShardStats,
+    pub locks: TxLocks,
+    pub rng: SmallRng,
+}
+
+/// What a command handler sees: the shard, the selected database and the time of the call.
+pub struct Ctx<'a> {
+    pub shard: &'a mut Shard,
+    pub db: usize,
+    pub now_ms: u64,
+}
+
+impl Shard {
+    pub fn new(id: usize, databases: usize, seed: u64) -> Self {
+        let dbs = (0..databases)
+            .map(|i| Keyspace::new(seed ^ (i as u64).wrapping_mul(0x9E37_79B9)))
+            .collect();
+        Shard {
+            id,
+            dbs,
+            stats: ShardStats::default(),
+            locks: TxLocks::default(),
+            rng: SmallRng::seed_from_u64(seed),
+        }
+    }
+
+    pub fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    pub fn db(&self, i: usize) -> &Keyspace {
+        &self.dbs[i]
+    }
+
+    pub fn db_mut(&mut self, i: usize) -> &mut Keyspace {
+        &mut self.dbs[i]
+    }
+
+    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+        self.dbs.swap(a, b);
+    }
+
+    /// Runs one command (already arity-checked by the router) and returns its reply.
+    /// `id` indexes the command in the server's table, for statistics.
+    pub fn execute(
+        &mut self,
+        id: usize,
+        spec: &CommandSpec,
+        db: usize,
+        args: &[Bytes],
+        now_ms: u64,
+    ) -> Reply {
+        let Some(handler) = spec.handler else {
+            return CmdError::other(format!("ERR '{}' cannot run on a shard", spec.name))
+                .into_reply();
+        };
+        let result = handler(
+            &mut Ctx {
+                shard: self,
+                db,
+                now_ms,
+            },
+            args,
+        );
+        if self.stats.commands.len() <= id {
+            self.stats.commands.resize(id + 1, CommandStat::default());
+        }
+        let stat = &mut self.stats.commands[id];
+        stat.calls += 1;
+        match result {
+            Ok(reply) => reply,
+            Err(e) => {
+                stat.failed_calls += 1;
+                e.into_reply()
+            }
+        }
+    }
+}
+
+impl Ctx<'_> {
+    pub fn ks(&mut self) -> &mut Keyspace {
+        &mut self.shard.dbs[self.db]
+    }
+
+    /// Lookup for a read: counts keyspace hits and misses and refreshes the access time, as
+    /// Redis's lookupKeyRead does.
+    pub fn read(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let clock = lru_clock(self.now_ms);
+        let found = self.shard.dbs[self.db].get(key, self.now_ms);
+        match found {
+            Some(e) => {
+                self.shard.stats.keyspace_hits += 1;
+                e.access = clock;
+                Some(e)
+            }
+            None => {
+                self.shard.stats.keyspace_misses += 1;
+                None
+            }
+        }
+    }
+
+    /// Lookup for a write: no hit/miss accounting.
+    pub fn write(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let clock = lru_clock(self.now_ms);
+        let e = self.shard.dbs[self.db].get(key, self.now_ms)?;
+        e.access = clock;
+        Some(e)
+    }
+}
+
+/// Seconds, wrapping; the resolution OBJECT IDLETIME reports.
+pub fn lru_clock(now_ms: u64) -> u32 {
+    (now_ms / 1000) as u32
+}

@@ -1,0 +1,162 @@
+//! Key-level intent locks held by cross-shard transactions on one shard.
+//!
+//! A transaction takes its locks shard by shard in ascending shard order, all keys of one
+//! shard at once or none, so two transactions can never wait on each other in a cycle.
+//! Ordinary commands do not lock: they run to completion on the owner. They only wait while a
+//! key they touch is locked in a conflicting mode, so nobody observes half of a transaction.
+
+use hashbrown::HashMap;
+
+pub type TxId = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockMode {
+    /// Readers (multi-shard MGET): many at once.
+    Shared,
+    /// Writers: alone.
+    Exclusive,
+}
+
+#[derive(Default, Debug)]
+struct KeyLock {
+    exclusive: Option<TxId>,
+    shared: Vec<TxId>,
+}
+
+#[derive(Default)]
+pub struct TxLocks {
+    keys: HashMap<(usize, Box<[u8]>), KeyLock>,
+    by_tx: HashMap<TxId, Vec<(usize, Box<[u8]>)>>,
+}
+
+impl TxLocks {
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    fn conflicts(&self, db: usize, key: &[u8], mode: LockMode, tx: Option<TxId>) -> bool {
+        let Some(lock) = self.keys.get(&(db, Box::<[u8]>::from(key))) else {
+            return false;
+        };
+        let other_excl = lock.exclusive.is_some_and(|t| Some(t) != tx);
+        match mode {
+            LockMode::Shared => other_excl,
+            LockMode::Exclusive => other_excl || lock.shared.iter().any(|&t| Some(t) != tx),
+        }
+    }
+
+    /// Whether a command touching `keys` with `mode` must wait. `tx` is the transaction the
+    /// command runs for, whose own locks never block it.
+    pub fn blocks<'k>(
+        &self,
+        db: usize,
+        keys: impl IntoIterator<Item = &'k [u8]>,
+        mode: LockMode,
+        tx: Option<TxId>,
+    ) -> bool {
+        !self.is_empty() && keys.into_iter().any(|k| self.conflicts(db, k, mode, tx))
+    }
+
+    /// Takes every lock or none. Returns false when some key is held in a conflicting mode
+    /// (the caller waits for a release and tries again).
+    pub fn try_lock<'k>(
+        &mut self,
+        tx: TxId,
+        db: usize,
+        keys: impl IntoIterator<Item = &'k [u8]> + Clone,
+        mode: LockMode,
+    ) -> bool {
+        if keys
+            .clone()
+            .into_iter()
+            .any(|k| self.conflicts(db, k, mode, Some(tx)))
+        {
+            return false;
+        }
+        let held = self.by_tx.entry(tx).or_default();
+        for k in keys {
+            let id = (db, Box::<[u8]>::from(k));
+            let lock = self.keys.entry(id.clone()).or_default();
+            let newly = match mode {
+                LockMode::Exclusive => lock.exclusive.replace(tx).is_none(),
+                LockMode::Shared if !lock.shared.contains(&tx) => {
+                    lock.shared.push(tx);
+                    true
+                }
+                LockMode::Shared => false,
+            };
+            if newly {
+                held.push(id);
+            }
+        }
+        true
+    }
+
+    /// Drops every lock `tx` holds on this shard.
+    pub fn release(&mut self, tx: TxId) {
+        for id in self.by_tx.remove(&tx).unwrap_or_default() {
+            if let Some(lock) = self.keys.get_mut(&id) {
+                if lock.exclusive == Some(tx) {
+                    lock.exclusive = None;
+                }
+                lock.shared.retain(|&t| t != tx);
+                if lock.exclusive.is_none() && lock.shared.is_empty() {
+                    self.keys.remove(&id);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &[u8] = b"a";
+    const B: &[u8] = b"b";
+
+    #[test]
+    fn exclusive_excludes_everyone_else() {
+        let mut l = TxLocks::default();
+        assert!(l.try_lock(1, 0, [A, B], LockMode::Exclusive));
+        assert!(!l.try_lock(2, 0, [B], LockMode::Shared));
+        assert!(!l.try_lock(2, 0, [A], LockMode::Exclusive));
+        assert!(l.blocks(0, [A], LockMode::Shared, None));
+        assert!(!l.blocks(0, [A], LockMode::Exclusive, Some(1)));
+        assert!(
+            !l.blocks(1, [A], LockMode::Exclusive, None),
+            "other db is not locked"
+        );
+        l.release(1);
+        assert!(l.is_empty());
+        assert!(l.try_lock(2, 0, [A], LockMode::Exclusive));
+    }
+
+    #[test]
+    fn shared_locks_coexist_and_block_writers() {
+        let mut l = TxLocks::default();
+        assert!(l.try_lock(1, 0, [A], LockMode::Shared));
+        assert!(l.try_lock(2, 0, [A], LockMode::Shared));
+        assert!(!l.blocks(0, [A], LockMode::Shared, None));
+        assert!(l.blocks(0, [A], LockMode::Exclusive, None));
+        assert!(!l.try_lock(3, 0, [A], LockMode::Exclusive));
+        l.release(1);
+        assert!(l.blocks(0, [A], LockMode::Exclusive, None));
+        l.release(2);
+        assert!(l.is_empty());
+    }
+
+    #[test]
+    fn all_or_nothing_and_reentrant() {
+        let mut l = TxLocks::default();
+        assert!(l.try_lock(1, 0, [B], LockMode::Exclusive));
+        assert!(!l.try_lock(2, 0, [A, B], LockMode::Exclusive));
+        assert!(
+            !l.blocks(0, [A], LockMode::Exclusive, None),
+            "nothing taken on failure"
+        );
+        assert!(l.try_lock(1, 0, [A, B, B], LockMode::Exclusive));
+        l.release(1);
+        assert!(l.is_empty());
+    }
+}
