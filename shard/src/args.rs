@@ -9,6 +9,40 @@ pub fn int(arg: &[u8]) -> Result<i64, CmdError> {
     parse_canonical_i64(arg).ok_or(CmdError::NotInteger)
 }
 
+/// An integer argument read as Redis's `getIntFromObjectOrReply` does (DB indexes): its own
+/// error when the value is an integer outside the `int` range.
+pub fn int32(arg: &[u8]) -> Result<i32, CmdError> {
+    i32::try_from(int(arg)?).map_err(|_| {
+        CmdError::other("ERR value is out of range, value must between -2147483648 and 2147483647")
+    })
+}
+
+/// A count argument read as Redis's `getPositiveLongFromObjectOrReply` does: one message for
+/// both a non-integer and a negative value.
+pub fn non_negative(arg: &[u8]) -> Result<u64, CmdError> {
+    match parse_canonical_i64(arg) {
+        Some(n) if n >= 0 => Ok(n as u64),
+        _ => Err(CmdError::other(
+            "ERR value is out of range, must be positive",
+        )),
+    }
+}
+
+/// A client argument as Redis's `%s` prints it into a message: up to its first NUL.
+pub fn c_str(arg: &[u8]) -> String {
+    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
+    String::from_utf8_lossy(&arg[..end]).into_owned()
+}
+
+/// An error built from client text the way `addReplyErrorFormat` sends it: CR and LF trimmed
+/// from both ends, the ones inside turned into spaces, so the reply stays one line.
+pub fn error_format(msg: &str) -> CmdError {
+    CmdError::Other(
+        msg.trim_matches(['\r', '\n'])
+            .replace(['\r', '\n'], " "),
+    )
+}
+
 /// A float argument as Redis's `getLongDoubleFromObject`/`strtold` reads it: `inf`, `-inf`,
 /// exponents; no spaces, no NaN.
 pub fn float(arg: &[u8]) -> Result<f64, CmdError> {
@@ -53,6 +87,33 @@ mod tests {
         assert_eq!(float(b""), Err(CmdError::NotFloat));
         assert_eq!(float(b"1 "), Err(CmdError::NotFloat));
         assert_eq!(float(b"abc"), Err(CmdError::NotFloat));
+    }
+
+    #[test]
+    fn int32_has_its_own_range_error() {
+        assert_eq!(int32(b"-7"), Ok(-7));
+        assert_eq!(int32(b"x"), Err(CmdError::NotInteger));
+        assert_eq!(
+            int32(b"2147483648").map_err(|e| e.message()),
+            Err("ERR value is out of range, value must between -2147483648 and 2147483647".into())
+        );
+    }
+
+    #[test]
+    fn non_negative_counts() {
+        assert_eq!(non_negative(b"0"), Ok(0));
+        let msg = Err("ERR value is out of range, must be positive".to_string());
+        assert_eq!(non_negative(b"-1").map_err(|e| e.message()), msg);
+        assert_eq!(non_negative(b"x").map_err(|e| e.message()), msg);
+    }
+
+    #[test]
+    fn arguments_in_errors_stay_on_one_line() {
+        assert_eq!(c_str(b"ab\0cd"), "ab");
+        assert_eq!(
+            error_format("ERR Unsupported option a\r\nb\n").message(),
+            "ERR Unsupported option a  b"
+        );
     }
 
     #[test]

@@ -57,24 +57,19 @@ impl TxLocks {
         !self.is_empty() && keys.into_iter().any(|k| self.conflicts(db, k, mode, tx))
     }
 
-    /// Takes every lock or none. Returns false when some key is held in a conflicting mode
-    /// (the caller waits for a release and tries again).
+    /// Takes every lock or none; keys are `(database, key)`. Returns false when some key is
+    /// held in a conflicting mode (the caller waits for a release and tries again).
     pub fn try_lock<'k>(
         &mut self,
         tx: TxId,
-        db: usize,
-        keys: impl IntoIterator<Item = &'k [u8]> + Clone,
+        keys: impl IntoIterator<Item = (usize, &'k [u8])> + Clone,
         mode: LockMode,
     ) -> bool {
-        if keys
-            .clone()
-            .into_iter()
-            .any(|k| self.conflicts(db, k, mode, Some(tx)))
-        {
+        if keys.clone().into_iter().any(|(db, k)| self.conflicts(db, k, mode, Some(tx))) {
             return false;
         }
         let held = self.by_tx.entry(tx).or_default();
-        for k in keys {
+        for (db, k) in keys {
             let id = (db, Box::<[u8]>::from(k));
             let lock = self.keys.entry(id.clone()).or_default();
             let newly = match mode {
@@ -112,36 +107,36 @@ impl TxLocks {
 mod tests {
     use super::*;
 
-    const A: &[u8] = b"a";
-    const B: &[u8] = b"b";
+    const A: (usize, &[u8]) = (0, b"a");
+    const B: (usize, &[u8]) = (0, b"b");
 
     #[test]
     fn exclusive_excludes_everyone_else() {
         let mut l = TxLocks::default();
-        assert!(l.try_lock(1, 0, [A, B], LockMode::Exclusive));
-        assert!(!l.try_lock(2, 0, [B], LockMode::Shared));
-        assert!(!l.try_lock(2, 0, [A], LockMode::Exclusive));
-        assert!(l.blocks(0, [A], LockMode::Shared, None));
-        assert!(!l.blocks(0, [A], LockMode::Exclusive, Some(1)));
+        assert!(l.try_lock(1, [A, B], LockMode::Exclusive));
+        assert!(!l.try_lock(2, [B], LockMode::Shared));
+        assert!(!l.try_lock(2, [A], LockMode::Exclusive));
+        assert!(l.blocks(0, [A.1], LockMode::Shared, None));
+        assert!(!l.blocks(0, [A.1], LockMode::Exclusive, Some(1)));
         assert!(
-            !l.blocks(1, [A], LockMode::Exclusive, None),
+            !l.blocks(1, [A.1], LockMode::Exclusive, None),
             "other db is not locked"
         );
         l.release(1);
         assert!(l.is_empty());
-        assert!(l.try_lock(2, 0, [A], LockMode::Exclusive));
+        assert!(l.try_lock(2, [A], LockMode::Exclusive));
     }
 
     #[test]
     fn shared_locks_coexist_and_block_writers() {
         let mut l = TxLocks::default();
-        assert!(l.try_lock(1, 0, [A], LockMode::Shared));
-        assert!(l.try_lock(2, 0, [A], LockMode::Shared));
-        assert!(!l.blocks(0, [A], LockMode::Shared, None));
-        assert!(l.blocks(0, [A], LockMode::Exclusive, None));
-        assert!(!l.try_lock(3, 0, [A], LockMode::Exclusive));
+        assert!(l.try_lock(1, [A], LockMode::Shared));
+        assert!(l.try_lock(2, [A], LockMode::Shared));
+        assert!(!l.blocks(0, [A.1], LockMode::Shared, None));
+        assert!(l.blocks(0, [A.1], LockMode::Exclusive, None));
+        assert!(!l.try_lock(3, [A], LockMode::Exclusive));
         l.release(1);
-        assert!(l.blocks(0, [A], LockMode::Exclusive, None));
+        assert!(l.blocks(0, [A.1], LockMode::Exclusive, None));
         l.release(2);
         assert!(l.is_empty());
     }
@@ -149,13 +144,13 @@ mod tests {
     #[test]
     fn all_or_nothing_and_reentrant() {
         let mut l = TxLocks::default();
-        assert!(l.try_lock(1, 0, [B], LockMode::Exclusive));
-        assert!(!l.try_lock(2, 0, [A, B], LockMode::Exclusive));
+        assert!(l.try_lock(1, [B], LockMode::Exclusive));
+        assert!(!l.try_lock(2, [A, B], LockMode::Exclusive));
         assert!(
-            !l.blocks(0, [A], LockMode::Exclusive, None),
+            !l.blocks(0, [A.1], LockMode::Exclusive, None),
             "nothing taken on failure"
         );
-        assert!(l.try_lock(1, 0, [A, B, B], LockMode::Exclusive));
+        assert!(l.try_lock(1, [A, B, B], LockMode::Exclusive));
         l.release(1);
         assert!(l.is_empty());
     }

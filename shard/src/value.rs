@@ -1,6 +1,6 @@
 //! What a key holds. Each data type's module owns its structure; this enum only names them.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 /// Longest string Redis stores as `embstr` (one allocation with its header).
 pub const EMBSTR_MAX: usize = 44;
@@ -20,6 +20,23 @@ pub enum StrValue {
 }
 
 impl Value {
+    /// The string inside, `None` for any other type (the caller answers WRONGTYPE).
+    pub fn as_str(&self) -> Option<&StrValue> {
+        #[allow(unreachable_patterns)]
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
+        #[allow(unreachable_patterns)]
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
@@ -82,6 +99,49 @@ impl StrValue {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The value as an integer the way Redis's `getLongLongFromObject` reads a string: int
+    /// encoding as is, text only when it is a canonical integer.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            StrValue::Int(i) => Some(*i),
+            StrValue::Emb(b) | StrValue::Raw(b) => parse_canonical_i64(b),
+        }
+    }
+
+    /// Appends in place and returns the new length. The result is always `raw`, as Redis's
+    /// `dbUnshareStringValue` makes it; a buffer nobody else holds grows without a copy, so a
+    /// loop of APPENDs stays linear.
+    pub fn append(&mut self, data: &[u8]) -> usize {
+        let mut buf = std::mem::replace(self, StrValue::Int(0)).into_mut();
+        buf.extend_from_slice(data);
+        let len = buf.len();
+        *self = StrValue::Raw(buf.freeze());
+        len
+    }
+
+    /// Overwrites from `offset`, padding with zero bytes when the string is shorter; returns
+    /// the new length. The result is `raw`, as in Redis.
+    pub fn set_range(&mut self, offset: usize, data: &[u8]) -> usize {
+        let mut buf = std::mem::replace(self, StrValue::Int(0)).into_mut();
+        let end = offset + data.len();
+        if buf.len() < end {
+            buf.resize(end, 0);
+        }
+        buf[offset..end].copy_from_slice(data);
+        let len = buf.len();
+        *self = StrValue::Raw(buf.freeze());
+        len
+    }
+
+    fn into_mut(self) -> BytesMut {
+        match self {
+            StrValue::Int(i) => BytesMut::from(i.to_string().as_bytes()),
+            StrValue::Emb(b) | StrValue::Raw(b) => b
+                .try_into_mut()
+                .unwrap_or_else(|shared| BytesMut::from(&shared[..])),
+        }
     }
 }
 
@@ -161,6 +221,39 @@ mod tests {
             StrValue::Raw(_)
         ));
         assert_eq!(StrValue::Int(-120).len(), 4);
+        assert_eq!(StrValue::from_bytes_uncoded(b"12").as_i64(), Some(12));
+        assert_eq!(StrValue::from_bytes_uncoded(b"012").as_i64(), None);
         assert_eq!(StrValue::Int(i64::MIN).len(), 20);
+    }
+
+    #[test]
+    fn append_and_set_range_make_raw() {
+        let mut v = StrValue::Int(12);
+        assert_eq!(v.append(b"3"), 3);
+        assert_eq!(v, StrValue::Raw(Bytes::from_static(b"123")));
+        let mut v = StrValue::from_client(b"ab");
+        assert_eq!(v.set_range(4, b"cd"), 6);
+        assert_eq!(v, StrValue::Raw(Bytes::from_static(b"ab\0\0cd")));
+        assert_eq!(v.set_range(0, b"x"), 6);
+        assert_eq!(v.to_bytes(), Bytes::from_static(b"xb\0\0cd"));
+    }
+
+    #[test]
+    fn append_reuses_an_unshared_buffer() {
+        let mut v = StrValue::from_client(b"x");
+        for _ in 0..1000 {
+            v.append(b"0123456789");
+        }
+        let StrValue::Raw(b) = &v else {
+            panic!("not raw")
+        };
+        let before = b.as_ptr();
+        v.append(b"y");
+        let StrValue::Raw(b) = &v else {
+            panic!("not raw")
+        };
+        assert_eq!(b.len(), 10_002);
+        // Growth is amortized: one more byte does not move a buffer that had room.
+        assert_eq!(b.as_ptr(), before);
     }
 }

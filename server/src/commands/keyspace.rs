@@ -1,0 +1,158 @@
+//! Commands over the keyspace of every shard: DBSIZE, KEYS, SCAN, RANDOMKEY, FLUSHDB, FLUSHALL,
+//! SWAPDB. Each asks every shard at once and merges.
+
+use std::rc::Rc;
+
+use bytes::Bytes;
+use ferrokv_protocol::Reply;
+use ferrokv_shard::keyspace::SEGMENTS;
+use ferrokv_shard::{args, keys};
+use rand::Rng;
+
+use crate::hop::{on_shard, Answer};
+use crate::node::{now_ms, Node};
+
+pub async fn dbsize(node: &Rc<Node>, db: usize) -> Reply {
+    let sizes = node.run_on_all(|| on_shard(move |n| n.shard.borrow().db(db).len())).await;
+    Reply::Int(sizes.into_iter().filter_map(Answer::take::<usize>).sum::<usize>() as i64)
+}
+
+pub async fn flush(node: &Rc<Node>, db: Option<usize>, args: &[Bytes]) -> Reply {
+    match args.get(1) {
+        None => {}
+        Some(a) if args.len() == 2 && (args::is(a, "ASYNC") || args::is(a, "SYNC")) => {}
+        Some(_) => return Reply::error("ERR syntax error"),
+    }
+    node.run_on_all(|| {
+        on_shard(move |n| {
+            let mut shard = n.shard.borrow_mut();
+            match db {
+                Some(db) => shard.db_mut(db).clear(),
+                None => (0..shard.databases()).for_each(|i| shard.db_mut(i).clear()),
+            }
+        })
+    })
+    .await;
+    Reply::ok()
+}
+
+pub async fn keys(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
+    let pattern = args[1].clone();
+    let answers = node
+        .run_on_all(|| {
+            let pattern = pattern.clone();
+            on_shard(move |n| keys::keys_matching(n.shard.borrow().db(db), &pattern, now_ms()))
+        })
+        .await;
+    let all = answers.into_iter().filter_map(Answer::take::<Vec<Bytes>>).flatten();
+    Reply::Array(all.map(Reply::Bulk).collect())
+}
+
+/// SCAN's cursor names a shard and a segment of its keyspace: `shard * SEGMENTS + segment`.
+/// Segments never move, so a key present for the whole iteration is returned.
+pub async fn scan(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
+    let Some(cursor) = std::str::from_utf8(&args[1]).ok().and_then(|s| s.parse::<u64>().ok()) else {
+        return Reply::error("ERR invalid cursor");
+    };
+    let mut pattern: Option<Bytes> = None;
+    let mut count = 10usize;
+    let mut type_filter: Option<Bytes> = None;
+    let mut i = 2;
+    while i < args.len() {
+        if i + 1 >= args.len() {
+            return Reply::error("ERR syntax error");
+        }
+        let v = &args[i + 1];
+        if args::is(&args[i], "MATCH") {
+            pattern = Some(v.clone());
+        } else if args::is(&args[i], "COUNT") {
+            match args::int(v) {
+                Ok(n) if n >= 1 => count = n as usize,
+                Ok(_) => return Reply::error("ERR syntax error"),
+                Err(e) => return e.into_reply(),
+            }
+        } else if args::is(&args[i], "TYPE") {
+            type_filter = Some(v.clone());
+        } else {
+            return Reply::error("ERR syntax error");
+        }
+        i += 2;
+    }
+    let mut shard = (cursor / SEGMENTS as u64) as usize;
+    let mut segment = (cursor % SEGMENTS as u64) as usize;
+    let mut found = Vec::new();
+    while shard < node.nshards {
+        let (p, t) = (pattern.clone(), type_filter.clone());
+        let answer = node
+            .run_on(
+                shard,
+                on_shard(move |n| {
+                    let shard = n.shard.borrow();
+                    keys::scan_step(shard.db(db), segment, count, p.as_deref(), t.as_deref(), now_ms())
+                }),
+            )
+            .await;
+        let Some((next, keys)) = answer.take::<(Option<usize>, Vec<Bytes>)>() else { break };
+        found.extend(keys);
+        match next {
+            Some(next) => segment = next,
+            None => {
+                shard += 1;
+                segment = 0;
+            }
+        }
+        // One shard per call is enough unless it had nothing to give.
+        if !found.is_empty() || next.is_some() {
+            break;
+        }
+    }
+    let next = if shard >= node.nshards { 0 } else { (shard * SEGMENTS + segment) as u64 };
+    Reply::Array(vec![
+        Reply::Bulk(Bytes::from(next.to_string())),
+        Reply::Array(found.into_iter().map(Reply::Bulk).collect()),
+    ])
+}
+
+pub async fn randomkey(node: &Rc<Node>, db: usize) -> Reply {
+    let answers = node
+        .run_on_all(|| {
+            on_shard(move |n| {
+                let mut shard = n.shard.borrow_mut();
+                let len = shard.db(db).len();
+                let mut rng = rand::thread_rng();
+                let key = shard.db_mut(db).random_key(now_ms(), &mut rng);
+                (len, key.map(|k| Bytes::from(k.into_vec())))
+            })
+        })
+        .await;
+    // Weigh each shard's pick by its size so every key is about as likely.
+    let picks: Vec<(usize, Bytes)> = answers
+        .into_iter()
+        .filter_map(Answer::take::<(usize, Option<Bytes>)>)
+        .filter_map(|(len, key)| key.map(|k| (len, k)))
+        .collect();
+    let total: usize = picks.iter().map(|(len, _)| len).sum();
+    if picks.is_empty() {
+        return Reply::Null;
+    }
+    let mut r = rand::thread_rng().gen_range(0..total.max(1));
+    for (len, key) in &picks {
+        if r < *len {
+            return Reply::Bulk(key.clone());
+        }
+        r -= len;
+    }
+    Reply::Bulk(picks[0].1.clone())
+}
+
+pub async fn swapdb(node: &Rc<Node>, args: &[Bytes]) -> Reply {
+    let Ok(a) = args::int(&args[1]) else { return Reply::error("ERR invalid first DB index") };
+    let Ok(b) = args::int(&args[2]) else { return Reply::error("ERR invalid second DB index") };
+    let dbs = node.shard.borrow().databases() as i64;
+    if a < 0 || a >= dbs || b < 0 || b >= dbs {
+        return Reply::error("ERR DB index is out of range");
+    }
+    node.run_on_all(|| on_shard(move |n| n.shard.borrow_mut().swap_dbs(a as usize, b as usize)))
+        .await;
+    Reply::ok()
+}

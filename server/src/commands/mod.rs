@@ -1,0 +1,149 @@
+//! Commands the server implements itself: connection state (connection.rs), commands over every
+//! shard's keyspace (keyspace.rs) and the admin surface (admin.rs). Data commands live in the
+//! shard crate's families.
+
+mod admin;
+mod connection;
+mod keyspace;
+
+use std::rc::Rc;
+
+use bytes::Bytes;
+use ferrokv_protocol::Reply;
+use ferrokv_shard::command::{flag::*, spec};
+use ferrokv_shard::{CommandSpec, Split};
+
+use crate::connection::Client;
+use crate::node::Node;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerCmd {
+    Ping,
+    Echo,
+    Quit,
+    Reset,
+    Hello,
+    Auth,
+    Select,
+    Client,
+    Command,
+    Config,
+    Info,
+    Time,
+    DbSize,
+    FlushDb,
+    FlushAll,
+    Keys,
+    Scan,
+    RandomKey,
+    SwapDb,
+    Shutdown,
+    Debug,
+    LastSave,
+}
+
+const CONN: &[&str] = &["fast", "connection"];
+const KEYSPACE_READ: &[&str] = &["keyspace", "read", "slow"];
+const KEYSPACE_WRITE: &[&str] = &["keyspace", "write", "slow", "dangerous"];
+const ADMIN_ACL: &[&str] = &["admin", "slow", "dangerous"];
+
+const fn server(name: &'static str, arity: i32, flags: u32, acl: &'static [&'static str], group: &'static str, summary: &'static str, since: &'static str) -> CommandSpec {
+    spec(name, arity, flags, (0, 0, 0), acl, group, summary, since, None, Split::None)
+}
+
+pub static SPECS: &[CommandSpec] = &[
+    server("ping", -1, FAST, CONN, "connection", "Returns the server's liveliness response.", "1.0.0"),
+    server("echo", 2, FAST, CONN, "connection", "Returns the given string.", "1.0.0"),
+    server("quit", -1, ALLOW_BUSY | NOSCRIPT | LOADING | STALE | FAST | NO_AUTH, CONN, "connection", "Closes the connection.", "1.0.0"),
+    server("reset", 1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONN, "connection", "Resets the connection.", "6.2.0"),
+    server("hello", -1, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONN, "connection", "Handshakes with the Redis server.", "6.0.0"),
+    server("auth", -2, NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY, CONN, "connection", "Authenticates the connection.", "1.0.0"),
+    server("select", 2, LOADING | STALE | FAST, CONN, "connection", "Changes the selected database.", "1.0.0"),
+    server("client", -2, 0, &["slow"], "connection", "A container for client connection commands.", "2.4.0"),
+    server("command", -1, LOADING | STALE, &["slow", "connection"], "server", "Returns detailed information about all commands.", "2.8.13"),
+    server("config", -2, 0, &["slow"], "server", "A container for server configuration commands.", "2.0.0"),
+    server("info", -1, LOADING | STALE, &["slow", "dangerous"], "server", "Returns information and statistics about the server.", "1.0.0"),
+    server("time", 1, LOADING | STALE | FAST, &["fast"], "server", "Returns the server time.", "2.6.0"),
+    server("dbsize", 1, READONLY | FAST, &["keyspace", "read", "fast"], "server", "Returns the number of keys in the database.", "1.0.0"),
+    server("flushdb", -1, WRITE, KEYSPACE_WRITE, "server", "Removes all keys from the current database.", "1.0.0"),
+    server("flushall", -1, WRITE, KEYSPACE_WRITE, "server", "Removes all keys from all databases.", "1.0.0"),
+    server("keys", 2, READONLY, &["keyspace", "read", "slow", "dangerous"], "generic", "Returns all key names that match a pattern.", "1.0.0"),
+    server("scan", -2, READONLY, KEYSPACE_READ, "generic", "Iterates over the key names in the database.", "2.8.0"),
+    server("randomkey", 1, READONLY, KEYSPACE_READ, "generic", "Returns a random key name from the database.", "1.0.0"),
+    server("swapdb", 3, WRITE | FAST, &["keyspace", "write", "fast", "dangerous"], "server", "Swaps two Redis databases.", "4.0.0"),
+    server("shutdown", -1, ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY, ADMIN_ACL, "server", "Synchronously saves the database(s) to disk and shuts down the Redis server.", "1.0.0"),
+    server("debug", -2, ADMIN | NOSCRIPT | LOADING | STALE, ADMIN_ACL, "server", "A container for debugging commands.", "1.0.0"),
+    server("lastsave", 1, LOADING | STALE | FAST, &["admin", "fast", "dangerous"], "server", "Returns the Unix timestamp of the last successful save to disk.", "1.0.0"),
+];
+
+/// Maps a server-implemented spec to its implementation; every name in SPECS must appear.
+pub fn server_cmd(name: &str) -> ServerCmd {
+    match name {
+        "ping" => ServerCmd::Ping,
+        "echo" => ServerCmd::Echo,
+        "quit" => ServerCmd::Quit,
+        "reset" => ServerCmd::Reset,
+        "hello" => ServerCmd::Hello,
+        "auth" => ServerCmd::Auth,
+        "select" => ServerCmd::Select,
+        "client" => ServerCmd::Client,
+        "command" => ServerCmd::Command,
+        "config" => ServerCmd::Config,
+        "info" => ServerCmd::Info,
+        "time" => ServerCmd::Time,
+        "dbsize" => ServerCmd::DbSize,
+        "flushdb" => ServerCmd::FlushDb,
+        "flushall" => ServerCmd::FlushAll,
+        "keys" => ServerCmd::Keys,
+        "scan" => ServerCmd::Scan,
+        "randomkey" => ServerCmd::RandomKey,
+        "swapdb" => ServerCmd::SwapDb,
+        "shutdown" => ServerCmd::Shutdown,
+        "debug" => ServerCmd::Debug,
+        "lastsave" => ServerCmd::LastSave,
+        other => unreachable!("server command {other} has no implementation"),
+    }
+}
+
+pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[Bytes]) -> Reply {
+    match cmd {
+        ServerCmd::Ping => connection::ping(args),
+        ServerCmd::Echo => Reply::Bulk(args[1].clone()),
+        ServerCmd::Quit => {
+            client.quit = true;
+            Reply::ok()
+        }
+        ServerCmd::Reset => connection::reset(client),
+        ServerCmd::Hello => connection::hello(node, client, args),
+        ServerCmd::Auth => connection::auth(node, client, args),
+        ServerCmd::Select => connection::select(node, client, args),
+        ServerCmd::Client => connection::client(node, client, args).await,
+        ServerCmd::Command => admin::command(args),
+        ServerCmd::Config => admin::config(node, args),
+        ServerCmd::Info => admin::info(node, args).await,
+        ServerCmd::Time => admin::time(),
+        ServerCmd::DbSize => keyspace::dbsize(node, client.db).await,
+        ServerCmd::FlushDb => keyspace::flush(node, Some(client.db), args).await,
+        ServerCmd::FlushAll => keyspace::flush(node, None, args).await,
+        ServerCmd::Keys => keyspace::keys(node, client.db, args).await,
+        ServerCmd::Scan => keyspace::scan(node, client.db, args).await,
+        ServerCmd::RandomKey => keyspace::randomkey(node, client.db).await,
+        ServerCmd::SwapDb => keyspace::swapdb(node, args).await,
+        ServerCmd::Shutdown => admin::shutdown(node, client, args),
+        ServerCmd::Debug => admin::debug(node, args).await,
+        ServerCmd::LastSave => Reply::Int(node.shared.started_unix as i64),
+    }
+}
+
+/// `ERR unknown subcommand 'x'. Try CONFIG HELP.`
+pub fn unknown_subcommand(sub: &[u8], container: &str) -> Reply {
+    Reply::error(format!(
+        "ERR unknown subcommand '{}'. Try {} HELP.",
+        String::from_utf8_lossy(sub),
+        container
+    ))
+}
+
+pub fn wrong_arity(name: &str) -> Reply {
+    Reply::error(format!("ERR wrong number of arguments for '{name}' command"))
+}

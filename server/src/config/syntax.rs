@@ -1,0 +1,385 @@
+//! Byte-level ports of the Redis helpers that give redis.conf, the command line and CONFIG GET
+//! their exact behaviour (`sdssplitargs`, `sdscatrepr`, `memtoull`, `string2ll`,
+//! `stringmatchlen`, glob(3) for `include`). Users feed ferrokv configuration written for Redis,
+//! so the corner cases (quote escapes, unit suffixes, leading zeros) must agree byte for byte.
+
+use std::ffi::OsStr;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// C's `isspace` in the "C" locale, which is what Redis runs its parsers under.
+pub(super) fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// `sdstrim(line, " \t\r\n")`: Redis trims config lines with this set, not with `isspace`.
+pub(super) fn trim_line(mut line: &[u8]) -> &[u8] {
+    let trimmed = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    while line.first().is_some_and(trimmed) {
+        line = &line[1..];
+    }
+    while line.last().is_some_and(trimmed) {
+        line = &line[..line.len() - 1];
+    }
+    line
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `sdssplitargs`: `None` means unbalanced quotes (or a closing quote glued to more text),
+/// which Redis reports as "Unbalanced quotes in configuration line".
+pub(super) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    // The C code works on NUL-terminated strings, so anything after a NUL is invisible to it.
+    let line = match line.iter().position(|&b| b == 0) {
+        Some(nul) => &line[..nul],
+        None => line,
+    };
+    let at = |i: usize| line.get(i).copied();
+    let mut args = Vec::new();
+    let mut i = 0;
+    loop {
+        while at(i).is_some_and(is_space) {
+            i += 1;
+        }
+        if i >= line.len() {
+            return Some(args);
+        }
+        let (mut in_dq, mut in_sq, mut done) = (false, false, false);
+        let mut current = Vec::new();
+        while !done {
+            let c = at(i);
+            if in_dq {
+                match c {
+                    Some(b'\\')
+                        if at(i + 1) == Some(b'x')
+                            && at(i + 2).and_then(hex_value).is_some()
+                            && at(i + 3).and_then(hex_value).is_some() =>
+                    {
+                        let hi = at(i + 2).and_then(hex_value).unwrap_or(0);
+                        let lo = at(i + 3).and_then(hex_value).unwrap_or(0);
+                        current.push(hi * 16 + lo);
+                        i += 3;
+                    }
+                    Some(b'\\') if at(i + 1).is_some() => {
+                        i += 1;
+                        current.push(match line[i] {
+                            b'n' => b'\n',
+                            b'r' => b'\r',
+                            b't' => b'\t',
+                            b'b' => 0x08,
+                            b'a' => 0x07,
+                            other => other,
+                        });
+                    }
+                    Some(b'"') => {
+                        if at(i + 1).is_some_and(|n| !is_space(n)) {
+                            return None;
+                        }
+                        done = true;
+                    }
+                    None => return None,
+                    Some(other) => current.push(other),
+                }
+            } else if in_sq {
+                match c {
+                    Some(b'\\') if at(i + 1) == Some(b'\'') => {
+                        i += 1;
+                        current.push(b'\'');
+                    }
+                    Some(b'\'') => {
+                        if at(i + 1).is_some_and(|n| !is_space(n)) {
+                            return None;
+                        }
+                        done = true;
+                    }
+                    None => return None,
+                    Some(other) => current.push(other),
+                }
+            } else {
+                match c {
+                    None | Some(b' ' | b'\n' | b'\r' | b'\t') => done = true,
+                    Some(b'"') => in_dq = true,
+                    Some(b'\'') => in_sq = true,
+                    Some(other) => current.push(other),
+                }
+            }
+            if i < line.len() {
+                i += 1;
+            }
+        }
+        args.push(current);
+    }
+}
+
+/// `sdscatrepr`: how Redis quotes command-line values when it turns `--name value` into a
+/// config line, and therefore how they appear in the FATAL report.
+pub(super) fn repr(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `memtoull`: digits followed by an optional unit (`b`, `k`=1000, `kb`=1024, `m`, `mb`, `g`,
+/// `gb`, any case). Redis accepts an empty digit run as 0 (`""`, `"mb"`), and so do we.
+/// Unlike Redis 7.0.15 — which silently wraps `17179869184gb` to 0, i.e. "no limit" — an
+/// overflowing product is rejected, because wrapping a memory limit to unlimited is never
+/// what the user meant.
+pub(super) fn memtoull(s: &[u8]) -> Option<u64> {
+    let digits = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    let unit = s[digits..].to_ascii_lowercase();
+    let mul: u64 = match unit.as_slice() {
+        b"" | b"b" => 1,
+        b"k" => 1000,
+        b"kb" => 1024,
+        b"m" => 1000 * 1000,
+        b"mb" => 1024 * 1024,
+        b"g" => 1000 * 1000 * 1000,
+        b"gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    // strtoull saturates on overflow and Redis does not look at ERANGE.
+    let value = s[..digits].iter().fold(0u64, |acc, d| {
+        acc.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    value.checked_mul(mul)
+}
+
+/// `string2ll`: strict decimal — no sign other than a leading `-`, no leading zeros, no
+/// spaces, must fit in i64. This is what makes `timeout 01` or `timeout +1` invalid in Redis.
+pub(super) fn string2ll(s: &[u8]) -> Option<i64> {
+    if s.is_empty() || s.len() >= 21 {
+        return None;
+    }
+    if s == b"0" {
+        return Some(0);
+    }
+    let digits = s.strip_prefix(b"-").unwrap_or(s);
+    match digits.first() {
+        Some(b'1'..=b'9') if digits.iter().all(u8::is_ascii_digit) => {}
+        _ => return None,
+    }
+    std::str::from_utf8(s).ok()?.parse().ok()
+}
+
+/// `strtoll(s, &end, 10)` followed by Redis's `*end == '\0'` check, as used for `save`
+/// parameters: leading whitespace and a sign are fine, the empty string is 0, and values
+/// saturate instead of failing.
+pub(super) fn strtoll_whole(s: &[u8]) -> Option<i64> {
+    let mut i = 0;
+    while i < s.len() && is_space(s[i]) {
+        i += 1;
+    }
+    let negative = s.get(i) == Some(&b'-');
+    if matches!(s.get(i), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let start = i;
+    let mut value: i128 = 0;
+    while let Some(d) = s.get(i).filter(|b| b.is_ascii_digit()) {
+        value = (value * 10 + i128::from(d - b'0')).min(i128::from(u64::MAX));
+        i += 1;
+    }
+    if i == start {
+        // No digits: strtoll leaves `end` at the very start of the input.
+        return s.is_empty().then_some(0);
+    }
+    if i != s.len() {
+        return None;
+    }
+    let value = if negative { -value } else { value };
+    Some(value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+}
+
+/// `stringmatchlen`: Redis's glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x`). CONFIG GET uses
+/// it case-insensitively; `include` patterns use it case-sensitively.
+pub(super) fn string_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
+    let mut skip_longer = false;
+    match_impl(pattern, string, nocase, &mut skip_longer, 0)
+}
+
+fn bytes_eq(a: u8, b: u8, nocase: bool) -> bool {
+    if nocase {
+        a.eq_ignore_ascii_case(&b)
+    } else {
+        a == b
+    }
+}
+
+// Index-based so that the unterminated-class case can step back one position exactly like the
+// C code does (`pattern--; patternLen++`).
+fn match_impl(pat: &[u8], s: &[u8], nocase: bool, skip_longer: &mut bool, nesting: u32) -> bool {
+    // Each `*` recurses; a client-supplied pattern must not be able to exhaust the stack.
+    if nesting > 1000 {
+        return false;
+    }
+    let (plen, slen) = (pat.len(), s.len());
+    let (mut p, mut si) = (0usize, 0usize);
+    while p < plen && si < slen {
+        match pat[p] {
+            b'*' => {
+                while p + 1 < plen && pat[p + 1] == b'*' {
+                    p += 1;
+                }
+                if p + 1 == plen {
+                    return true;
+                }
+                while si < slen {
+                    if match_impl(&pat[p + 1..], &s[si..], nocase, skip_longer, nesting + 1) {
+                        return true;
+                    }
+                    // The tail already failed at every later offset; a longer `*` can't help.
+                    if *skip_longer {
+                        return false;
+                    }
+                    si += 1;
+                }
+                *skip_longer = true;
+                return false;
+            }
+            b'?' => si += 1,
+            b'[' => {
+                p += 1;
+                let not = pat.get(p) == Some(&b'^');
+                if not {
+                    p += 1;
+                }
+                let mut matched = false;
+                loop {
+                    if pat.get(p) == Some(&b'\\') && plen - p >= 2 {
+                        p += 1;
+                        if pat[p] == s[si] {
+                            matched = true;
+                        }
+                    } else if pat.get(p) == Some(&b']') {
+                        break;
+                    } else if p >= plen {
+                        p -= 1;
+                        break;
+                    } else if plen - p >= 3 && pat[p + 1] == b'-' {
+                        let (mut start, mut end, mut c) = (pat[p], pat[p + 2], s[si]);
+                        if start > end {
+                            std::mem::swap(&mut start, &mut end);
+                        }
+                        if nocase {
+                            start = start.to_ascii_lowercase();
+                            end = end.to_ascii_lowercase();
+                            c = c.to_ascii_lowercase();
+                        }
+                        p += 2;
+                        if c >= start && c <= end {
+                            matched = true;
+                        }
+                    } else if bytes_eq(pat[p], s[si], nocase) {
+                        matched = true;
+                    }
+                    p += 1;
+                }
+                if not {
+                    matched = !matched;
+                }
+                if !matched {
+                    return false;
+                }
+                si += 1;
+            }
+            c => {
+                let literal = if c == b'\\' && plen - p >= 2 {
+                    p += 1;
+                    pat[p]
+                } else {
+                    c
+                };
+                if !bytes_eq(literal, s[si], nocase) {
+                    return false;
+                }
+                si += 1;
+            }
+        }
+        p += 1;
+        if si == slen {
+            while p < plen && pat[p] == b'*' {
+                p += 1;
+            }
+            break;
+        }
+    }
+    p == plen && si == slen
+}
+
+pub(super) fn has_glob_chars(s: &[u8]) -> bool {
+    s.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
+}
+
+/// glob(3) with flags 0, as Redis uses for `include` patterns: wildcards may appear in any
+/// path component, a leading `.` must be matched explicitly, and results come back sorted.
+/// A pattern that matches nothing yields an empty list (Redis then skips the include).
+pub(super) fn glob_paths(pattern: &[u8]) -> Vec<PathBuf> {
+    let absolute = pattern.first() == Some(&b'/');
+    let components: Vec<&[u8]> = pattern
+        .split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .collect();
+    let mut candidates = vec![PathBuf::from(if absolute { "/" } else { "" })];
+    for component in components {
+        let mut next = Vec::new();
+        for base in &candidates {
+            if !has_glob_chars(component) {
+                next.push(base.join(OsStr::from_bytes(component)));
+                continue;
+            }
+            let dir: &Path = if base.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                base
+            };
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let bytes = name.as_bytes();
+                if bytes.first() == Some(&b'.') && component.first() != Some(&b'.') {
+                    continue;
+                }
+                if string_match(component, bytes, false) {
+                    next.push(base.join(&name));
+                }
+            }
+        }
+        candidates = next;
+    }
+    candidates.retain(|p| !p.as_os_str().is_empty() && p.exists());
+    candidates.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+    candidates
+}
+
+/// `strerror(errno)` text, which is what Redis prints; Rust appends " (os error N)".
+pub(super) fn strerror(err: &io::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" (os error ") {
+        Some(cut) if text.ends_with(')') => text[..cut].to_string(),
+        _ => text,
+    }
+}

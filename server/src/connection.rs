@@ -1,0 +1,111 @@
+//! One client connection: read, parse every complete command, run them, write the replies.
+
+use std::cell::RefCell;
+use std::os::fd::AsRawFd;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use bytes::BytesMut;
+use ferrokv_protocol::{Limits, Reply, RequestParser, RespVersion};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+
+use crate::clients::{ClientInfo, ClientRef};
+use crate::dispatch;
+use crate::node::Node;
+
+const READ_CHUNK: usize = 16 * 1024;
+
+/// The connection's own state, touched only by its task.
+pub struct Client {
+    pub id: u64,
+    pub db: usize,
+    pub resp: RespVersion,
+    pub authenticated: bool,
+    /// QUIT: reply, then close.
+    pub quit: bool,
+    /// SHUTDOWN: close without a reply.
+    pub close_silently: bool,
+    pub info: ClientRef,
+}
+
+pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let id = node.shared.next_client_id();
+    let config = node.shared.config.snapshot();
+    let authenticated = config.requirepass.is_none();
+    let now = Instant::now();
+    let info = Rc::new(RefCell::new(ClientInfo {
+        id,
+        addr: stream.peer_addr().ok(),
+        laddr: stream.local_addr().ok(),
+        fd: stream.as_raw_fd(),
+        name: None,
+        db: 0,
+        resp: RespVersion::Resp2,
+        created: now,
+        last_interaction: now,
+        last_cmd: "NULL",
+        authenticated,
+        lib_name: None,
+        lib_ver: None,
+    }));
+    node.clients.borrow_mut().add(info.clone());
+    let mut client = Client {
+        id,
+        db: 0,
+        resp: RespVersion::Resp2,
+        authenticated,
+        quit: false,
+        close_silently: false,
+        info,
+    };
+    let limits = Limits { max_bulk_len: config.proto_max_bulk_len as usize, ..Limits::default() };
+    let mut parser = RequestParser::new(limits);
+    let mut chunk = vec![0u8; READ_CHUNK];
+    let mut input = BytesMut::with_capacity(READ_CHUNK);
+    let mut out = BytesMut::with_capacity(READ_CHUNK);
+    loop {
+        let n = match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        node.shared.total_net_input.fetch_add(n as u64, Ordering::Relaxed);
+        input.extend_from_slice(&chunk[..n]);
+        node.busy_connections.set(node.busy_connections.get() + 1);
+        let mut requests = Vec::new();
+        let mut protocol_error = None;
+        loop {
+            match parser.parse(&mut input) {
+                Ok(Some(args)) => requests.push(args),
+                Ok(None) => break,
+                Err(e) => {
+                    protocol_error = Some(e);
+                    break;
+                }
+            }
+        }
+        dispatch::run_pipeline(&node, &mut client, requests, &mut out).await;
+        if let Some(e) = &protocol_error {
+            Reply::error(format!("ERR {e}")).encode(&mut out, client.resp);
+        }
+        if client.close_silently {
+            out.clear();
+        }
+        let written = if out.is_empty() { Ok(()) } else { stream.write_all(&out).await };
+        node.shared.total_net_output.fetch_add(out.len() as u64, Ordering::Relaxed);
+        out.clear();
+        client.info.borrow_mut().last_interaction = Instant::now();
+        node.busy_connections.set(node.busy_connections.get() - 1);
+        if written.is_err() || protocol_error.is_some() || client.quit || client.close_silently {
+            break;
+        }
+        if input.is_empty() && input.capacity() > 4 * READ_CHUNK {
+            // A large request is done: give its buffer back.
+            input = BytesMut::with_capacity(READ_CHUNK);
+        }
+    }
+    node.clients.borrow_mut().remove(id);
+    node.shared.connected_clients.fetch_sub(1, Ordering::Relaxed);
+}

@@ -1,0 +1,274 @@
+//! The transaction framework: commands whose keys span shards.
+//!
+//! Protocol (strict two-phase locking, deadlock-free by construction):
+//! 1. Visit the shards involved in ascending shard order; on each, take the transaction's key
+//!    locks (waiting while another transaction holds a conflicting one) and, where the command
+//!    allows, run that shard's part at once — nobody else can see those keys until release.
+//! 2. Run any remaining steps under the locks.
+//! 3. Release every lock.
+//!
+//! Because every transaction acquires shards in the same order, no cycle of waits can form;
+//! because nothing is released before everything is done, no reader sees half a write.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use bytes::Bytes;
+use ferrokv_protocol::Reply;
+use ferrokv_shard::txlock::{LockMode, TxId};
+use ferrokv_shard::value::Value;
+use ferrokv_shard::{keys, Split};
+
+use crate::hop::{job, on_shard, Answer, Hop, Job};
+use crate::node::{lock_mode, now_ms, Node};
+use crate::table::{Command, CommandTable};
+
+/// One shard's share of a spanning call: the sub-command and where its keys came from.
+struct Part {
+    args: Vec<Bytes>,
+    key_indexes: Vec<usize>,
+}
+
+/// Splits a call by owning shard, keeping each key with the arguments that follow it up to
+/// the next key (MSET's values).
+fn split(node: &Node, cmd: &Command, args: &[Bytes]) -> BTreeMap<usize, Part> {
+    let mut parts: BTreeMap<usize, Part> = BTreeMap::new();
+    let step = cmd.spec.step.max(1) as usize;
+    for (n, pos) in cmd.spec.key_positions(args.len()).enumerate() {
+        let part = parts
+            .entry(node.owner_of(&args[pos]))
+            .or_insert_with(|| Part { args: vec![args[0].clone()], key_indexes: Vec::new() });
+        part.args.extend_from_slice(&args[pos..(pos + step).min(args.len())]);
+        part.key_indexes.push(n);
+    }
+    parts
+}
+
+struct Tx {
+    id: TxId,
+    shards: Vec<usize>,
+}
+
+impl Tx {
+    fn new(node: &Node) -> Tx {
+        Tx { id: node.shared.next_tx_id(), shards: Vec::new() }
+    }
+
+    /// Locks `keys` on `shard` (which must be above every shard locked so far), then runs
+    /// `then` there under the locks.
+    async fn lock_then(
+        &mut self,
+        node: &Rc<Node>,
+        shard: usize,
+        keys: Vec<(usize, Bytes)>,
+        mode: LockMode,
+        then: Option<Job>,
+    ) -> Option<Answer> {
+        debug_assert!(self.shards.last().is_none_or(|&s| s < shard));
+        self.shards.push(shard);
+        let tx = self.id;
+        let answer = node
+            .run_on(
+                shard,
+                job(move |node| async move {
+                    node.lock(tx, &keys, mode).await;
+                    match then {
+                        Some(then) => then(node).await,
+                        None => Answer::Replies(Vec::new()),
+                    }
+                }),
+            )
+            .await;
+        Some(answer)
+    }
+
+    async fn release(self, node: &Rc<Node>) {
+        for shard in self.shards {
+            if shard == node.id {
+                node.release(self.id);
+            } else {
+                node.mesh.post(shard, Hop::Release { tx: self.id }).await;
+            }
+        }
+    }
+}
+
+/// Runs `cmd` with `args` on the local shard as part of transaction `tx`.
+fn run_part(cmd: &'static Command, db: usize, args: Vec<Bytes>, tx: TxId) -> Job {
+    job(move |node| async move { Answer::Replies(vec![node.run_local(cmd, db, &args, Some(tx)).await]) })
+}
+
+fn single(answer: Option<Answer>) -> Reply {
+    match answer {
+        Some(Answer::Replies(mut r)) if r.len() == 1 => r.pop().unwrap_or(Reply::Null),
+        _ => Reply::error("ERR internal error: missing shard reply"),
+    }
+}
+
+pub async fn run(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
+    match (cmd.spec.split, cmd.spec.name) {
+        (Split::SumInts | Split::Gather, _) | (Split::Transaction, "mset") => {
+            split_and_merge(node, db, cmd, args).await
+        }
+        (Split::Transaction, "msetnx") => msetnx(node, db, cmd, args).await,
+        (Split::Transaction, "rename" | "renamenx") => rename(node, db, cmd, args).await,
+        (Split::Transaction, "copy") => copy(node, db, args).await,
+        _ => Reply::error("CROSSSLOT Keys in request don't hash to the same slot"),
+    }
+}
+
+/// Runs each shard's part while taking its locks, then merges: integer sums (DEL, EXISTS),
+/// values back in key order (MGET), or OK (MSET).
+async fn split_and_merge(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
+    let parts = split(node, cmd, args);
+    let mut tx = Tx::new(node);
+    let mode = lock_mode(cmd);
+    let mut replies = Vec::with_capacity(parts.len());
+    for (shard, part) in parts {
+        let keys = cmd.spec.key_positions(part.args.len()).map(|i| (db, part.args[i].clone())).collect();
+        let answer = tx.lock_then(node, shard, keys, mode, Some(run_part(cmd, db, part.args, tx.id))).await;
+        replies.push((single(answer), part.key_indexes));
+    }
+    tx.release(node).await;
+    if let Some((err, _)) = replies.iter().find(|(r, _)| matches!(r, Reply::Error(_))) {
+        return err.clone();
+    }
+    match cmd.spec.split {
+        Split::SumInts => Reply::Int(
+            replies.iter().map(|(r, _)| if let Reply::Int(n) = r { *n } else { 0 }).sum(),
+        ),
+        Split::Gather => {
+            let total = replies.iter().map(|(_, idx)| idx.len()).sum();
+            let mut out = vec![Reply::Null; total];
+            for (reply, indexes) in replies {
+                if let Reply::Array(values) = reply {
+                    for (v, i) in values.into_iter().zip(indexes) {
+                        out[i] = v;
+                    }
+                }
+            }
+            Reply::Array(out)
+        }
+        _ => Reply::ok(),
+    }
+}
+
+async fn msetnx(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
+    if args.len() % 2 == 0 {
+        return crate::commands::wrong_arity("msetnx");
+    }
+    let Some(exists) = CommandTable::get().lookup(b"exists") else {
+        return Reply::error("ERR internal error: EXISTS missing");
+    };
+    let mset = CommandTable::get().lookup(b"mset").unwrap_or(cmd);
+    let parts = split(node, cmd, args);
+    let mut tx = Tx::new(node);
+    let mut found = 0;
+    for (&shard, part) in &parts {
+        let keys: Vec<Bytes> = part.args[1..].iter().step_by(2).cloned().collect();
+        let mut probe = vec![Bytes::from_static(b"exists")];
+        probe.extend(keys.iter().cloned());
+        let locks = keys.iter().map(|k| (db, k.clone())).collect();
+        let answer =
+            tx.lock_then(node, shard, locks, LockMode::Exclusive, Some(run_part(exists, db, probe, tx.id))).await;
+        if let Reply::Int(n) = single(answer) {
+            found += n;
+        }
+    }
+    if found == 0 {
+        for (shard, mut part) in parts {
+            part.args[0] = Bytes::from_static(b"mset");
+            node.run_on(shard, run_part(mset, db, part.args, tx.id)).await;
+        }
+    }
+    tx.release(node).await;
+    Reply::Int((found == 0) as i64)
+}
+
+type Exported = Option<(Value, Option<u64>)>;
+
+fn export(db: usize, key: Bytes, remove: bool) -> Job {
+    on_shard(move |n: &Node| -> Exported {
+        let mut shard = n.shard.borrow_mut();
+        let now = now_ms();
+        let ks = shard.db_mut(db);
+        let found = ks.get(&key, now).map(|e| (e.value.clone(), e.expire_at()));
+        if remove {
+            ks.remove(&key, now);
+        }
+        found
+    })
+}
+
+fn exists_on(db: usize, key: Bytes) -> Job {
+    on_shard(move |n: &Node| n.shard.borrow_mut().db_mut(db).contains(&key, now_ms()))
+}
+
+fn import(db: usize, key: Bytes, value: Value, expire_at: Option<u64>) -> Job {
+    on_shard(move |n: &Node| {
+        n.shard.borrow_mut().db_mut(db).insert(&key, value, expire_at, now_ms());
+    })
+}
+
+/// Locks a source and a destination `(shard, database, key)` in shard order.
+async fn lock_pair(node: &Rc<Node>, tx: &mut Tx, src: (usize, usize, Bytes), dst: (usize, usize, Bytes)) {
+    let (first, second) = if src.0 <= dst.0 { (src, dst) } else { (dst, src) };
+    if first.0 == second.0 {
+        let keys = vec![(first.1, first.2), (second.1, second.2)];
+        tx.lock_then(node, first.0, keys, LockMode::Exclusive, None).await;
+    } else {
+        tx.lock_then(node, first.0, vec![(first.1, first.2)], LockMode::Exclusive, None).await;
+        tx.lock_then(node, second.0, vec![(second.1, second.2)], LockMode::Exclusive, None).await;
+    }
+}
+
+async fn rename(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
+    let nx = cmd.spec.name == "renamenx";
+    let (src, dst) = (args[1].clone(), args[2].clone());
+    let (src_shard, dst_shard) = (node.owner_of(&src), node.owner_of(&dst));
+    let mut tx = Tx::new(node);
+    lock_pair(node, &mut tx, (src_shard, db, src.clone()), (dst_shard, db, dst.clone())).await;
+    let reply = async {
+        if !node.run_on(src_shard, exists_on(db, src.clone())).await.take::<bool>().unwrap_or(false) {
+            return Reply::error("ERR no such key");
+        }
+        if nx && node.run_on(dst_shard, exists_on(db, dst.clone())).await.take::<bool>().unwrap_or(false) {
+            return Reply::Int(0);
+        }
+        let Some(Some((value, expire_at))) = node.run_on(src_shard, export(db, src, true)).await.take::<Exported>() else {
+            return Reply::error("ERR no such key");
+        };
+        node.run_on(dst_shard, import(db, dst, value, expire_at)).await;
+        if nx { Reply::Int(1) } else { Reply::ok() }
+    }
+    .await;
+    tx.release(node).await;
+    reply
+}
+
+async fn copy(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
+    let (dst_db, replace) = match keys::copy_options(&args[3..], db) {
+        Ok(o) => o,
+        Err(e) => return e.into_reply(),
+    };
+    if dst_db >= node.shard.borrow().databases() {
+        return Reply::error("ERR DB index is out of range");
+    }
+    let (src, dst) = (args[1].clone(), args[2].clone());
+    let (src_shard, dst_shard) = (node.owner_of(&src), node.owner_of(&dst));
+    let mut tx = Tx::new(node);
+    lock_pair(node, &mut tx, (src_shard, db, src.clone()), (dst_shard, dst_db, dst.clone())).await;
+    let reply = async {
+        let Some(Some((value, expire_at))) = node.run_on(src_shard, export(db, src, false)).await.take::<Exported>() else {
+            return Reply::Int(0);
+        };
+        if !replace && node.run_on(dst_shard, exists_on(dst_db, dst.clone())).await.take::<bool>().unwrap_or(false) {
+            return Reply::Int(0);
+        }
+        node.run_on(dst_shard, import(dst_db, dst, value, expire_at)).await;
+        Reply::Int(1)
+    }
+    .await;
+    tx.release(node).await;
+    reply
+}

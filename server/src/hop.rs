@@ -1,0 +1,196 @@
+//! Hops: messages between shard threads over the SPSC channel mesh.
+//!
+//! Every ordered pair of threads has its own bounded glommio shared channel, so messages from
+//! one thread to another arrive in the order they were sent: a lock release sent before a
+//! connection's next command is processed before it.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use bytes::Bytes;
+use ferrokv_protocol::{Reply, RespVersion};
+use ferrokv_shard::txlock::TxId;
+use futures_channel::oneshot;
+use futures_lite::future::BoxedLocal;
+use glommio::channels::shared_channel::{ConnectedReceiver, ConnectedSender, SharedReceiver, SharedSender};
+use glommio::{GlommioError, ResourceType};
+use hashbrown::HashMap;
+
+use crate::node::Node;
+use crate::table::Command;
+
+/// Capacity of each channel of the mesh. Senders wait when it is full; replies never do
+/// (see `Mesh::reply`).
+pub const CHANNEL_CAPACITY: usize = 1024;
+
+/// Work shipped to another shard: built on the sender, run on the owner, where it may wait
+/// (for locks) before answering.
+pub type Job = Box<dyn FnOnce(Rc<Node>) -> BoxedLocal<Answer> + Send>;
+
+pub enum Answer {
+    /// Reply bytes, encoded by the owner.
+    Encoded(Bytes),
+    Replies(Vec<Reply>),
+    Value(Box<dyn Any + Send>),
+}
+
+/// One call of a batch: a command resolved in the table and its arguments.
+pub struct Call {
+    pub cmd: &'static Command,
+    pub args: Vec<Bytes>,
+}
+
+/// Consecutive commands of one connection's pipeline bound for one shard.
+pub struct Batch {
+    pub db: usize,
+    pub resp: RespVersion,
+    pub calls: Vec<Call>,
+}
+
+pub enum Hop {
+    Batch { from: usize, id: u64, batch: Batch },
+    Run { from: usize, id: u64, job: Job },
+    Reply { id: u64, answer: Answer },
+    /// Drop every lock the transaction holds on the receiving shard.
+    Release { tx: TxId },
+}
+
+/// This thread's ends of the mesh.
+pub struct Mesh {
+    id: usize,
+    senders: Vec<Option<ConnectedSender<Hop>>>,
+    pending: RefCell<HashMap<u64, oneshot::Sender<Answer>>>,
+    next_id: Cell<u64>,
+}
+
+/// The unconnected channels for one thread, handed to it at start.
+pub struct MeshEnds {
+    pub senders: Vec<Option<SharedSender<Hop>>>,
+    pub receivers: Vec<SharedReceiver<Hop>>,
+}
+
+/// Builds the channels between every ordered pair of `n` threads.
+pub fn build_mesh(n: usize) -> Vec<MeshEnds> {
+    let mut ends: Vec<MeshEnds> =
+        (0..n).map(|_| MeshEnds { senders: (0..n).map(|_| None).collect(), receivers: Vec::new() }).collect();
+    for from in 0..n {
+        for to in 0..n {
+            if from != to {
+                let (tx, rx) = glommio::channels::shared_channel::new_bounded(CHANNEL_CAPACITY);
+                ends[from].senders[to] = Some(tx);
+                ends[to].receivers.push(rx);
+            }
+        }
+    }
+    ends
+}
+
+impl Mesh {
+    /// Connects this thread's ends; every thread must do so concurrently, as a connection
+    /// completes only when both sides have joined.
+    pub async fn connect(id: usize, ends: MeshEnds) -> (Mesh, Vec<ConnectedReceiver<Hop>>) {
+        let senders: Vec<_> = ends
+            .senders
+            .into_iter()
+            .map(|s| glommio::spawn_local(async move {
+                match s {
+                    Some(s) => Some(s.connect().await),
+                    None => None,
+                }
+            }))
+            .collect();
+        let receivers: Vec<_> =
+            ends.receivers.into_iter().map(|r| glommio::spawn_local(r.connect())).collect();
+        let mut connected = Vec::new();
+        for s in senders {
+            connected.push(s.await);
+        }
+        let mut rxs = Vec::new();
+        for r in receivers {
+            rxs.push(r.await);
+        }
+        let mesh = Mesh { id, senders: connected, pending: RefCell::default(), next_id: Cell::new(1) };
+        (mesh, rxs)
+    }
+
+    pub fn id(&self) -> usize {
+        self.id
+    }
+
+    async fn send(&self, to: usize, hop: Hop) {
+        let Some(Some(sender)) = self.senders.get(to) else { return };
+        // A closed peer (shutdown) drops the message; its caller sees the request cancelled.
+        let _ = sender.send(hop).await;
+    }
+
+    /// Sends a request built by `make` (given its id) and waits for the answer.
+    pub async fn call(&self, to: usize, make: impl FnOnce(usize, u64) -> Hop) -> Answer {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        let (tx, rx) = oneshot::channel();
+        self.pending.borrow_mut().insert(id, tx);
+        self.send(to, make(self.id, id)).await;
+        match rx.await {
+            Ok(answer) => answer,
+            Err(_) => Answer::Replies(vec![Reply::error("ERR shard unavailable (shutting down)")]),
+        }
+    }
+
+    /// Fire and forget: the per-pair FIFO still orders it before anything sent later.
+    pub async fn post(&self, to: usize, hop: Hop) {
+        self.send(to, hop).await
+    }
+
+    /// Answers a request. Never waits in the receive loop: if the channel back is full the
+    /// answer is sent from a task of its own, so two threads answering each other cannot
+    /// deadlock on full channels.
+    pub fn reply(self: &Rc<Self>, to: usize, id: u64, answer: Answer) {
+        let Some(Some(sender)) = self.senders.get(to) else { return };
+        if let Err(GlommioError::WouldBlock(ResourceType::Channel(hop))) =
+            sender.try_send(Hop::Reply { id, answer })
+        {
+            let mesh = self.clone();
+            glommio::spawn_local(async move {
+                if let Some(Some(sender)) = mesh.senders.get(to) {
+                    let _ = sender.send(hop).await;
+                }
+            })
+            .detach();
+        }
+    }
+
+    pub fn complete(&self, id: u64, answer: Answer) {
+        if let Some(tx) = self.pending.borrow_mut().remove(&id) {
+            let _ = tx.send(answer);
+        }
+    }
+}
+
+/// Boxes an async closure as a `Job`.
+pub fn job<F, Fut>(f: F) -> Job
+where
+    F: FnOnce(Rc<Node>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Answer> + 'static,
+{
+    Box::new(move |node| Box::pin(f(node)))
+}
+
+/// A job that runs a synchronous closure against the owner's shard and returns a value.
+pub fn on_shard<T, F>(f: F) -> Job
+where
+    T: Send + 'static,
+    F: FnOnce(&Node) -> T + Send + 'static,
+{
+    job(move |node| async move { Answer::Value(Box::new(f(&node))) })
+}
+
+impl Answer {
+    /// The value of an `on_shard` job.
+    pub fn take<T: 'static>(self) -> Option<T> {
+        match self {
+            Answer::Value(v) => v.downcast::<T>().ok().map(|b| *b),
+            _ => None,
+        }
+    }
+}
