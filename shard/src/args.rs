@@ -37,10 +37,7 @@ pub fn c_str(arg: &[u8]) -> String {
 /// An error built from client text the way `addReplyErrorFormat` sends it: CR and LF trimmed
 /// from both ends, the ones inside turned into spaces, so the reply stays one line.
 pub fn error_format(msg: &str) -> CmdError {
-    CmdError::Other(
-        msg.trim_matches(['\r', '\n'])
-            .replace(['\r', '\n'], " "),
-    )
+    CmdError::Other(msg.trim_matches(['\r', '\n']).replace(['\r', '\n'], " "))
 }
 
 /// A float argument as Redis's `getLongDoubleFromObject`/`strtold` reads it: `inf`, `-inf`,

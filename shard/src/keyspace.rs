@@ -155,11 +155,13 @@ impl Keyspace {
         let hasher = &self.hasher;
         let segment = &mut self.segments[seg];
         let expire_at = expire_at.unwrap_or(0);
+        // A new value counts as just accessed (OBJECT IDLETIME 0), as Redis's new objects do.
+        let access = crate::shard::lru_clock(now_ms);
         let fresh = |key: Box<[u8]>| Entry {
             key,
             value,
             expire_at,
-            access: 0,
+            access,
         };
         let mut old = None;
         match segment

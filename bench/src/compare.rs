@@ -1,0 +1,624 @@
+//! `ferrokv-bench compare`: redis-server and ferrokv side by side under redis-benchmark.
+//!
+//! Both servers run on free loopback ports with persistence off. redis-server and a one-shard
+//! ferrokv are pinned to one core and redis-benchmark to the other; a ferrokv with more shards is
+//! left unpinned (it needs every core). Runs alternate between the servers round by round
+//! (A B A B ...) so that drift of the machine hits both alike. Server CPU is read from
+//! /proc/PID/stat (utime + stime) before and after each run and divided by the requests sent.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::{ArgAction, Args};
+
+use crate::sys;
+
+#[derive(Args, Debug, Clone)]
+pub struct CompareArgs {
+    /// The ferrokv-server binary.
+    #[arg(long, default_value = "target/release/ferrokv-server")]
+    pub ferrokv: PathBuf,
+    /// The redis-server binary.
+    #[arg(long, default_value = "redis-server")]
+    pub redis: PathBuf,
+    /// The redis-benchmark binary.
+    #[arg(long, default_value = "redis-benchmark")]
+    pub redis_benchmark: PathBuf,
+    /// ferrokv shard counts to compare, one table section each.
+    #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "1,2")]
+    pub shards: Vec<usize>,
+    /// redis-benchmark pipeline depths (-P).
+    #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "1,16,64")]
+    pub pipelines: Vec<u32>,
+    /// redis-benchmark tests (-t), one run per test.
+    #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "set,get")]
+    pub tests: Vec<String>,
+    /// Requests per run (-n).
+    #[arg(short = 'n', long = "requests", default_value_t = 1_000_000)]
+    pub requests: u64,
+    /// Parallel connections (-c).
+    #[arg(short = 'c', long = "clients", default_value_t = 50)]
+    pub clients: u32,
+    /// Value size in bytes (-d).
+    #[arg(short = 'd', long = "data-size", default_value_t = 64)]
+    pub data_size: u32,
+    /// Random keyspace size (-r).
+    #[arg(short = 'r', long = "keyspace", default_value_t = 100_000)]
+    pub keyspace: u64,
+    /// Measured rounds per (test, pipeline, shards); the table shows medians.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Core for redis-server and ferrokv --shards 1.
+    #[arg(long, default_value_t = 0)]
+    pub server_cpu: usize,
+    /// Core for redis-benchmark.
+    #[arg(long, default_value_t = 1)]
+    pub client_cpu: usize,
+    /// Pin nothing.
+    #[arg(long)]
+    pub no_pin: bool,
+    /// Skip the unmeasured warm-up run of each test on each server.
+    #[arg(long)]
+    pub no_warmup: bool,
+    /// Also print each server thread's CPU per run (ferrokv: one line per shard thread).
+    #[arg(long)]
+    pub per_thread: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Which {
+    Redis,
+    Ferrokv,
+}
+
+impl Which {
+    fn name(self) -> &'static str {
+        match self {
+            Which::Redis => "redis",
+            Which::Ferrokv => "ferrokv",
+        }
+    }
+}
+
+/// A server under test; killed (SIGTERM, then SIGKILL) when dropped.
+struct Server {
+    which: Which,
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Server {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn start(
+        which: Which,
+        bin: &Path,
+        shards: usize,
+        pin: Option<usize>,
+    ) -> Result<Server, String> {
+        let port = free_port()?;
+        let log = std::env::temp_dir().join(format!(
+            "ferrokv-bench-{}-{}-{}.log",
+            std::process::id(),
+            which.name(),
+            port
+        ));
+        let logfile = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let logfile2 = logfile.try_clone().map_err(|e| e.to_string())?;
+        let mut cmd = Command::new(bin);
+        cmd.arg("--port").arg(port.to_string());
+        if which == Which::Ferrokv {
+            cmd.arg("--shards").arg(shards.to_string());
+        }
+        cmd.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::from(logfile))
+            .stderr(Stdio::from(logfile2));
+        set_affinity_on_exec(&mut cmd, pin);
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        let mut server = Server {
+            which,
+            child,
+            port,
+            log,
+        };
+        server.wait_ready()?;
+        Ok(server)
+    }
+
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "{} exited during startup ({status}); its output:\n{}",
+                    self.which.name(),
+                    tail(&self.log)
+                ));
+            }
+            if ping(self.port) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{} did not answer PING on port {} within 20 s; its output:\n{}",
+                    self.which.name(),
+                    self.port,
+                    tail(&self.log)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            // SAFETY: plain kill(2) on our own child's pid.
+            unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
+fn set_affinity_on_exec(cmd: &mut Command, cpu: Option<usize>) {
+    if let Some(cpu) = cpu {
+        // SAFETY: the closure only calls sched_setaffinity, which is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || sys::pin_current_thread(cpu));
+        }
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    l.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+}
+
+fn ping(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 64];
+    match s.read(&mut buf) {
+        Ok(n) => buf[..n].starts_with(b"+PONG"),
+        Err(_) => false,
+    }
+}
+
+fn tail(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// One redis-benchmark run against one server.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    rps: f64,
+    cpu_us_per_op: f64,
+}
+
+struct Runner<'a> {
+    args: &'a CompareArgs,
+    tck: u64,
+}
+
+impl Runner<'_> {
+    fn client_pin(&self) -> Option<usize> {
+        (!self.args.no_pin).then_some(self.args.client_cpu)
+    }
+
+    /// Runs redis-benchmark once; returns requests/s and server CPU µs per request.
+    fn run(
+        &self,
+        server: &mut Server,
+        test: &str,
+        pipeline: u32,
+        requests: u64,
+    ) -> Result<(Sample, Vec<String>), String> {
+        let pid = server.pid();
+        let threads_before = if self.args.per_thread {
+            sys::thread_ticks(pid)
+        } else {
+            Vec::new()
+        };
+        let before = sys::process_ticks(pid).map_err(|e| e.to_string())?;
+        let mut cmd = Command::new(&self.args.redis_benchmark);
+        cmd.args(["-h", "127.0.0.1", "-p"])
+            .arg(server.port.to_string())
+            .arg("-t")
+            .arg(test)
+            .arg("-n")
+            .arg(requests.to_string())
+            .arg("-c")
+            .arg(self.args.clients.to_string())
+            .arg("-d")
+            .arg(self.args.data_size.to_string())
+            .arg("-r")
+            .arg(self.args.keyspace.to_string())
+            .arg("-P")
+            .arg(pipeline.to_string())
+            .args(["-q", "--csv"])
+            .stdin(Stdio::null());
+        set_affinity_on_exec(&mut cmd, self.client_pin());
+        let out = cmd.output().map_err(|e| {
+            format!(
+                "cannot run {}: {e}",
+                self.args.redis_benchmark.to_string_lossy()
+            )
+        })?;
+        let after = sys::process_ticks(pid).map_err(|e| e.to_string())?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for line in stderr.lines().filter(|l| !l.trim().is_empty()).take(5) {
+            eprintln!("    [{} redis-benchmark] {line}", server.which.name());
+        }
+        if !out.status.success() {
+            return Err(format!("redis-benchmark failed ({})", out.status));
+        }
+        if !server.alive() {
+            return Err(format!(
+                "{} died during the run; its output:\n{}",
+                server.which.name(),
+                tail(&server.log)
+            ));
+        }
+        let rates = parse_csv(&stdout);
+        if rates.is_empty() {
+            return Err(format!("no results in redis-benchmark output:\n{stdout}"));
+        }
+        // A -t item can expand into several lines (lrange, for one): count every line's
+        // requests, and report the overall rate over all of them.
+        let total = requests as f64 * rates.len() as f64;
+        let seconds: f64 = rates.iter().map(|r| requests as f64 / r).sum();
+        let cpu_us = (after - before) as f64 * 1e6 / self.tck as f64;
+        let threads = if self.args.per_thread {
+            self.thread_lines(pid, &threads_before, total)
+        } else {
+            Vec::new()
+        };
+        let sample = Sample {
+            rps: total / seconds,
+            cpu_us_per_op: cpu_us / total,
+        };
+        Ok((sample, threads))
+    }
+
+    /// CPU per request of each living server thread that used any during the run.
+    fn thread_lines(&self, pid: u32, before: &[(u32, String, u64)], ops: f64) -> Vec<String> {
+        let mut lines = Vec::new();
+        for (tid, comm, ticks) in sys::thread_ticks(pid) {
+            let prev = before.iter().find(|t| t.0 == tid).map(|t| t.2).unwrap_or(0);
+            let delta = ticks - prev.min(ticks);
+            if delta > 0 {
+                lines.push(format!(
+                    "      thread {tid} {comm:<16} {:>9.3} CPU-µs/op",
+                    delta as f64 * 1e6 / self.tck as f64 / ops
+                ));
+            }
+        }
+        lines
+    }
+}
+
+/// requests/s of every result line of `redis-benchmark --csv`.
+fn parse_csv(text: &str) -> Vec<f64> {
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split(',').map(|f| f.trim().trim_matches('"'));
+            let name = fields.next()?;
+            if name == "test" || name.is_empty() {
+                return None;
+            }
+            fields.next()?.parse::<f64>().ok().filter(|r| *r > 0.0)
+        })
+        .collect()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| x.is_finite());
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+struct Row {
+    test: String,
+    pipeline: u32,
+    shards: usize,
+    redis: Vec<Sample>,
+    ferrokv: Vec<Sample>,
+}
+
+impl Row {
+    fn cells(&self) -> String {
+        let r_rps = median(self.redis.iter().map(|s| s.rps).collect());
+        let f_rps = median(self.ferrokv.iter().map(|s| s.rps).collect());
+        let r_cpu = median(self.redis.iter().map(|s| s.cpu_us_per_op).collect());
+        let f_cpu = median(self.ferrokv.iter().map(|s| s.cpu_us_per_op).collect());
+        // Paired per-round ratios: each round's two runs ran back to back.
+        let ratio = median(
+            self.redis
+                .iter()
+                .zip(&self.ferrokv)
+                .map(|(r, f)| f.cpu_us_per_op / r.cpu_us_per_op)
+                .collect(),
+        );
+        format!(
+            "| {} | {} | {} | {} | {} | {:.3} | {:.3} | {:.2} |",
+            self.test,
+            self.pipeline,
+            self.shards,
+            fmt_rate(r_rps),
+            fmt_rate(f_rps),
+            r_cpu,
+            f_cpu,
+            ratio
+        )
+    }
+}
+
+fn fmt_rate(r: f64) -> String {
+    if !r.is_finite() {
+        return "n/a".into();
+    }
+    let s = format!("{:.0}", r);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn machine_line() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    format!("{cpu}, {cores} cores available, Linux {kernel}")
+}
+
+/// `BIN --version`, first line; killed after 5 s in case the binary ignores the flag and serves.
+fn version_of(bin: &Path) -> String {
+    let unknown = || "version unknown".to_string();
+    let Ok(mut child) = Command::new(bin)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+    else {
+        return unknown();
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return unknown();
+            }
+        }
+    }
+    let mut out = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = stdout.read_to_string(&mut out);
+    }
+    out.lines()
+        .next()
+        .map(|l| l.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(unknown)
+}
+
+pub fn run(args: CompareArgs) -> Result<(), String> {
+    if args.rounds == 0 || args.tests.is_empty() || args.pipelines.is_empty() {
+        return Err("need at least one round, test and pipeline".into());
+    }
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let mut notes = Vec::new();
+    if args.no_pin {
+        notes.push("Nothing pinned (--no-pin).".to_string());
+    } else {
+        notes.push(format!(
+            "redis-server pinned to core {}, redis-benchmark to core {}; ferrokv --shards 1 pinned to core {}; \
+             ferrokv with more shards not pinned (it uses every core, and shares core {} with the client).",
+            args.server_cpu, args.client_cpu, args.server_cpu, args.client_cpu
+        ));
+        if cores < 2 {
+            notes.push(
+                "Only one core available: pinning puts client and server on the same core.".into(),
+            );
+        }
+    }
+    let runner = Runner {
+        args: &args,
+        tck: sys::clk_tck(),
+    };
+    let server_pin = (!args.no_pin).then_some(args.server_cpu);
+
+    println!("# ferrokv vs redis-server");
+    println!();
+    println!("- date: {}", sys::utc_now());
+    println!("- machine: {}", machine_line());
+    println!("- redis: {}", version_of(&args.redis));
+    println!(
+        "- ferrokv: {} ({})",
+        args.ferrokv.display(),
+        version_of(&args.ferrokv)
+    );
+    println!(
+        "- command: {}",
+        std::env::args().collect::<Vec<_>>().join(" ")
+    );
+    println!(
+        "- load: redis-benchmark -t <test> -n {} -c {} -d {} -r {} -P <pipeline> -q --csv; {} rounds, servers alternating A B A B",
+        args.requests, args.clients, args.data_size, args.keyspace, args.rounds
+    );
+    println!();
+
+    let mut redis = Server::start(Which::Redis, &args.redis, 0, server_pin)?;
+    eprintln!(
+        "redis-server up on port {} (pid {})",
+        redis.port,
+        redis.pid()
+    );
+    let mut rows = Vec::new();
+    for &shards in &args.shards {
+        let pin = if shards == 1 { server_pin } else { None };
+        let mut ferrokv = Server::start(Which::Ferrokv, &args.ferrokv, shards, pin)?;
+        eprintln!(
+            "ferrokv --shards {shards} up on port {} (pid {}{})",
+            ferrokv.port,
+            ferrokv.pid(),
+            if pin.is_some() {
+                ", pinned"
+            } else {
+                ", not pinned"
+            }
+        );
+        if !args.no_warmup {
+            for test in &args.tests {
+                let n = args.requests.min(100_000);
+                for server in [&mut redis, &mut ferrokv] {
+                    runner
+                        .run(server, test, 16, n)
+                        .map_err(|e| format!("warm-up {test} on {}: {e}", server.which.name()))?;
+                }
+            }
+        }
+        for test in &args.tests {
+            for &pipeline in &args.pipelines {
+                let mut row = Row {
+                    test: test.clone(),
+                    pipeline,
+                    shards,
+                    redis: Vec::new(),
+                    ferrokv: Vec::new(),
+                };
+                for round in 1..=args.rounds {
+                    for server in [&mut redis, &mut ferrokv] {
+                        let which = server.which;
+                        let (s, threads) = runner
+                            .run(server, test, pipeline, args.requests)
+                            .map_err(|e| {
+                                format!("{test} -P {pipeline} on {}: {e}", which.name())
+                            })?;
+                        eprintln!(
+                            "  round {round}/{} {test} -P {pipeline} shards {shards} {:<8} {:>12} req/s {:>8.3} CPU-µs/op",
+                            args.rounds,
+                            which.name(),
+                            fmt_rate(s.rps),
+                            s.cpu_us_per_op
+                        );
+                        for line in threads {
+                            eprintln!("{line}");
+                        }
+                        match which {
+                            Which::Redis => row.redis.push(s),
+                            Which::Ferrokv => row.ferrokv.push(s),
+                        }
+                    }
+                }
+                rows.push(row);
+            }
+        }
+        drop(ferrokv);
+    }
+    drop(redis);
+
+    println!("| test | pipeline | shards | redis req/s | ferrokv req/s | redis CPU-µs/op | ferrokv CPU-µs/op | ferrokv/redis CPU |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for row in &rows {
+        println!("{}", row.cells());
+    }
+    println!();
+    println!(
+        "Medians over {} rounds; the CPU ratio is the median of per-round paired ratios. \
+         CPU is utime+stime of the whole server process from /proc/PID/stat ({} ticks/s).",
+        args.rounds, runner.tck
+    );
+    for n in notes {
+        println!("{n}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rates() {
+        let text = "\"test\",\"rps\",\"avg_latency_ms\"\n\"SET\",\"222222.23\",\"3.6\"\n\"MSET (10 keys)\",\"181818.19\",\"3.5\"\n";
+        assert_eq!(parse_csv(text), vec![222222.23, 181818.19]);
+        assert!(parse_csv("").is_empty());
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(vec![]).is_nan());
+    }
+
+    #[test]
+    fn rates_have_separators() {
+        assert_eq!(fmt_rate(1234567.4), "1,234,567");
+        assert_eq!(fmt_rate(999.0), "999");
+        assert_eq!(fmt_rate(f64::NAN), "n/a");
+    }
+}
