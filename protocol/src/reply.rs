@@ -180,11 +180,12 @@ fn put_line_sanitised(out: &mut BytesMut, prefix: u8, text: &[u8], trim: bool) {
     }
     out.reserve(text.len() + 3);
     out.extend_from_slice(&[prefix]);
-    for chunk in text.split(|&b| b == b'\r' || b == b'\n').enumerate() {
-        if chunk.0 > 0 {
-            out.extend_from_slice(b" ");
+    let start = out.len();
+    out.extend_from_slice(text);
+    for b in &mut out[start..] {
+        if *b == b'\r' || *b == b'\n' {
+            *b = b' ';
         }
-        out.extend_from_slice(chunk.1);
     }
     out.extend_from_slice(b"\r\n");
 }

@@ -1016,7 +1016,11 @@ fn fuzz_crash_too_big_reached_at_different_lines() {
     // complete and the limit trips on the third. Both must agree on what came before.
     let data = b64("BwQHBwf/CmEH////////BwcHBwEFKjINCiQ0Df///wAAAAAAAAD//////wphYmM=");
     let input = &data[2..];
-    let limits = Limits { max_bulk_len: 64, max_multibulk_len: 8, max_inline_len: 16 };
+    let limits = Limits {
+        max_bulk_len: 64,
+        max_multibulk_len: 8,
+        max_inline_len: 16,
+    };
     let whole = parse_all_with(input, limits);
     let chunked = parse_chunked(input, &[1], limits);
     assert_eq!(chunked.1, Err(perr("too big inline request")));
@@ -1024,4 +1028,23 @@ fn fuzz_crash_too_big_reached_at_different_lines() {
     assert_eq!(chunked.0, vec![vec![b"\x07\x07\x07\xff".to_vec()]]);
     assert_eq!(whole.0[..1], chunked.0[..]);
     assert_eq!(whole.0.len(), 2);
+}
+
+#[test]
+fn default_limit_boundaries_match_redis() {
+    // Redis 7.0.15, all bytes sent at once: 65536 bytes without a terminator wait, 65537 fail.
+    let cases: [(&[u8], &str); 3] = [
+        (b"", "too big inline request"),
+        (b"*", "too big mbulk count string"),
+        (b"*1\r\n$", "too big bulk count string"),
+    ];
+    for (prefix, msg) in cases {
+        // The limit counts from the start of the open line: the `*`, the `$`.
+        let line_start = if prefix.len() > 1 { 4 } else { 0 };
+        let mut input = prefix.to_vec();
+        input.resize(line_start + 65536, b'1');
+        assert_eq!(parse_all(&input).1, Ok(input.len()), "{msg}");
+        input.push(b'1');
+        assert_eq!(parse_all(&input).1, Err(perr(msg)));
+    }
 }

@@ -23,8 +23,6 @@ pub struct ClientInfo {
     pub last_interaction: Instant,
     pub last_cmd: &'static str,
     pub authenticated: bool,
-    pub lib_name: Option<Bytes>,
-    pub lib_ver: Option<Bytes>,
 }
 
 pub type ClientRef = Rc<RefCell<ClientInfo>>;

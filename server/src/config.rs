@@ -332,10 +332,6 @@ impl KeyspaceEvents {
             | Self::MODULE.0,
     );
 
-    pub fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
     /// True when every class in `other` is enabled.
     pub fn contains(self, other: Self) -> bool {
         self.0 & other.0 == other.0

@@ -48,8 +48,6 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         last_interaction: now,
         last_cmd: "NULL",
         authenticated,
-        lib_name: None,
-        lib_ver: None,
     }));
     node.clients.borrow_mut().add(info.clone());
     let mut client = Client {

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use ferrokv_protocol::Reply;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::value::Value;
-use ferrokv_shard::{keys, Split};
+use ferrokv_shard::{keys, string, CmdError, Split};
 
 use crate::hop::{job, on_shard, Answer, Hop, Job};
 use crate::node::{lock_mode, now_ms, Node};
@@ -113,6 +113,7 @@ pub async fn run(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Byte
         (Split::Transaction, "msetnx") => msetnx(node, db, cmd, args).await,
         (Split::Transaction, "rename" | "renamenx") => rename(node, db, cmd, args).await,
         (Split::Transaction, "copy") => copy(node, db, args).await,
+        (Split::Transaction, "lcs") => lcs(node, db, args).await,
         _ => Reply::error("CROSSSLOT Keys in request don't hash to the same slot"),
     }
 }
@@ -271,4 +272,31 @@ async fn copy(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
     .await;
     tx.release(node).await;
     reply
+}
+
+/// LCS of two keys on different shards: both read under shared locks, compared here.
+async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
+    let opts = match string::lcs_options(&args[3..]) {
+        Ok(o) => o,
+        Err(e) => return e.into_reply(),
+    };
+    let (a, b) = (args[1].clone(), args[2].clone());
+    let (sa, sb) = (node.owner_of(&a), node.owner_of(&b));
+    let mut tx = Tx::new(node);
+    let ((first, fk), (second, sk)) = if sa < sb { ((sa, a.clone()), (sb, b.clone())) } else { ((sb, b.clone()), (sa, a.clone())) };
+    tx.lock_then(node, first, vec![(db, fk)], LockMode::Shared, None).await;
+    tx.lock_then(node, second, vec![(db, sk)], LockMode::Shared, None).await;
+    let va = node.run_on(sa, export(db, a, false)).await.take::<Exported>().flatten();
+    let vb = node.run_on(sb, export(db, b, false)).await.take::<Exported>().flatten();
+    tx.release(node).await;
+    let text = |v: Option<(Value, Option<u64>)>| -> Result<Bytes, CmdError> {
+        match v {
+            None => Ok(Bytes::new()),
+            Some((value, _)) => value.as_str().map(|s| s.to_bytes()).ok_or(CmdError::WrongType),
+        }
+    };
+    match (text(va), text(vb)) {
+        (Ok(x), Ok(y)) => string::lcs_reply(&x, &y, &opts).unwrap_or_else(|e| e.into_reply()),
+        (Err(e), _) | (_, Err(e)) => e.into_reply(),
+    }
 }

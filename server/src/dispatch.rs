@@ -55,7 +55,7 @@ fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
         return Route::Server(cmd);
     }
     let mut owner = None;
-    for i in spec.key_positions(args.len()) {
+    for i in spec.resolve(args).key_positions(args.len()) {
         let s = node.owner_of(&args[i]);
         match owner {
             None => owner = Some(s),

@@ -114,10 +114,6 @@ impl Mesh {
         (mesh, rxs)
     }
 
-    pub fn id(&self) -> usize {
-        self.id
-    }
-
     async fn send(&self, to: usize, hop: Hop) {
         let Some(Some(sender)) = self.senders.get(to) else { return };
         // A closed peer (shutdown) drops the message; its caller sees the request cancelled.

@@ -249,8 +249,14 @@ fn set_keepalive(fd: i32, interval: u32) {
 
 /// The active expiry cycle: `hz` times a second, remove expired keys with bounded work.
 async fn expire_cycle(node: Rc<Node>) {
+    let config = &node.shared.config;
+    let (mut seen, mut hz) = (config.version(), config.snapshot().hz);
     loop {
-        let hz = node.shared.config.snapshot().hz.clamp(1, 500);
+        if config.version() != seen {
+            seen = config.version();
+            hz = config.snapshot().hz;
+        }
+        let hz = hz.clamp(1, 500);
         glommio::timer::sleep(Duration::from_millis(1000 / hz as u64)).await;
         if !node.active_expire.get() {
             continue;

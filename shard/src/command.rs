@@ -115,6 +115,20 @@ impl CommandSpec {
             .map(|i| i as usize)
     }
 
+    /// The spec that describes this call: the matching subcommand of a container command
+    /// (`OBJECT ENCODING key` has its key where the container has none), else `self`.
+    pub fn resolve(&self, args: &[impl AsRef<[u8]>]) -> &CommandSpec {
+        let Some(sub) = args.get(1) else { return self };
+        self.subcommands
+            .iter()
+            .find(|s| {
+                s.name
+                    .split_once('|')
+                    .is_some_and(|(_, name)| name.as_bytes().eq_ignore_ascii_case(sub.as_ref()))
+            })
+            .unwrap_or(self)
+    }
+
     pub fn flag_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         flag::NAMES
             .iter()

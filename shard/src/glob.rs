@@ -1,10 +1,13 @@
-//! Redis's glob matching (`stringmatchlen`): `*`, `?`, `[...]` with `^` and ranges, `\` escapes.
+//! Redis's glob matching (`stringmatchlen`), shared by KEYS, SCAN, CONFIG GET and `include`.
 
-pub fn matches(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
-    match_from(pattern, s, nocase, 0)
+/// `stringmatchlen`: Redis's glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x`). CONFIG GET uses
+/// it case-insensitively; KEYS, SCAN and `include` patterns case-sensitively.
+pub fn matches(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
+    let mut skip_longer = false;
+    match_impl(pattern, string, nocase, &mut skip_longer, 0)
 }
 
-fn eq(a: u8, b: u8, nocase: bool) -> bool {
+fn bytes_eq(a: u8, b: u8, nocase: bool) -> bool {
     if nocase {
         a.eq_ignore_ascii_case(&b)
     } else {
@@ -12,80 +15,74 @@ fn eq(a: u8, b: u8, nocase: bool) -> bool {
     }
 }
 
-// Recursion depth is bounded like Redis does, so a pathological pattern cannot blow the stack.
-fn match_from(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32) -> bool {
-    if depth > 1000 {
+// Index-based so that the unterminated-class case can step back one position exactly like the
+// C code does (`pattern--; patternLen++`).
+fn match_impl(pat: &[u8], s: &[u8], nocase: bool, skip_longer: &mut bool, nesting: u32) -> bool {
+    // Each `*` recurses; a client-supplied pattern must not be able to exhaust the stack.
+    if nesting > 1000 {
         return false;
     }
-    while let Some(&pc) = p.first() {
-        match pc {
+    let (plen, slen) = (pat.len(), s.len());
+    let (mut p, mut si) = (0usize, 0usize);
+    while p < plen && si < slen {
+        match pat[p] {
             b'*' => {
-                while p.len() > 1 && p[1] == b'*' {
-                    p = &p[1..];
+                while p + 1 < plen && pat[p + 1] == b'*' {
+                    p += 1;
                 }
-                if p.len() == 1 {
+                if p + 1 == plen {
                     return true;
                 }
-                loop {
-                    if match_from(&p[1..], s, nocase, depth + 1) {
+                while si < slen {
+                    if match_impl(&pat[p + 1..], &s[si..], nocase, skip_longer, nesting + 1) {
                         return true;
                     }
-                    if s.is_empty() {
+                    // The tail already failed at every later offset; a longer `*` can't help.
+                    if *skip_longer {
                         return false;
                     }
-                    s = &s[1..];
+                    si += 1;
                 }
+                *skip_longer = true;
+                return false;
             }
-            b'?' => {
-                if s.is_empty() {
-                    return false;
-                }
-                s = &s[1..];
-            }
+            b'?' => si += 1,
             b'[' => {
-                let Some(&c) = s.first() else { return false };
-                p = &p[1..];
-                let not = p.first() == Some(&b'^');
+                p += 1;
+                let not = pat.get(p) == Some(&b'^');
                 if not {
-                    p = &p[1..];
+                    p += 1;
                 }
                 let mut matched = false;
                 loop {
-                    match p {
-                        [b'\\', esc, ..] => {
-                            if *esc == c {
-                                matched = true;
-                            }
-                            p = &p[2..];
+                    if pat.get(p) == Some(&b'\\') && plen - p >= 2 {
+                        p += 1;
+                        if pat[p] == s[si] {
+                            matched = true;
                         }
-                        [b']', ..] => break,
-                        [] => {
-                            // Unterminated class: Redis treats the end of pattern as its end.
-                            p = &p[..0];
-                            break;
+                    } else if pat.get(p) == Some(&b']') {
+                        break;
+                    } else if p >= plen {
+                        p -= 1;
+                        break;
+                    } else if plen - p >= 3 && pat[p + 1] == b'-' {
+                        let (mut start, mut end, mut c) = (pat[p], pat[p + 2], s[si]);
+                        if start > end {
+                            std::mem::swap(&mut start, &mut end);
                         }
-                        [lo, b'-', hi, ..] => {
-                            let (mut lo, mut hi, mut c) = (*lo, *hi, c);
-                            if lo > hi {
-                                std::mem::swap(&mut lo, &mut hi);
-                            }
-                            if nocase {
-                                lo = lo.to_ascii_lowercase();
-                                hi = hi.to_ascii_lowercase();
-                                c = c.to_ascii_lowercase();
-                            }
-                            if c >= lo && c <= hi {
-                                matched = true;
-                            }
-                            p = &p[3..];
+                        if nocase {
+                            start = start.to_ascii_lowercase();
+                            end = end.to_ascii_lowercase();
+                            c = c.to_ascii_lowercase();
                         }
-                        [x, ..] => {
-                            if eq(*x, c, nocase) {
-                                matched = true;
-                            }
-                            p = &p[1..];
+                        p += 2;
+                        if c >= start && c <= end {
+                            matched = true;
                         }
+                    } else if bytes_eq(pat[p], s[si], nocase) {
+                        matched = true;
                     }
+                    p += 1;
                 }
                 if not {
                     matched = !matched;
@@ -93,26 +90,30 @@ fn match_from(mut p: &[u8], mut s: &[u8], nocase: bool, depth: u32) -> bool {
                 if !matched {
                     return false;
                 }
-                s = &s[1..];
-                if p.is_empty() {
-                    return s.is_empty();
-                }
+                si += 1;
             }
-            b'\\' if p.len() >= 2 => {
-                p = &p[1..];
-                match s.first() {
-                    Some(&c) if eq(p[0], c, nocase) => s = &s[1..],
-                    _ => return false,
+            c => {
+                let literal = if c == b'\\' && plen - p >= 2 {
+                    p += 1;
+                    pat[p]
+                } else {
+                    c
+                };
+                if !bytes_eq(literal, s[si], nocase) {
+                    return false;
                 }
+                si += 1;
             }
-            _ => match s.first() {
-                Some(&c) if eq(pc, c, nocase) => s = &s[1..],
-                _ => return false,
-            },
         }
-        p = &p[1..];
+        p += 1;
+        if si == slen {
+            while p < plen && pat[p] == b'*' {
+                p += 1;
+            }
+            break;
+        }
     }
-    s.is_empty()
+    p == plen && si == slen
 }
 
 #[cfg(test)]
@@ -121,7 +122,8 @@ mod tests {
 
     #[test]
     fn globs() {
-        assert!(matches(b"*", b"", false));
+        // As Redis: KEYS and SCAN treat a lone `*` as "everything" before matching.
+        assert!(!matches(b"*", b"", false));
         assert!(matches(b"key:*", b"key:1", false));
         assert!(!matches(b"key:*", b"kex:1", false));
         assert!(matches(b"h?llo", b"hello", false));

@@ -17,7 +17,6 @@ const ACL_READ_FAST: &[&str] = &["keyspace", "read", "fast"];
 const ACL_READ_SLOW: &[&str] = &["keyspace", "read", "slow"];
 const ACL_WRITE_FAST: &[&str] = &["keyspace", "write", "fast"];
 const ACL_WRITE_SLOW: &[&str] = &["keyspace", "write", "slow"];
-const ACL_KEYS: &[&str] = &["keyspace", "read", "slow", "dangerous"];
 
 #[rustfmt::skip]
 pub static COMMANDS: &[CommandSpec] = &[
@@ -40,10 +39,6 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("pexpiretime", 2, READONLY | FAST, (1, 1, 1), ACL_READ_FAST, "generic", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0", Some(pexpiretime), Split::None),
     spec("persist", 2, WRITE | FAST, (1, 1, 1), ACL_WRITE_FAST, "generic", "Remove the expiration from a key", "2.2.0", Some(persist), Split::None),
     CommandSpec { subcommands: OBJECT_SUBCOMMANDS, ..spec("object", -2, 0, (0, 0, 0), &["slow"], "generic", "A container for object introspection commands", "2.2.3", Some(object), Split::None) },
-    // Run by the server on every shard with the building blocks below.
-    spec("keys", 2, READONLY, (0, 0, 0), ACL_KEYS, "generic", "Find all keys matching the given pattern", "1.0.0", None, Split::None),
-    spec("scan", -2, READONLY, (0, 0, 0), ACL_READ_SLOW, "generic", "Incrementally iterate the keys space", "2.8.0", None, Split::None),
-    spec("randomkey", 1, READONLY, (0, 0, 0), ACL_READ_SLOW, "generic", "Return a random key from the keyspace", "1.0.0", None, Split::None),
 ];
 
 #[rustfmt::skip]
@@ -106,13 +101,17 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &[Bytes], nx: bool) -> CmdResult {
     if ctx.write(src).is_none() {
         return Err(CmdError::NoSuchKey);
     }
-    let done = if nx { Reply::Int(1) } else { Reply::ok() };
+    let done = |renamed: bool| match nx {
+        true => Reply::Int(renamed as i64),
+        false => Reply::ok(),
+    };
     if src == dst {
-        return Ok(if nx { Reply::Int(0) } else { Reply::ok() });
+        // Redis answers as if the key stayed put: OK, or 0 for RENAMENX.
+        return Ok(done(false));
     }
     let now = ctx.now_ms;
     if nx && ctx.write(dst).is_some() {
-        return Ok(Reply::Int(0));
+        return Ok(done(false));
     }
     let Some(entry) = ctx.ks().remove(src, now) else {
         return Err(CmdError::NoSuchKey);
@@ -120,7 +119,7 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &[Bytes], nx: bool) -> CmdResult {
     let expire_at = entry.expire_at();
     let value = entry.value;
     ctx.ks().insert(dst, value, expire_at, now);
-    Ok(done)
+    Ok(done(true))
 }
 
 fn rename(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {

@@ -42,6 +42,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("getrange", 4, READONLY, (1, 1, 1), ACL_READ_SLOW, "string", "Get a substring of the string stored at a key", "2.4.0", Some(getrange), Split::None),
     spec("substr", 4, READONLY, (1, 1, 1), ACL_READ_SLOW, "string", "Get a substring of the string stored at a key", "1.0.0", Some(getrange), Split::None),
     spec("setrange", 4, WRITE | DENYOOM, (1, 1, 1), ACL_WRITE_SLOW, "string", "Overwrite part of a string at key starting at the specified offset", "2.2.0", Some(setrange), Split::None),
+    // Two keys that may live on different shards: the server can read both values and call
+    // `lcs_options` and `lcs_reply` itself.
+    spec("lcs", -3, READONLY, (1, 2, 1), ACL_READ_SLOW, "string", "Find longest common substring", "7.0.0", Some(lcs), Split::Transaction),
 ];
 
 /// Largest string a command may build (`proto-max-bulk-len`, 512MB by default). Global rather
@@ -503,6 +506,157 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         ctx.ks().insert(key, Value::Str(value), None, now);
         Ok(Reply::Int(len as i64))
     }
+}
+
+/// LCS's options after the two keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LcsOptions {
+    pub len: bool,
+    pub idx: bool,
+    pub with_match_len: bool,
+    pub min_match_len: u64,
+}
+
+/// Redis's LCS option parsing (`opts` is `args[3..]`). Redis reads both keys first, so a
+/// caller checks their types before calling this.
+pub fn lcs_options(opts: &[Bytes]) -> Result<LcsOptions, CmdError> {
+    let mut o = LcsOptions::default();
+    let mut i = 0;
+    while i < opts.len() {
+        let a = &opts[i];
+        if args::is(a, "IDX") {
+            o.idx = true;
+        } else if args::is(a, "LEN") {
+            o.len = true;
+        } else if args::is(a, "WITHMATCHLEN") {
+            o.with_match_len = true;
+        } else if args::is(a, "MINMATCHLEN") && i + 1 < opts.len() {
+            o.min_match_len = args::int(&opts[i + 1])?.max(0) as u64;
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    if o.idx && o.len {
+        return Err(CmdError::other(
+            "ERR If you want both the length and indexes, please just use IDX.",
+        ));
+    }
+    Ok(o)
+}
+
+/// LCS of two strings (a missing key is the empty string), replying as Redis's `lcsCommand`:
+/// the common subsequence, its length (LEN), or the matching ranges from the end (IDX). The
+/// backward walk that groups matches into ranges is Redis's own, so the ranges are the same.
+pub fn lcs_reply(a: &[u8], b: &[u8], o: &LcsOptions) -> CmdResult {
+    if a.len() >= u32::MAX as usize - 1 || b.len() >= u32::MAX as usize - 1 {
+        return Err(CmdError::other("ERR String too long for LCS"));
+    }
+    let (alen, blen) = (a.len(), b.len());
+    let cells = (alen as u64 + 1) * (blen as u64 + 1);
+    if cells * 4 > proto_max_bulk_len() {
+        return Err(CmdError::other(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        ));
+    }
+    let mut table: Vec<u32> = Vec::new();
+    if table.try_reserve_exact(cells as usize).is_err() {
+        return Err(CmdError::other(
+            "ERR Insufficient memory, failed allocating transient memory for LCS",
+        ));
+    }
+    table.resize(cells as usize, 0);
+    let at = |i: usize, j: usize| j + i * (blen + 1);
+    for i in 1..=alen {
+        for j in 1..=blen {
+            table[at(i, j)] = if a[i - 1] == b[j - 1] {
+                table[at(i - 1, j - 1)] + 1
+            } else {
+                table[at(i - 1, j)].max(table[at(i, j - 1)])
+            };
+        }
+    }
+    let total = table[at(alen, blen)] as usize;
+    if o.len {
+        return Ok(Reply::Int(total as i64));
+    }
+    let mut result = vec![0u8; total];
+    let mut matches = Vec::new();
+    // `arange_start == alen` means no range is open, as in Redis.
+    let (mut a_start, mut a_end, mut b_start, mut b_end) = (alen, 0, 0, 0);
+    let (mut i, mut j, mut idx) = (alen, blen, total);
+    while i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            result[idx - 1] = a[i - 1];
+            if a_start == alen {
+                (a_start, a_end, b_start, b_end) = (i - 1, i - 1, j - 1, j - 1);
+            } else if a_start == i && b_start == j {
+                a_start -= 1;
+                b_start -= 1;
+            } else {
+                emit = true;
+            }
+            if a_start == 0 || b_start == 0 {
+                emit = true;
+            }
+            idx -= 1;
+            i -= 1;
+            j -= 1;
+        } else {
+            if table[at(i - 1, j)] > table[at(i, j - 1)] {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            if a_start != alen {
+                emit = true;
+            }
+        }
+        if emit {
+            let match_len = (a_end - a_start + 1) as u64;
+            if o.idx && (o.min_match_len == 0 || match_len >= o.min_match_len) {
+                let mut m = vec![
+                    Reply::Array(vec![Reply::Int(a_start as i64), Reply::Int(a_end as i64)]),
+                    Reply::Array(vec![Reply::Int(b_start as i64), Reply::Int(b_end as i64)]),
+                ];
+                if o.with_match_len {
+                    m.push(Reply::Int(match_len as i64));
+                }
+                matches.push(Reply::Array(m));
+            }
+            a_start = alen;
+        }
+    }
+    if o.idx {
+        return Ok(Reply::Map(vec![
+            (
+                Reply::bulk(Bytes::from_static(b"matches")),
+                Reply::Array(matches),
+            ),
+            (
+                Reply::bulk(Bytes::from_static(b"len")),
+                Reply::Int(total as i64),
+            ),
+        ]));
+    }
+    Ok(Reply::Bulk(Bytes::from(result)))
+}
+
+fn lcs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let not_strings = || CmdError::other("ERR The specified keys must contain string values");
+    let a = read_str(ctx, &args[1]).map(|s| s.map(StrValue::to_bytes));
+    let b = read_str(ctx, &args[2]).map(|s| s.map(StrValue::to_bytes));
+    let (Ok(a), Ok(b)) = (a, b) else {
+        return Err(not_strings());
+    };
+    let o = lcs_options(&args[3..])?;
+    lcs_reply(
+        a.as_deref().unwrap_or_default(),
+        b.as_deref().unwrap_or_default(),
+        &o,
+    )
 }
 
 /// Runs commands against a shard the way the router would, for the unit tests of every family.
@@ -1170,6 +1324,73 @@ mod tests {
         t.run(&["set", "n", "42"]);
         assert_eq!(t.run_bytes(&[b"setrange", b"n", b"99", b""]), int(2));
         assert_eq!(encoding(&mut t, "n"), bulk("int"));
+    }
+
+    #[test]
+    fn lcs_like_redis() {
+        let mut t = TestShard::new();
+        let pair = |a: i64, b: i64| Reply::Array(vec![int(a), int(b)]);
+        let idx = |matches: Vec<Reply>, len: i64| {
+            Reply::Map(vec![
+                (bulk("matches"), Reply::Array(matches)),
+                (bulk("len"), int(len)),
+            ])
+        };
+        let replies = t.script(&[
+            "mset key1 ohmytext key2 mynewtext",
+            "lcs key1 key2",
+            "lcs key1 key2 LEN",
+            "lcs key1 key2 IDX",
+            "lcs key1 key2 IDX MINMATCHLEN 4 WITHMATCHLEN",
+            "lcs key1 key2 IDX LEN",
+            "lcs key1 key2 FOO",
+            "lcs key1 key2 MINMATCHLEN",
+            "lcs key1 key2 MINMATCHLEN x",
+            "lcs key1 key2 MINMATCHLEN -5 IDX",
+            "lcs nokey key2",
+            "lcs nokey key2 IDX",
+            "set n 12345",
+            "set m 2345",
+            "lcs n m IDX WITHMATCHLEN",
+        ]);
+        assert_eq!(
+            replies,
+            vec![
+                ok(),
+                bulk("mytext"),
+                int(6),
+                idx(
+                    vec![
+                        Reply::Array(vec![pair(4, 7), pair(5, 8)]),
+                        Reply::Array(vec![pair(2, 3), pair(0, 1)]),
+                    ],
+                    6
+                ),
+                idx(vec![Reply::Array(vec![pair(4, 7), pair(5, 8), int(4)])], 6),
+                err("ERR If you want both the length and indexes, please just use IDX."),
+                err(SYNTAX),
+                err(SYNTAX),
+                err(NOT_INT),
+                idx(
+                    vec![
+                        Reply::Array(vec![pair(4, 7), pair(5, 8)]),
+                        Reply::Array(vec![pair(2, 3), pair(0, 1)]),
+                    ],
+                    6
+                ),
+                bulk(""),
+                idx(vec![], 0),
+                ok(),
+                ok(),
+                idx(vec![Reply::Array(vec![pair(1, 4), pair(0, 3), int(4)])], 4),
+            ]
+        );
+        let (a, b) = ("a".repeat(12_000), "b".repeat(12_000));
+        t.run(&["mset", "big1", &a, "big2", &b]);
+        assert_eq!(
+            t.run(&["lcs", "big1", "big2"]),
+            err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+        );
     }
 
     #[test]

@@ -37,7 +37,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// True when running under CI (`CI=true`): tests that need redis-server must not skip there.
 pub fn in_ci() -> bool {
-    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+    std::env::var("CI")
+        .map(|v| v == "true" || v == "1")
+        .unwrap_or(false)
 }
 
 /// True when `FERROKV_TEST_TARGET=redis`: integration tests then run against redis-server.
@@ -263,7 +265,11 @@ impl TestServer {
         self.child = Some(child);
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
                 self.child = None;
                 return Err(format!(
                     "server exited during startup ({status}); command: {} {:?}; log:\n{}",
@@ -664,10 +670,9 @@ impl Resp {
     pub fn as_pairs(&self) -> Vec<(Resp, Resp)> {
         match self {
             Resp::Map(m) => m.clone(),
-            Resp::Array(v) if v.len() % 2 == 0 => v
-                .chunks(2)
-                .map(|c| (c[0].clone(), c[1].clone()))
-                .collect(),
+            Resp::Array(v) if v.len() % 2 == 0 => {
+                v.chunks(2).map(|c| (c[0].clone(), c[1].clone())).collect()
+            }
             other => panic!("expected map, got {other:?}"),
         }
     }
@@ -675,7 +680,9 @@ impl Resp {
     pub fn field(&self, k: &str) -> Option<Resp> {
         self.as_pairs()
             .into_iter()
-            .find(|(key, _)| matches!(key, Resp::Bulk(_) | Resp::Simple(_)) && key.as_bytes() == k.as_bytes())
+            .find(|(key, _)| {
+                matches!(key, Resp::Bulk(_) | Resp::Simple(_)) && key.as_bytes() == k.as_bytes()
+            })
             .map(|(_, v)| v)
     }
 }
@@ -746,7 +753,8 @@ impl fmt::Debug for Resp {
 
 /// Encodes a command as a RESP multibulk.
 pub fn encode_command<A: AsRef<[u8]>>(args: &[A]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(16 + args.iter().map(|a| a.as_ref().len() + 16).sum::<usize>());
+    let mut out =
+        Vec::with_capacity(16 + args.iter().map(|a| a.as_ref().len() + 16).sum::<usize>());
     encode_command_into(&mut out, args);
     out
 }
@@ -818,9 +826,7 @@ impl Parser<'_> {
         (0..n).map(|_| self.value()).collect()
     }
     fn pairs(&mut self, n: i64) -> Result<Vec<(Resp, Resp)>, ParseErr> {
-        (0..n)
-            .map(|_| Ok((self.value()?, self.value()?)))
-            .collect()
+        (0..n).map(|_| Ok((self.value()?, self.value()?))).collect()
     }
     fn value(&mut self) -> Result<Resp, ParseErr> {
         let Some(&t) = self.buf.get(self.pos) else {
@@ -860,7 +866,10 @@ impl Parser<'_> {
                 if b.len() < 4 || b[3] != b':' {
                     return Err(ParseErr::Bad("bad verbatim string".into()));
                 }
-                Resp::Verbatim(String::from_utf8_lossy(&b[..3]).into_owned(), b[4..].to_vec())
+                Resp::Verbatim(
+                    String::from_utf8_lossy(&b[..3]).into_owned(),
+                    b[4..].to_vec(),
+                )
             }
             b'%' => {
                 let n = self.num()?;
@@ -979,7 +988,8 @@ impl RawConn {
 
     /// Reads one reply, or panics.
     pub fn read(&mut self) -> Resp {
-        self.try_read().unwrap_or_else(|e| panic!("reading reply: {e}"))
+        self.try_read()
+            .unwrap_or_else(|e| panic!("reading reply: {e}"))
     }
 
     /// Sends a command (text arguments) and reads its reply.
@@ -1010,9 +1020,10 @@ impl RawConn {
         cmds.iter().map(|_| self.read()).collect()
     }
 
-    /// Reads until the server closes the connection (bounded by the read timeout); returns
-    /// everything read, including already-buffered bytes. Panics if it stays open.
+    /// Reads until the server closes the connection; returns everything read, including
+    /// already-buffered bytes. Panics if it stays open with nothing to read for 5 s.
     pub fn read_until_closed(&mut self) -> Vec<u8> {
+        self.set_read_timeout(Duration::from_secs(5));
         let mut out = std::mem::take(&mut self.buf);
         let mut chunk = [0u8; 64 * 1024];
         loop {

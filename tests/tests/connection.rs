@@ -39,12 +39,14 @@ fn quit_replies_ok_and_closes() {
 #[test]
 fn quit_in_a_pipeline_answers_what_came_before() {
     let mut c = shared().raw();
-    c.send(&[
-        encode_command(&["PING"]),
-        encode_command(&["QUIT"]),
-        encode_command(&["PING"]),
-    ]
-    .concat());
+    c.send(
+        &[
+            encode_command(&["PING"]),
+            encode_command(&["QUIT"]),
+            encode_command(&["PING"]),
+        ]
+        .concat(),
+    );
     assert_eq!(c.read(), simple("PONG"));
     assert_eq!(c.read(), ok());
     assert!(c.read_until_closed().is_empty());
@@ -122,8 +124,14 @@ fn select_databases() {
     assert_eq!(c.cmd(&["GET", &k]), nil());
     assert_eq!(c.cmd(&["SELECT", "5"]), ok());
     assert_eq!(c.cmd(&["GET", &k]), bulk("five"));
-    assert_eq!(c.cmd(&["SELECT", "16"]), err("ERR DB index is out of range"));
-    assert_eq!(c.cmd(&["SELECT", "-1"]), err("ERR DB index is out of range"));
+    assert_eq!(
+        c.cmd(&["SELECT", "16"]),
+        err("ERR DB index is out of range")
+    );
+    assert_eq!(
+        c.cmd(&["SELECT", "-1"]),
+        err("ERR DB index is out of range")
+    );
     assert_eq!(c.cmd(&["SELECT", "abc"]), not_int_err());
     assert_eq!(c.cmd(&["SELECT", ""]), not_int_err());
     assert_eq!(c.cmd(&["SELECT"]), arity_err("select"));
@@ -285,7 +293,10 @@ fn auth_with_requirepass() {
         c.cmd(&["HELLO", "3"]),
         err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
     );
-    assert_eq!(c.cmd(&["HELLO", "3", "AUTH", "default", "wrong"]), wrongpass);
+    assert_eq!(
+        c.cmd(&["HELLO", "3", "AUTH", "default", "wrong"]),
+        wrongpass
+    );
     let r = c.cmd(&["HELLO", "3", "AUTH", "default", "pw"]);
     check_hello_fields(&r, 3);
     assert_eq!(c.cmd(&["GET", "k"]), bulk("v"));
@@ -342,7 +353,9 @@ fn fields(line: &str) -> Vec<(String, String)> {
     line.split(' ')
         .filter(|s| !s.is_empty())
         .map(|kv| {
-            let (k, v) = kv.split_once('=').unwrap_or_else(|| panic!("no '=' in {kv:?}"));
+            let (k, v) = kv
+                .split_once('=')
+                .unwrap_or_else(|| panic!("no '=' in {kv:?}"));
             (k.to_string(), v.to_string())
         })
         .collect()
@@ -356,9 +369,34 @@ fn get<'a>(f: &'a [(String, String)], k: &str) -> &'a str {
 }
 
 const CLIENT_FIELDS: &[&str] = &[
-    "id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub", "ssub",
-    "multi", "qbuf", "qbuf-free", "argv-mem", "multi-mem", "rbs", "rbp", "obl", "oll", "omem",
-    "tot-mem", "events", "cmd", "user", "redir", "resp",
+    "id",
+    "addr",
+    "laddr",
+    "fd",
+    "name",
+    "age",
+    "idle",
+    "flags",
+    "db",
+    "sub",
+    "psub",
+    "ssub",
+    "multi",
+    "qbuf",
+    "qbuf-free",
+    "argv-mem",
+    "multi-mem",
+    "rbs",
+    "rbp",
+    "obl",
+    "oll",
+    "omem",
+    "tot-mem",
+    "events",
+    "cmd",
+    "user",
+    "redir",
+    "resp",
 ];
 
 #[test]
@@ -388,7 +426,9 @@ fn client_info_fields() {
     assert_eq!(get(&f, "resp"), "2");
     assert_eq!(get(&f, "multi"), "-1");
     for n in ["age", "idle", "fd", "sub", "psub", "qbuf", "tot-mem"] {
-        get(&f, n).parse::<u64>().unwrap_or_else(|_| panic!("{n} in {info:?}"));
+        get(&f, n)
+            .parse::<u64>()
+            .unwrap_or_else(|_| panic!("{n} in {info:?}"));
     }
     // RESP3: a verbatim string.
     assert!(matches!(c.cmd(&["HELLO", "3"]), Resp::Map(_)));
@@ -437,9 +477,7 @@ fn client_list_has_one_line_per_connection() {
     assert_eq!(ids.len(), lines.len());
 
     // CLIENT LIST ID filters.
-    let only = a
-        .cmd(&["CLIENT", "LIST", "ID", &idb.to_string()])
-        .as_str();
+    let only = a.cmd(&["CLIENT", "LIST", "ID", &idb.to_string()]).as_str();
     assert_eq!(only.lines().count(), 1);
     assert_eq!(get(&fields(only.trim_end()), "name"), "list-b");
     let typed = a.cmd(&["CLIENT", "LIST", "TYPE", "normal"]).as_str();
@@ -549,6 +587,9 @@ fn many_connections_at_once() {
         assert_eq!(c.read(), ok());
     }
     for (i, c) in conns.iter_mut().enumerate() {
-        assert_eq!(c.cmd(&["GETDEL", &key(&format!("many:{i}"))]), bulk(i.to_string()));
+        assert_eq!(
+            c.cmd(&["GETDEL", &key(&format!("many:{i}"))]),
+            bulk(i.to_string())
+        );
     }
 }

@@ -37,7 +37,11 @@ fn del_unlink_exists_touch_across_shards() {
     let mut dup = keys.clone();
     dup.extend(keys[..3].iter().cloned());
     dup.push(k("del", "missing"));
-    assert_eq!(c.cmd(&args(&["EXISTS"], &dup)), int(11), "EXISTS counts repeats");
+    assert_eq!(
+        c.cmd(&args(&["EXISTS"], &dup)),
+        int(11),
+        "EXISTS counts repeats"
+    );
     assert_eq!(c.cmd(&args(&["TOUCH"], &dup)), int(11));
     assert_eq!(c.cmd(&args(&["DEL"], &keys[..4])), int(4));
     assert_eq!(c.cmd(&args(&["EXISTS"], &keys)), int(4));
@@ -171,8 +175,14 @@ fn move_between_databases() {
         c.cmd(&["MOVE", &a, "7"]),
         err("ERR source and destination objects are the same")
     );
-    assert_eq!(c.cmd(&["MOVE", &a, "16"]), err("ERR DB index is out of range"));
-    assert_eq!(c.cmd(&["MOVE", &a, "-1"]), err("ERR DB index is out of range"));
+    assert_eq!(
+        c.cmd(&["MOVE", &a, "16"]),
+        err("ERR DB index is out of range")
+    );
+    assert_eq!(
+        c.cmd(&["MOVE", &a, "-1"]),
+        err("ERR DB index is out of range")
+    );
     assert_eq!(c.cmd(&["MOVE", &a, "x"]), not_int_err());
     assert_eq!(c.cmd(&["MOVE", &a]), arity_err("move"));
     assert_eq!(c.cmd(&["DEL", &a]), int(1));
@@ -244,7 +254,10 @@ fn expire_commands_and_options() {
     let at = now + 5000;
     assert_eq!(c.cmd(&["EXPIREAT", &a, &at.to_string()]), int(1));
     assert_eq!(c.cmd(&["EXPIRETIME", &a]), int(at));
-    assert_eq!(c.cmd(&["EXPIREAT", &a, &(at - 1).to_string(), "GT"]), int(0));
+    assert_eq!(
+        c.cmd(&["EXPIREAT", &a, &(at - 1).to_string(), "GT"]),
+        int(0)
+    );
     assert_eq!(c.cmd(&["EXPIREAT", &a, &at.to_string(), "GT"]), int(0));
     assert_eq!(c.cmd(&["EXPIREAT", &a, &at.to_string(), "LT"]), int(0));
     let pat = at * 1000 + 777;
@@ -374,7 +387,11 @@ fn scan_returns_every_key_across_shards() {
 
     assert_eq!(set_of(&scan_all(&mut c, &[])), all);
     for count in ["1", "7", "100", "5000"] {
-        assert_eq!(set_of(&scan_all(&mut c, &["COUNT", count])), all, "COUNT {count}");
+        assert_eq!(
+            set_of(&scan_all(&mut c, &["COUNT", count])),
+            all,
+            "COUNT {count}"
+        );
     }
     let users_set: BTreeSet<Vec<u8>> = users.iter().map(|s| s.as_bytes().to_vec()).collect();
     assert_eq!(set_of(&scan_all(&mut c, &["MATCH", "user:*"])), users_set);
@@ -418,11 +435,12 @@ fn scan_sees_keys_present_throughout_while_others_change() {
             while !stop.load(Ordering::Relaxed) && i < 200_000 {
                 let batch: Vec<Vec<String>> = (0..20)
                     .map(|j| {
+                        // Each churn key is set in one pass over them and deleted in the next.
                         let key = format!("churn:{}", (i + j) % 3000);
-                        if (i + j) % 2 == 0 {
-                            vec!["SET".into(), key, "x".into()]
-                        } else {
+                        if (i + j) / 3000 % 2 == 1 {
                             vec!["DEL".into(), key]
+                        } else {
+                            vec!["SET".into(), key, "x".into()]
                         }
                     })
                     .collect();
@@ -470,12 +488,18 @@ fn keys_patterns() {
         set(&["hello", "hallo", "hxllo", "hllo", "heeeello", "h*llo", "h?llo"])
     );
     assert_eq!(keys(&mut c, "h[ae]llo"), set(&["hello", "hallo"]));
-    assert_eq!(keys(&mut c, "h[^e]llo"), set(&["hallo", "hxllo", "h*llo", "h?llo"]));
+    assert_eq!(
+        keys(&mut c, "h[^e]llo"),
+        set(&["hallo", "hxllo", "h*llo", "h?llo"])
+    );
     assert_eq!(keys(&mut c, "h[a-b]llo"), set(&["hallo"]));
     assert_eq!(keys(&mut c, "h\\*llo"), set(&["h*llo"]));
     assert_eq!(keys(&mut c, "h\\?llo"), set(&["h?llo"]));
     assert_eq!(keys(&mut c, "user:?"), set(&["user:1", "user:2"]));
-    assert_eq!(keys(&mut c, "user:*"), set(&["user:1", "user:2", "user:10"]));
+    assert_eq!(
+        keys(&mut c, "user:*"),
+        set(&["user:1", "user:2", "user:10"])
+    );
     assert_eq!(keys(&mut c, "a{b}c"), set(&["a{b}c"]));
     assert_eq!(keys(&mut c, "x\\\\y"), set(&["x\\y"]));
     assert_eq!(keys(&mut c, ""), set(&[""]));
@@ -484,9 +508,11 @@ fn keys_patterns() {
     assert_eq!(c.cmd(&["KEYS"]), arity_err("keys"));
     // Expired keys are not listed.
     assert_eq!(c.cmd(&["SET", "gone", "v", "PX", "1"]), ok());
-    assert!(poll_until(Duration::from_secs(5), Duration::from_millis(5), || {
-        !keys(&mut c, "*").contains("gone")
-    }));
+    assert!(poll_until(
+        Duration::from_secs(5),
+        Duration::from_millis(5),
+        || { !keys(&mut c, "*").contains("gone") }
+    ));
 }
 
 #[test]
@@ -524,8 +550,14 @@ fn randomkey_dbsize_flush_swapdb() {
         c.cmd(&["SWAPDB", "0", "16"]),
         err("ERR DB index is out of range")
     );
-    assert_eq!(c.cmd(&["SWAPDB", "x", "0"]), err("ERR invalid first DB index"));
-    assert_eq!(c.cmd(&["SWAPDB", "0", "x"]), err("ERR invalid second DB index"));
+    assert_eq!(
+        c.cmd(&["SWAPDB", "x", "0"]),
+        err("ERR invalid first DB index")
+    );
+    assert_eq!(
+        c.cmd(&["SWAPDB", "0", "x"]),
+        err("ERR invalid second DB index")
+    );
     assert_eq!(c.cmd(&["SWAPDB", "0"]), arity_err("swapdb"));
 
     // FLUSHDB empties only the selected database.

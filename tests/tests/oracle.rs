@@ -22,8 +22,8 @@ use std::io::Write;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ferrokv_tests::{
-    encode_command_into, escape_trunc, parse_reply, require_redis, shard_of, start_target,
-    RawConn, Resp, TestServer, DEFAULT_SHARDS,
+    encode_command_into, escape_trunc, parse_reply, require_redis, shard_of, start_target, RawConn,
+    Resp, TestServer, DEFAULT_SHARDS,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -39,6 +39,7 @@ enum Cmp {
     Tolerance(i64),
 }
 
+#[derive(Clone)]
 struct Cmd {
     args: Vec<Vec<u8>>,
     cmp: Cmp,
@@ -174,21 +175,8 @@ const SETRANGE_OFFSETS: &[&str] = &[
 const DBS: &[&str] = &["0", "0", "1", "1", "2", "3", "16", "-1", "abc", ""];
 
 const KEYS_PATTERNS: &[&str] = &[
-    "*",
-    "k*",
-    "k1?",
-    "{t}*",
-    "*[ab]*",
-    "[^k]*",
-    "\\{t\\}a",
-    "k[0-3]",
-    "*x*",
-    "?",
-    "",
-    "k[2-]",
-    "*\\*",
-    "[a-c]*",
-    "k1*0",
+    "*", "k*", "k1?", "{t}*", "*[ab]*", "[^k]*", "\\{t\\}a", "k[0-3]", "*x*", "?", "", "k[2-]",
+    "*\\*", "[a-c]*", "k1*0",
 ];
 
 struct Gen {
@@ -427,7 +415,11 @@ impl Gen {
             }
             510..=519 => vec![self.name("TYPE"), self.key()],
             520..=539 => {
-                let n = if self.chance(0.5) { "RENAME" } else { "RENAMENX" };
+                let n = if self.chance(0.5) {
+                    "RENAME"
+                } else {
+                    "RENAMENX"
+                };
                 vec![self.name(n), self.key(), self.key()]
             }
             540..=554 => {
@@ -514,7 +506,11 @@ impl Gen {
                     .into()];
                 let n = self.rng.gen_range(0..4);
                 for _ in 0..n {
-                    let v = if self.chance(0.5) { self.key() } else { self.value() };
+                    let v = if self.chance(0.5) {
+                        self.key()
+                    } else {
+                        self.value()
+                    };
                     a.push(v);
                 }
                 a
@@ -522,7 +518,11 @@ impl Gen {
             _ => {
                 // More of the common ones, on keys likely to hold integers.
                 match self.rng.gen_range(0..3) {
-                    0 => vec![self.name("INCRBY"), self.key(), self.pick(INCR_AMOUNTS).into()],
+                    0 => vec![
+                        self.name("INCRBY"),
+                        self.key(),
+                        self.pick(INCR_AMOUNTS).into(),
+                    ],
                     1 => vec![self.name("SET"), self.key(), self.pick(INT_VALUES).into()],
                     _ => vec![self.name("GET"), self.key()],
                 }
@@ -630,8 +630,18 @@ impl Gen {
 fn key_pool() -> Vec<Vec<u8>> {
     let mut v: Vec<Vec<u8>> = (0..26).map(|i| format!("k{i}").into_bytes()).collect();
     for k in [
-        "{t}a", "{t}b", "{t}c", "x{t}z", "{u}1", "{u}2", "{}", "{}x", "a{b", "key with spaces",
-        "ключ", "",
+        "{t}a",
+        "{t}b",
+        "{t}c",
+        "x{t}z",
+        "{u}1",
+        "{u}2",
+        "{}",
+        "{}x",
+        "a{b",
+        "key with spaces",
+        "ключ",
+        "",
     ] {
         v.push(k.as_bytes().to_vec());
     }
@@ -644,6 +654,9 @@ fn key_pool() -> Vec<Vec<u8>> {
 // ---------------------------------------------------------------------------------------------
 // Running
 // ---------------------------------------------------------------------------------------------
+
+/// Raw replies of the oracle and of the server under test, one per command.
+type Replies = (Vec<Vec<u8>>, Vec<Vec<u8>>);
 
 /// redis-server (the oracle) and the server under test, each with one connection.
 struct Pair {
@@ -682,7 +695,7 @@ impl Pair {
     /// Sends `cmds` to both servers (one write each, from writer threads so that neither side
     /// can stall on a full socket) and returns the raw replies, or the index of the first
     /// command whose reply could not be read and why.
-    fn exchange(&mut self, cmds: &[Cmd]) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), (usize, String)> {
+    fn exchange(&mut self, cmds: &[Cmd]) -> Result<Replies, (usize, String)> {
         let mut bytes = Vec::new();
         for c in cmds {
             encode_command_into(&mut bytes, &c.args);
@@ -754,17 +767,74 @@ fn same(cmp: Cmp, a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// What led up to a divergence: the last commands, and the last ones that named one of the
+/// diverging command's arguments or changed databases wholesale.
+fn context(history: &[(usize, &Cmd, Vec<u8>)], args: &[Vec<u8>]) -> String {
+    let line = |(n, c, r): &(usize, &Cmd, Vec<u8>)| {
+        format!(
+            "    #{n}: {}  ->  {}\n",
+            describe(&c.args),
+            escape_trunc(r, 120)
+        )
+    };
+    let mut out = String::from("  last commands before it (with redis's replies):\n");
+    for h in history.iter().rev().take(10).rev() {
+        out.push_str(&line(h));
+    }
+    let wholesale: &[&[u8]] = &[b"SELECT", b"SWAPDB", b"FLUSHDB", b"FLUSHALL", b"MOVE"];
+    let related: Vec<&(usize, &Cmd, Vec<u8>)> = history
+        .iter()
+        .filter(|(_, c, _)| {
+            let name = c.args[0].to_ascii_uppercase();
+            wholesale.contains(&&name[..]) || c.args[1..].iter().any(|a| args[1..].contains(a))
+        })
+        .collect();
+    out.push_str("  earlier commands on the same keys, and SELECT/SWAPDB/FLUSH*/MOVE:\n");
+    for h in &related[related.len().saturating_sub(40)..] {
+        out.push_str(&line(h));
+    }
+    out
+}
+
+/// How many divergences to collect before failing: `ORACLE_MAX_DIVERGENCES` (default 1).
+/// More than one is for surveying a server that is known to differ: after the first
+/// divergence the two states may differ too, so later reports can be consequences.
+fn max_divergences() -> usize {
+    std::env::var("ORACLE_MAX_DIVERGENCES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
 /// Runs `cmds` through both servers in pipelines of `batch`; panics with a report at the
-/// first divergence.
+/// first divergence (or after `ORACLE_MAX_DIVERGENCES` of them).
 fn run(pair: &mut Pair, cmds: &[Cmd], batch: usize, label: &str) {
-    let mut history: Vec<(usize, String, Vec<u8>)> = Vec::new();
+    let divs = run_collect(pair, cmds, batch, label, max_divergences());
+    if !divs.is_empty() {
+        panic!("{}", divs.into_iter().map(|(_, r)| r).collect::<String>());
+    }
+}
+
+/// Runs `cmds` through both servers in pipelines of `batch` and returns up to `max`
+/// divergences as (command index, report). Panics if a server stops answering.
+fn run_collect(
+    pair: &mut Pair,
+    cmds: &[Cmd],
+    batch: usize,
+    label: &str,
+    max: usize,
+) -> Vec<(usize, String)> {
+    let mut reports: Vec<(usize, String)> = Vec::new();
+    let mut history: Vec<(usize, &Cmd, Vec<u8>)> = Vec::new();
     for (chunk_no, chunk) in cmds.chunks(batch).enumerate() {
         let start = chunk_no * batch;
         let (ra, rb) = match pair.exchange(chunk) {
             Ok(r) => r,
             Err((i, why)) => {
                 panic!(
-                    "{label}: no reply at command #{}: {}\n  error: {why}\n  {} log tail:\n{}",
+                    "{}{label}: no reply at command #{}: {}\n  error: {why}\n  {} log tail:\n{}",
+                    reports.into_iter().map(|(_, r)| r).collect::<String>(),
                     start + i,
                     describe(&chunk[i].args),
                     pair.subject_name(),
@@ -775,25 +845,111 @@ fn run(pair: &mut Pair, cmds: &[Cmd], batch: usize, label: &str) {
         for (i, c) in chunk.iter().enumerate() {
             if !same(c.cmp, &ra[i], &rb[i]) {
                 let mut ctx = String::new();
-                for (n, d, r) in history.iter().rev().take(25).rev() {
-                    ctx.push_str(&format!("    #{n}: {d}  ->  {}\n", escape_trunc(r, 120)));
+                if reports.len() < 5 {
+                    ctx.push_str(&context(&history, &c.args));
                 }
-                panic!(
-                    "{label}: DIVERGENCE at command #{}\n  command:  {}\n  redis:    {}\n  {}: {}\n  \
-                     (last commands before it, with redis's replies:)\n{ctx}",
+                reports.push((
                     start + i,
-                    describe(&c.args),
-                    show(&ra[i]),
-                    pair.subject_name(),
-                    show(&rb[i]),
-                );
+                    format!(
+                        "{label}: DIVERGENCE at command #{}\n  command:  {}\n  redis:    {}\n  {}: {}\n{ctx}",
+                        start + i,
+                        describe(&c.args),
+                        show(&ra[i]),
+                        pair.subject_name(),
+                        show(&rb[i]),
+                    ),
+                ));
+                if reports.len() >= max {
+                    return reports;
+                }
             }
-            history.push((start + i, describe(&c.args), ra[i].clone()));
-            if history.len() > 100 {
-                history.drain(..50);
+            history.push((start + i, c, ra[i].clone()));
+        }
+    }
+    reports
+}
+
+/// Empties both servers and selects db 0 on both connections.
+fn reset(pair: &mut Pair) {
+    let cmds = [cmd(&[b"FLUSHALL"]), cmd(&[b"SELECT", b"0"])];
+    let (ra, rb) = pair.exchange(&cmds).expect("reset");
+    assert!(
+        ra.iter().chain(&rb).all(|r| r == b"+OK\r\n"),
+        "reset failed"
+    );
+}
+
+/// Whether `seq`, replayed from empty servers, diverges at its last command.
+fn diverges_at_end(pair: &mut Pair, seq: &[Cmd]) -> bool {
+    reset(pair);
+    let mut last = None;
+    for chunk in seq.chunks(100) {
+        let Ok((ra, rb)) = pair.exchange(chunk) else {
+            return false;
+        };
+        last = Some((ra.last().cloned(), rb.last().cloned()));
+    }
+    match last {
+        Some((Some(a), Some(b))) => !same(seq[seq.len() - 1].cmp, &a, &b),
+        _ => false,
+    }
+}
+
+/// Shrinks `prefix` (whose last command diverges) to a short sequence that still diverges at
+/// its last command, replaying on emptied servers; bounded by `budget`.
+fn shrink(pair: &mut Pair, prefix: &[Cmd], budget: Duration) -> Option<Vec<Cmd>> {
+    let t = Instant::now();
+    if !diverges_at_end(pair, prefix) {
+        return None;
+    }
+    let (last, rest) = prefix.split_last()?;
+    let mut seq: Vec<Cmd> = rest.to_vec();
+    let mut chunk = (seq.len() / 2).max(1);
+    loop {
+        let mut i = 0;
+        while i < seq.len() && t.elapsed() < budget {
+            let mut cand: Vec<Cmd> = seq[..i].to_vec();
+            cand.extend_from_slice(&seq[(i + chunk).min(seq.len())..]);
+            cand.push(last.clone());
+            if diverges_at_end(pair, &cand) {
+                cand.pop();
+                seq = cand;
+            } else {
+                i += chunk;
+            }
+        }
+        if chunk == 1 || t.elapsed() >= budget {
+            break;
+        }
+        chunk /= 2;
+    }
+    seq.push(last.clone());
+    Some(seq)
+}
+
+/// The replies of both servers to `seq` from empty servers, as a listing.
+fn listing(pair: &mut Pair, seq: &[Cmd]) -> String {
+    reset(pair);
+    let mut out = String::new();
+    for chunk in seq.chunks(100) {
+        let Ok((ra, rb)) = pair.exchange(chunk) else {
+            out.push_str("    (a server stopped answering)\n");
+            return out;
+        };
+        for (i, c) in chunk.iter().enumerate() {
+            out.push_str(&format!("    {}\n", describe(&c.args)));
+            if same(c.cmp, &ra[i], &rb[i]) {
+                out.push_str(&format!("      -> {}\n", escape_trunc(&ra[i], 120)));
+            } else {
+                out.push_str(&format!(
+                    "      -> redis:   {}\n      -> subject: {}\n",
+                    escape_trunc(&ra[i], 200),
+                    escape_trunc(&rb[i], 200)
+                ));
             }
         }
     }
+    out
 }
 
 fn now_secs() -> u64 {
@@ -821,14 +977,55 @@ fn random_commands_match_redis() {
         .unwrap_or_else(|| rand::thread_rng().gen());
     let count = std::env::var("ORACLE_COMMANDS")
         .ok()
-        .map(|s| s.parse::<usize>().expect("ORACLE_COMMANDS must be a number"))
+        .map(|s| {
+            s.parse::<usize>()
+                .expect("ORACLE_COMMANDS must be a number")
+        })
         .unwrap_or(10_000);
     println!("oracle: seed {seed}, {count} commands (replay with ORACLE_SEED={seed})");
     let mut pair = Pair::start();
     let mut gen = Gen::new(seed, now_secs());
-    let cmds: Vec<Cmd> = (0..count).map(|_| gen.next()).collect();
+    let mut cmds: Vec<Cmd> = (0..count).map(|_| gen.next()).collect();
+    // ORACLE_SKIP=NAME,NAME drops those commands (after generation, so the rest of the run is
+    // the same): for surveying past a known divergence.
+    if let Ok(skip) = std::env::var("ORACLE_SKIP") {
+        let skip: Vec<Vec<u8>> = skip
+            .split(',')
+            .map(|s| s.trim().to_ascii_uppercase().into_bytes())
+            .collect();
+        cmds.retain(|c| !skip.contains(&c.args[0].to_ascii_uppercase()));
+    }
+    let count = cmds.len();
     let t = Instant::now();
-    run(&mut pair, &cmds, 100, &format!("seed {seed}"));
+    let label = format!("seed {seed}");
+    let divs = run_collect(&mut pair, &cmds, 100, &label, max_divergences());
+    if let Some(&(first, _)) = divs.first() {
+        // ORACLE_SHRINK_INDEX=n shrinks the divergence at command #n instead of the first.
+        let first = std::env::var("ORACLE_SHRINK_INDEX")
+            .ok()
+            .and_then(|s| s.parse::<usize>().ok())
+            .filter(|&n| n < cmds.len())
+            .unwrap_or(first);
+        let mut report: String = divs.into_iter().map(|(_, r)| r).collect();
+        if std::env::var("ORACLE_SHRINK")
+            .map(|v| v != "0")
+            .unwrap_or(true)
+        {
+            match shrink(&mut pair, &cmds[..=first], Duration::from_secs(60)) {
+                Some(min) => {
+                    report.push_str(&format!(
+                        "\nminimal sequence ({} commands, from empty servers) diverging like #{first}:\n{}",
+                        min.len(),
+                        listing(&mut pair, &min)
+                    ));
+                }
+                None => {
+                    report.push_str("\n(the divergence did not reproduce from empty servers)\n")
+                }
+            }
+        }
+        panic!("{report}\nreplay with ORACLE_SEED={seed} ORACLE_COMMANDS={count}");
+    }
     // The final state must agree too, in every database that was used.
     let mut checks = Vec::new();
     for db in 0..4 {
@@ -851,7 +1048,12 @@ fn random_commands_match_redis() {
             });
         }
     }
-    run(&mut pair, &checks, 100, &format!("seed {seed}, final state"));
+    run(
+        &mut pair,
+        &checks,
+        100,
+        &format!("seed {seed}, final state"),
+    );
     println!(
         "oracle: {count} commands agreed in {:.2?} (seed {seed})",
         t.elapsed()
@@ -1028,7 +1230,9 @@ fn regression_sequences() -> Vec<(&'static str, Vec<Cmd>)> {
         (
             "cross-shard multi-key",
             vec![
-                cmd(&[b"MSET", b"k1", b"a", b"k2", b"b", b"k3", b"c", b"k4", b"d", b"k5", b"e"]),
+                cmd(&[
+                    b"MSET", b"k1", b"a", b"k2", b"b", b"k3", b"c", b"k4", b"d", b"k5", b"e",
+                ]),
                 cmd(&[b"MGET", b"k1", b"k2", b"k3", b"k4", b"k5", b"k6"]),
                 cmd(&[b"MSETNX", b"k6", b"f", b"k1", b"x"]),
                 cmd(&[b"MSETNX", b"k6", b"f", b"k7", b"g"]),

@@ -74,7 +74,13 @@ fn info_default_sections_and_fields() {
     ] {
         assert!(num(&f, k) >= 0, "{k}");
     }
-    for k in ["os", "run_id", "used_memory_human", "maxmemory_policy", "mem_allocator"] {
+    for k in [
+        "os",
+        "run_id",
+        "used_memory_human",
+        "maxmemory_policy",
+        "mem_allocator",
+    ] {
         assert!(f.contains_key(k), "INFO has no {k}");
     }
     assert!(num(&f, "connected_clients") >= 1);
@@ -105,7 +111,12 @@ fn info_sections_on_request() {
     assert_eq!(sections, ["Commandstats"]);
     let get = &f["cmdstat_get"];
     assert!(get.starts_with("calls="), "{get}");
-    for part in ["usec=", "usec_per_call=", "rejected_calls=", "failed_calls="] {
+    for part in [
+        "usec=",
+        "usec_per_call=",
+        "rejected_calls=",
+        "failed_calls=",
+    ] {
         assert!(get.contains(part), "{get}");
     }
     let (sections, _) = info(&mut c, &["all"]);
@@ -143,7 +154,10 @@ fn info_keyspace_and_stats_count() {
     assert_eq!(c.cmd(&["GET", "x"]), bulk("v"));
     assert_eq!(c.cmd(&["GET", "missing"]), nil());
     let (_, after) = info(&mut c, &["stats"]);
-    assert_eq!(num(&after, "keyspace_hits") - num(&before, "keyspace_hits"), 2);
+    assert_eq!(
+        num(&after, "keyspace_hits") - num(&before, "keyspace_hits"),
+        2
+    );
     assert_eq!(
         num(&after, "keyspace_misses") - num(&before, "keyspace_misses"),
         1
@@ -161,9 +175,11 @@ fn info_keyspace_and_stats_count() {
     let (_, f) = info(&mut c, &["clients"]);
     assert_eq!(num(&f, "connected_clients"), base + 3);
     drop(extra);
-    assert!(poll_until(Duration::from_secs(10), Duration::from_millis(10), || {
-        num(&info(&mut c, &["clients"]).1, "connected_clients") == base
-    }));
+    assert!(poll_until(
+        Duration::from_secs(10),
+        Duration::from_millis(10),
+        || { num(&info(&mut c, &["clients"]).1, "connected_clients") == base }
+    ));
 
     // CONFIG RESETSTAT zeroes the counters.
     assert_eq!(c.cmd(&["CONFIG", "RESETSTAT"]), ok());
@@ -194,7 +210,10 @@ fn config_get_answers() {
         c.cmd(&["CONFIG", "GET", "appendonly"]),
         bulks(&["appendonly", "no"])
     );
-    assert_eq!(config_get(&mut c, "port"), one("port", &server.port().to_string()));
+    assert_eq!(
+        config_get(&mut c, "port"),
+        one("port", &server.port().to_string())
+    );
     assert_eq!(config_get(&mut c, "databases"), one("databases", "16"));
     assert_eq!(config_get(&mut c, "bind"), one("bind", "127.0.0.1"));
     assert_eq!(config_get(&mut c, "requirepass"), one("requirepass", ""));
@@ -224,7 +243,10 @@ fn config_set_changes_settings() {
     let server = start_target(DEFAULT_SHARDS, &[]);
     let mut c = server.raw();
     assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "100mb"]), ok());
-    assert_eq!(config_get(&mut c, "maxmemory"), one("maxmemory", "104857600"));
+    assert_eq!(
+        config_get(&mut c, "maxmemory"),
+        one("maxmemory", "104857600")
+    );
     assert_eq!(
         c.cmd(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]),
         ok()
@@ -235,7 +257,10 @@ fn config_set_changes_settings() {
     );
     assert_eq!(c.cmd(&["CONFIG", "SET", "timeout", "300"]), ok());
     assert_eq!(config_get(&mut c, "timeout"), one("timeout", "300"));
-    assert_eq!(c.cmd(&["CONFIG", "SET", "maxmemory", "0", "timeout", "0"]), ok());
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "maxmemory", "0", "timeout", "0"]),
+        ok()
+    );
     assert_eq!(config_get(&mut c, "maxmemory"), one("maxmemory", "0"));
     assert_eq!(config_get(&mut c, "timeout"), one("timeout", "0"));
     assert_eq!(c.cmd(&["CONFIG", "SET", "save", ""]), ok());
@@ -349,7 +374,10 @@ fn command_table() {
     assert!(flags.contains(&"readonly".to_string()), "{flags:?}");
     let (_, _, flags, _, _, _) = command_info(&mut c, "set");
     assert!(flags.contains(&"write".to_string()), "{flags:?}");
-    assert_eq!(c.cmd(&["COMMAND", "INFO", "nosuchcommand"]), arr(vec![nil()]));
+    assert_eq!(
+        c.cmd(&["COMMAND", "INFO", "nosuchcommand"]),
+        arr(vec![nil()])
+    );
     let all = c.cmd(&["COMMAND"]);
     assert_eq!(all.as_array().len() as i64, n);
     let docs = c.cmd(&["COMMAND", "DOCS", "get"]);

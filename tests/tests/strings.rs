@@ -119,7 +119,10 @@ fn set_expiry_options() {
     let ttl = c.cmd(&["TTL", &a]).as_int();
     assert!((49..=50).contains(&ttl), "{ttl}");
     // Options are case-insensitive and order-free.
-    assert_eq!(c.cmd(&["SET", &a, "y", "get", "px", "7000", "xx"]), bulk("y"));
+    assert_eq!(
+        c.cmd(&["SET", &a, "y", "get", "px", "7000", "xx"]),
+        bulk("y")
+    );
     let pttl = c.cmd(&["PTTL", &a]).as_int();
     assert!((1..=7000).contains(&pttl), "{pttl}");
     // An absolute time in the past: the key is gone.
@@ -141,7 +144,11 @@ fn set_expiry_options() {
         ("EXAT", "9223372036854775807"),
         ("EX", "9223372036854775"),
     ] {
-        assert_eq!(c.cmd(&["SET", &a, "v", opt, v]), expire_err("set"), "{opt} {v}");
+        assert_eq!(
+            c.cmd(&["SET", &a, "v", opt, v]),
+            expire_err("set"),
+            "{opt} {v}"
+        );
     }
     for v in ["abc", "", "1.5", "9223372036854775808", " 1"] {
         assert_eq!(c.cmd(&["SET", &a, "v", "EX", v]), not_int_err(), "EX {v:?}");
@@ -339,7 +346,10 @@ fn incr_decr_and_integer_edges() {
         err("ERR decrement would overflow")
     );
     assert_eq!(c.cmd(&["SET", &a, "0"]), ok());
-    assert_eq!(c.cmd(&["INCRBY", &a, "-9223372036854775808"]), int(i64::MIN));
+    assert_eq!(
+        c.cmd(&["INCRBY", &a, "-9223372036854775808"]),
+        int(i64::MIN)
+    );
     assert_eq!(c.cmd(&["DECRBY", &a, "-9223372036854775807"]), int(-1));
     // Not integers.
     for v in [
@@ -393,7 +403,10 @@ fn incrbyfloat() {
     assert_eq!(c.cmd(&["INCRBYFLOAT", &a, "0.1"]), bulk("10.6"));
     assert_eq!(c.cmd(&["SET", &a, "5"]), ok());
     assert_eq!(c.cmd(&["INCRBYFLOAT", &a, "2"]), bulk("7"));
-    assert_eq!(c.cmd(&["INCRBYFLOAT", &a, "1e17"]), bulk("100000000000000007"));
+    assert_eq!(
+        c.cmd(&["INCRBYFLOAT", &a, "1e17"]),
+        bulk("100000000000000007")
+    );
     assert_eq!(c.cmd(&["SET", &a, "3.0e3"]), ok());
     assert_eq!(c.cmd(&["INCRBYFLOAT", &a, "200"]), bulk("3200"));
     assert_eq!(c.cmd(&["SET", &a, "1"]), ok());
@@ -477,7 +490,11 @@ fn getrange_and_setrange() {
         ("0", "0", "T"),
         ("-1", "0", ""),
         ("9223372036854775807", "9223372036854775807", ""),
-        ("-9223372036854775808", "9223372036854775807", "This is a string"),
+        (
+            "-9223372036854775808",
+            "9223372036854775807",
+            "This is a string",
+        ),
     ] {
         assert_eq!(c.cmd(&["GETRANGE", &a, s, e]), bulk(want), "{s} {e}");
     }

@@ -164,7 +164,10 @@ pub fn config(node: &Node, args: &[Bytes]) -> Reply {
             let pairs: Vec<(Vec<u8>, Vec<u8>)> =
                 args[2..].chunks_exact(2).map(|p| (p[0].to_vec(), p[1].to_vec())).collect();
             match store.set(&pairs) {
-                Ok(()) => Reply::ok(),
+                Ok(()) => {
+                    ferrokv_shard::string::set_proto_max_bulk_len(store.snapshot().proto_max_bulk_len);
+                    Reply::ok()
+                }
                 Err(e) => Reply::error(e),
             }
         }
@@ -211,24 +214,16 @@ pub async fn debug(node: &Rc<Node>, args: &[Bytes]) -> Reply {
             Reply::ok()
         }
         b"populate" if (3..=5).contains(&args.len()) => {
-            let count = match args::int(&args[2]) {
-                Ok(n) if n >= 0 => n as u64,
-                _ => return Reply::error("ERR value is out of range, must be positive"),
+            let p = match keys::populate_args(&args[2..]) {
+                Ok(p) => p,
+                Err(e) => return e.into_reply(),
             };
-            let prefix = args.get(3).cloned().unwrap_or_else(|| Bytes::from_static(b"key"));
-            let size = match args.get(4).map(|a| args::int(a)) {
-                None => None,
-                Some(Ok(n)) if n >= 0 => Some(n as usize),
-                Some(_) => return Reply::error("ERR value is out of range, must be positive"),
-            };
-            let db = 0;
             node.run_on_all(|| {
-                let prefix = prefix.clone();
+                let (prefix, count, size) = (p.prefix.clone(), p.count, p.size);
                 on_shard(move |n| {
                     let mut shard = n.shard.borrow_mut();
-                    let nshards = n.nshards;
-                    let me = n.id;
-                    keys::populate(shard.db_mut(db), count, &prefix, size, now_ms(), |k| {
+                    let (nshards, me) = (n.nshards, n.id);
+                    keys::populate(shard.db_mut(0), count, &prefix, size, now_ms(), |k| {
                         ferrokv_shard::slot::shard_of_key(k, nshards) == me
                     })
                 })

@@ -13,7 +13,7 @@ use crate::hop::{on_shard, Answer};
 use crate::node::{now_ms, Node};
 
 pub async fn dbsize(node: &Rc<Node>, db: usize) -> Reply {
-    let sizes = node.run_on_all(|| on_shard(move |n| n.shard.borrow().db(db).len())).await;
+    let sizes = node.run_on_all(|| on_shard(move |n| keys::dbsize(n.shard.borrow().db(db)))).await;
     Reply::Int(sizes.into_iter().filter_map(Answer::take::<usize>).sum::<usize>() as i64)
 }
 
@@ -27,8 +27,8 @@ pub async fn flush(node: &Rc<Node>, db: Option<usize>, args: &[Bytes]) -> Reply 
         on_shard(move |n| {
             let mut shard = n.shard.borrow_mut();
             match db {
-                Some(db) => shard.db_mut(db).clear(),
-                None => (0..shard.databases()).for_each(|i| shard.db_mut(i).clear()),
+                Some(db) => keys::flush(shard.db_mut(db)),
+                None => keys::flush_all(&mut shard),
             }
         })
     })
@@ -51,33 +51,15 @@ pub async fn keys(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
 /// SCAN's cursor names a shard and a segment of its keyspace: `shard * SEGMENTS + segment`.
 /// Segments never move, so a key present for the whole iteration is returned.
 pub async fn scan(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
-    let Some(cursor) = std::str::from_utf8(&args[1]).ok().and_then(|s| s.parse::<u64>().ok()) else {
-        return Reply::error("ERR invalid cursor");
+    let cursor = match keys::scan_cursor(&args[1]) {
+        Ok(c) => c,
+        Err(e) => return e.into_reply(),
     };
-    let mut pattern: Option<Bytes> = None;
-    let mut count = 10usize;
-    let mut type_filter: Option<Bytes> = None;
-    let mut i = 2;
-    while i < args.len() {
-        if i + 1 >= args.len() {
-            return Reply::error("ERR syntax error");
-        }
-        let v = &args[i + 1];
-        if args::is(&args[i], "MATCH") {
-            pattern = Some(v.clone());
-        } else if args::is(&args[i], "COUNT") {
-            match args::int(v) {
-                Ok(n) if n >= 1 => count = n as usize,
-                Ok(_) => return Reply::error("ERR syntax error"),
-                Err(e) => return e.into_reply(),
-            }
-        } else if args::is(&args[i], "TYPE") {
-            type_filter = Some(v.clone());
-        } else {
-            return Reply::error("ERR syntax error");
-        }
-        i += 2;
-    }
+    let opts = match keys::scan_options(args) {
+        Ok(o) => o,
+        Err(e) => return e.into_reply(),
+    };
+    let (pattern, type_filter, count) = (opts.pattern, opts.type_name, opts.count);
     let mut shard = (cursor / SEGMENTS as u64) as usize;
     let mut segment = (cursor % SEGMENTS as u64) as usize;
     let mut found = Vec::new();
@@ -118,10 +100,7 @@ pub async fn randomkey(node: &Rc<Node>, db: usize) -> Reply {
         .run_on_all(|| {
             on_shard(move |n| {
                 let mut shard = n.shard.borrow_mut();
-                let len = shard.db(db).len();
-                let mut rng = rand::thread_rng();
-                let key = shard.db_mut(db).random_key(now_ms(), &mut rng);
-                (len, key.map(|k| Bytes::from(k.into_vec())))
+                (keys::dbsize(shard.db(db)), keys::random_key(&mut shard, db, now_ms()))
             })
         })
         .await;

@@ -3,7 +3,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::syntax::string_match;
 use super::table::{self, Access, Entry, SetContext, Setter};
 use super::Config;
 
@@ -47,17 +46,6 @@ impl ConfigStore {
         self.read().clone()
     }
 
-    /// A snapshot and the version it corresponds to, read under one lock so they agree.
-    pub fn snapshot_versioned(&self) -> (u64, Config) {
-        let guard = self.read();
-        (self.version(), guard.clone())
-    }
-
-    /// `CONFIG GET pattern`: name/value pairs, names matched case-insensitively.
-    pub fn get(&self, pattern: &[u8]) -> Vec<(String, String)> {
-        self.get_many(&[pattern])
-    }
-
     /// `CONFIG GET p1 p2 ...` (Redis 7): the union of all matches, each name once.
     ///
     /// As in Redis, an argument without `*`, `?` or `[` is a plain lookup that echoes the
@@ -84,7 +72,7 @@ impl ConfigStore {
             }
             for entry in table::entries() {
                 if !seen(&out, entry.name.as_bytes())
-                    && string_match(pattern, entry.name.as_bytes(), true)
+                    && ferrokv_shard::glob::matches(pattern, entry.name.as_bytes(), true)
                 {
                     out.push((entry.name.to_string(), (entry.directive.get)(&config)));
                 }

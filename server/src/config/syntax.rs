@@ -212,122 +212,6 @@ pub(super) fn strtoll_whole(s: &[u8]) -> Option<i64> {
     Some(value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
 }
 
-/// `stringmatchlen`: Redis's glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x`). CONFIG GET uses
-/// it case-insensitively; `include` patterns use it case-sensitively.
-pub(super) fn string_match(pattern: &[u8], string: &[u8], nocase: bool) -> bool {
-    let mut skip_longer = false;
-    match_impl(pattern, string, nocase, &mut skip_longer, 0)
-}
-
-fn bytes_eq(a: u8, b: u8, nocase: bool) -> bool {
-    if nocase {
-        a.eq_ignore_ascii_case(&b)
-    } else {
-        a == b
-    }
-}
-
-// Index-based so that the unterminated-class case can step back one position exactly like the
-// C code does (`pattern--; patternLen++`).
-fn match_impl(pat: &[u8], s: &[u8], nocase: bool, skip_longer: &mut bool, nesting: u32) -> bool {
-    // Each `*` recurses; a client-supplied pattern must not be able to exhaust the stack.
-    if nesting > 1000 {
-        return false;
-    }
-    let (plen, slen) = (pat.len(), s.len());
-    let (mut p, mut si) = (0usize, 0usize);
-    while p < plen && si < slen {
-        match pat[p] {
-            b'*' => {
-                while p + 1 < plen && pat[p + 1] == b'*' {
-                    p += 1;
-                }
-                if p + 1 == plen {
-                    return true;
-                }
-                while si < slen {
-                    if match_impl(&pat[p + 1..], &s[si..], nocase, skip_longer, nesting + 1) {
-                        return true;
-                    }
-                    // The tail already failed at every later offset; a longer `*` can't help.
-                    if *skip_longer {
-                        return false;
-                    }
-                    si += 1;
-                }
-                *skip_longer = true;
-                return false;
-            }
-            b'?' => si += 1,
-            b'[' => {
-                p += 1;
-                let not = pat.get(p) == Some(&b'^');
-                if not {
-                    p += 1;
-                }
-                let mut matched = false;
-                loop {
-                    if pat.get(p) == Some(&b'\\') && plen - p >= 2 {
-                        p += 1;
-                        if pat[p] == s[si] {
-                            matched = true;
-                        }
-                    } else if pat.get(p) == Some(&b']') {
-                        break;
-                    } else if p >= plen {
-                        p -= 1;
-                        break;
-                    } else if plen - p >= 3 && pat[p + 1] == b'-' {
-                        let (mut start, mut end, mut c) = (pat[p], pat[p + 2], s[si]);
-                        if start > end {
-                            std::mem::swap(&mut start, &mut end);
-                        }
-                        if nocase {
-                            start = start.to_ascii_lowercase();
-                            end = end.to_ascii_lowercase();
-                            c = c.to_ascii_lowercase();
-                        }
-                        p += 2;
-                        if c >= start && c <= end {
-                            matched = true;
-                        }
-                    } else if bytes_eq(pat[p], s[si], nocase) {
-                        matched = true;
-                    }
-                    p += 1;
-                }
-                if not {
-                    matched = !matched;
-                }
-                if !matched {
-                    return false;
-                }
-                si += 1;
-            }
-            c => {
-                let literal = if c == b'\\' && plen - p >= 2 {
-                    p += 1;
-                    pat[p]
-                } else {
-                    c
-                };
-                if !bytes_eq(literal, s[si], nocase) {
-                    return false;
-                }
-                si += 1;
-            }
-        }
-        p += 1;
-        if si == slen {
-            while p < plen && pat[p] == b'*' {
-                p += 1;
-            }
-            break;
-        }
-    }
-    p == plen && si == slen
-}
-
 pub(super) fn has_glob_chars(s: &[u8]) -> bool {
     s.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
 }
@@ -363,7 +247,7 @@ pub(super) fn glob_paths(pattern: &[u8]) -> Vec<PathBuf> {
                 if bytes.first() == Some(&b'.') && component.first() != Some(&b'.') {
                     continue;
                 }
-                if string_match(component, bytes, false) {
+                if ferrokv_shard::glob::matches(component, bytes, false) {
                     next.push(base.join(&name));
                 }
             }
