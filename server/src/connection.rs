@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use ferrokv_protocol::{Limits, Reply, RequestParser, RespVersion};
@@ -32,6 +32,11 @@ pub struct Client {
 
 pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
+    let idle_timeout = node.shared.config.snapshot().timeout;
+    if idle_timeout > 0 {
+        // `timeout`: an idle client is closed; the read fails when the deadline passes.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(idle_timeout as u64)));
+    }
     let id = node.shared.next_client_id();
     let config = node.shared.config.snapshot();
     let authenticated = config.requirepass.is_none();

@@ -107,11 +107,13 @@ pub async fn run_pipeline(node: &Rc<Node>, client: &mut Client, requests: Vec<Ve
             }
             Route::Server(cmd) => {
                 note_command(client, cmd);
+                node.shard.borrow_mut().stats.count_call(cmd.id);
                 let server = cmd.server.expect("routed as a server command");
                 commands::run(node, client, server, &args).await
             }
             Route::Spanning(cmd) => {
                 note_command(client, cmd);
+                node.shard.borrow_mut().stats.count_call(cmd.id);
                 coordinator::run(node, client.db, cmd, &args).await
             }
             Route::Remote(..) => unreachable!("handled above"),

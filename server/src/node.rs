@@ -68,7 +68,7 @@ impl Node {
                         tx,
                     );
                 if !blocked {
-                    return shard.execute(cmd.id, cmd.spec, db, args, now_ms());
+                    return shard.execute(cmd.id, cmd.spec, db, args, now_ms(), tx.is_none());
                 }
             }
             self.unlocked.notified().await;

@@ -26,6 +26,18 @@ pub struct ShardStats {
     pub commands: Vec<CommandStat>,
 }
 
+impl ShardStats {
+    /// Counts one call of command `id` and returns its counters.
+    pub fn count_call(&mut self, id: usize) -> &mut CommandStat {
+        if self.commands.len() <= id {
+            self.commands.resize(id + 1, CommandStat::default());
+        }
+        let stat = &mut self.commands[id];
+        stat.calls += 1;
+        stat
+    }
+}
+
 pub struct Shard {
     pub id: usize,
     dbs: Vec<Keyspace>,
@@ -72,7 +84,8 @@ impl Shard {
     }
 
     /// Runs one command (already arity-checked by the router) and returns its reply.
-    /// `id` indexes the command in the server's table, for statistics.
+    /// `id` indexes the command in the server's table, for statistics; `count` is false for
+    /// the per-shard parts of a spanning call, which is counted once where it was received.
     pub fn execute(
         &mut self,
         id: usize,
@@ -80,6 +93,7 @@ impl Shard {
         db: usize,
         args: &[Bytes],
         now_ms: u64,
+        count: bool,
     ) -> Reply {
         let Some(handler) = spec.handler else {
             return CmdError::other(format!("ERR '{}' cannot run on a shard", spec.name))

@@ -701,7 +701,7 @@ pub(crate) mod test_support {
                     "ERR wrong number of arguments for '{name}' command"
                 ));
             }
-            self.shard.execute(0, spec, self.db, &args, self.now)
+            self.shard.execute(0, spec, self.db, &args, self.now, true)
         }
 
         /// Runs each line (space-separated words) and returns the replies.
