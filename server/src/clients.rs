@@ -47,7 +47,13 @@ impl ClientRegistry {
     }
 
     pub fn lines(&self) -> Vec<(u64, String)> {
-        self.clients.values().map(|c| { let c = c.borrow(); (c.id, c.list_line()) }).collect()
+        self.clients
+            .values()
+            .map(|c| {
+                let c = c.borrow();
+                (c.id, c.list_line())
+            })
+            .collect()
     }
 }
 
@@ -63,7 +69,11 @@ impl ClientInfo {
             RespVersion::Resp2 => 2,
             RespVersion::Resp3 => 3,
         };
-        let name = self.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+        let name = self
+            .name
+            .as_deref()
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
             self.id,

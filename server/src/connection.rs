@@ -64,7 +64,10 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         close_silently: false,
         info,
     };
-    let limits = Limits { max_bulk_len: config.proto_max_bulk_len as usize, ..Limits::default() };
+    let limits = Limits {
+        max_bulk_len: config.proto_max_bulk_len as usize,
+        ..Limits::default()
+    };
     let mut parser = RequestParser::new(limits);
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut input = BytesMut::with_capacity(READ_CHUNK);
@@ -74,11 +77,16 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        node.shared.total_net_input.fetch_add(n as u64, Ordering::Relaxed);
+        node.shared
+            .total_net_input
+            .fetch_add(n as u64, Ordering::Relaxed);
         input.extend_from_slice(&chunk[..n]);
         node.busy_connections.set(node.busy_connections.get() + 1);
         let mut requests = Vec::new();
         let mut protocol_error = None;
+        // Before AUTH, Redis accepts only small requests: an unauthenticated client cannot
+        // make the server buffer much.
+        parser.set_auth_required(!client.authenticated);
         loop {
             match parser.parse(&mut input) {
                 Ok(Some(args)) => requests.push(args),
@@ -96,8 +104,14 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         if client.close_silently {
             out.clear();
         }
-        let written = if out.is_empty() { Ok(()) } else { stream.write_all(&out).await };
-        node.shared.total_net_output.fetch_add(out.len() as u64, Ordering::Relaxed);
+        let written = if out.is_empty() {
+            Ok(())
+        } else {
+            stream.write_all(&out).await
+        };
+        node.shared
+            .total_net_output
+            .fetch_add(out.len() as u64, Ordering::Relaxed);
         out.clear();
         client.info.borrow_mut().last_interaction = Instant::now();
         node.busy_connections.set(node.busy_connections.get() - 1);
@@ -110,5 +124,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         }
     }
     node.clients.borrow_mut().remove(id);
-    node.shared.connected_clients.fetch_sub(1, Ordering::Relaxed);
+    node.shared
+        .connected_clients
+        .fetch_sub(1, Ordering::Relaxed);
 }

@@ -37,8 +37,12 @@ fn split(node: &Node, cmd: &Command, args: &[Bytes]) -> BTreeMap<usize, Part> {
     for (n, pos) in cmd.spec.key_positions(args.len()).enumerate() {
         let part = parts
             .entry(node.owner_of(&args[pos]))
-            .or_insert_with(|| Part { args: vec![args[0].clone()], key_indexes: Vec::new() });
-        part.args.extend_from_slice(&args[pos..(pos + step).min(args.len())]);
+            .or_insert_with(|| Part {
+                args: vec![args[0].clone()],
+                key_indexes: Vec::new(),
+            });
+        part.args
+            .extend_from_slice(&args[pos..(pos + step).min(args.len())]);
         part.key_indexes.push(n);
     }
     parts
@@ -51,7 +55,10 @@ struct Tx {
 
 impl Tx {
     fn new(node: &Node) -> Tx {
-        Tx { id: node.shared.next_tx_id(), shards: Vec::new() }
+        Tx {
+            id: node.shared.next_tx_id(),
+            shards: Vec::new(),
+        }
     }
 
     /// Locks `keys` on `shard` (which must be above every shard locked so far), then runs
@@ -95,7 +102,9 @@ impl Tx {
 
 /// Runs `cmd` with `args` on the local shard as part of transaction `tx`.
 fn run_part(cmd: &'static Command, db: usize, args: Vec<Bytes>, tx: TxId) -> Job {
-    job(move |node| async move { Answer::Replies(vec![node.run_local(cmd, db, &args, Some(tx)).await]) })
+    job(
+        move |node| async move { Answer::Replies(vec![node.run_local(cmd, db, &args, Some(tx)).await]) },
+    )
 }
 
 fn single(answer: Option<Answer>) -> Reply {
@@ -120,14 +129,31 @@ pub async fn run(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Byte
 
 /// Runs each shard's part while taking its locks, then merges: integer sums (DEL, EXISTS),
 /// values back in key order (MGET), or OK (MSET).
-async fn split_and_merge(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
+async fn split_and_merge(
+    node: &Rc<Node>,
+    db: usize,
+    cmd: &'static Command,
+    args: &[Bytes],
+) -> Reply {
     let parts = split(node, cmd, args);
     let mut tx = Tx::new(node);
     let mode = lock_mode(cmd);
     let mut replies = Vec::with_capacity(parts.len());
     for (shard, part) in parts {
-        let keys = cmd.spec.key_positions(part.args.len()).map(|i| (db, part.args[i].clone())).collect();
-        let answer = tx.lock_then(node, shard, keys, mode, Some(run_part(cmd, db, part.args, tx.id))).await;
+        let keys = cmd
+            .spec
+            .key_positions(part.args.len())
+            .map(|i| (db, part.args[i].clone()))
+            .collect();
+        let answer = tx
+            .lock_then(
+                node,
+                shard,
+                keys,
+                mode,
+                Some(run_part(cmd, db, part.args, tx.id)),
+            )
+            .await;
         replies.push((single(answer), part.key_indexes));
     }
     tx.release(node).await;
@@ -136,7 +162,10 @@ async fn split_and_merge(node: &Rc<Node>, db: usize, cmd: &'static Command, args
     }
     match cmd.spec.split {
         Split::SumInts => Reply::Int(
-            replies.iter().map(|(r, _)| if let Reply::Int(n) = r { *n } else { 0 }).sum(),
+            replies
+                .iter()
+                .map(|(r, _)| if let Reply::Int(n) = r { *n } else { 0 })
+                .sum(),
         ),
         Split::Gather => {
             let total = replies.iter().map(|(_, idx)| idx.len()).sum();
@@ -155,7 +184,7 @@ async fn split_and_merge(node: &Rc<Node>, db: usize, cmd: &'static Command, args
 }
 
 async fn msetnx(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return crate::commands::wrong_arity("msetnx");
     }
     let Some(exists) = CommandTable::get().lookup(b"exists") else {
@@ -170,8 +199,15 @@ async fn msetnx(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes
         let mut probe = vec![Bytes::from_static(b"exists")];
         probe.extend(keys.iter().cloned());
         let locks = keys.iter().map(|k| (db, k.clone())).collect();
-        let answer =
-            tx.lock_then(node, shard, locks, LockMode::Exclusive, Some(run_part(exists, db, probe, tx.id))).await;
+        let answer = tx
+            .lock_then(
+                node,
+                shard,
+                locks,
+                LockMode::Exclusive,
+                Some(run_part(exists, db, probe, tx.id)),
+            )
+            .await;
         if let Reply::Int(n) = single(answer) {
             found += n;
         }
@@ -179,7 +215,8 @@ async fn msetnx(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes
     if found == 0 {
         for (shard, mut part) in parts {
             part.args[0] = Bytes::from_static(b"mset");
-            node.run_on(shard, run_part(mset, db, part.args, tx.id)).await;
+            node.run_on(shard, run_part(mset, db, part.args, tx.id))
+                .await;
         }
     }
     tx.release(node).await;
@@ -207,19 +244,46 @@ fn exists_on(db: usize, key: Bytes) -> Job {
 
 fn import(db: usize, key: Bytes, value: Value, expire_at: Option<u64>) -> Job {
     on_shard(move |n: &Node| {
-        n.shard.borrow_mut().db_mut(db).insert(&key, value, expire_at, now_ms());
+        n.shard
+            .borrow_mut()
+            .db_mut(db)
+            .insert(&key, value, expire_at, now_ms());
     })
 }
 
 /// Locks a source and a destination `(shard, database, key)` in shard order.
-async fn lock_pair(node: &Rc<Node>, tx: &mut Tx, src: (usize, usize, Bytes), dst: (usize, usize, Bytes)) {
-    let (first, second) = if src.0 <= dst.0 { (src, dst) } else { (dst, src) };
+async fn lock_pair(
+    node: &Rc<Node>,
+    tx: &mut Tx,
+    src: (usize, usize, Bytes),
+    dst: (usize, usize, Bytes),
+) {
+    let (first, second) = if src.0 <= dst.0 {
+        (src, dst)
+    } else {
+        (dst, src)
+    };
     if first.0 == second.0 {
         let keys = vec![(first.1, first.2), (second.1, second.2)];
-        tx.lock_then(node, first.0, keys, LockMode::Exclusive, None).await;
+        tx.lock_then(node, first.0, keys, LockMode::Exclusive, None)
+            .await;
     } else {
-        tx.lock_then(node, first.0, vec![(first.1, first.2)], LockMode::Exclusive, None).await;
-        tx.lock_then(node, second.0, vec![(second.1, second.2)], LockMode::Exclusive, None).await;
+        tx.lock_then(
+            node,
+            first.0,
+            vec![(first.1, first.2)],
+            LockMode::Exclusive,
+            None,
+        )
+        .await;
+        tx.lock_then(
+            node,
+            second.0,
+            vec![(second.1, second.2)],
+            LockMode::Exclusive,
+            None,
+        )
+        .await;
     }
 }
 
@@ -228,19 +292,45 @@ async fn rename(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes
     let (src, dst) = (args[1].clone(), args[2].clone());
     let (src_shard, dst_shard) = (node.owner_of(&src), node.owner_of(&dst));
     let mut tx = Tx::new(node);
-    lock_pair(node, &mut tx, (src_shard, db, src.clone()), (dst_shard, db, dst.clone())).await;
+    lock_pair(
+        node,
+        &mut tx,
+        (src_shard, db, src.clone()),
+        (dst_shard, db, dst.clone()),
+    )
+    .await;
     let reply = async {
-        if !node.run_on(src_shard, exists_on(db, src.clone())).await.take::<bool>().unwrap_or(false) {
+        if !node
+            .run_on(src_shard, exists_on(db, src.clone()))
+            .await
+            .take::<bool>()
+            .unwrap_or(false)
+        {
             return Reply::error("ERR no such key");
         }
-        if nx && node.run_on(dst_shard, exists_on(db, dst.clone())).await.take::<bool>().unwrap_or(false) {
+        if nx
+            && node
+                .run_on(dst_shard, exists_on(db, dst.clone()))
+                .await
+                .take::<bool>()
+                .unwrap_or(false)
+        {
             return Reply::Int(0);
         }
-        let Some(Some((value, expire_at))) = node.run_on(src_shard, export(db, src, true)).await.take::<Exported>() else {
+        let Some(Some((value, expire_at))) = node
+            .run_on(src_shard, export(db, src, true))
+            .await
+            .take::<Exported>()
+        else {
             return Reply::error("ERR no such key");
         };
-        node.run_on(dst_shard, import(db, dst, value, expire_at)).await;
-        if nx { Reply::Int(1) } else { Reply::ok() }
+        node.run_on(dst_shard, import(db, dst, value, expire_at))
+            .await;
+        if nx {
+            Reply::Int(1)
+        } else {
+            Reply::ok()
+        }
     }
     .await;
     tx.release(node).await;
@@ -258,15 +348,32 @@ async fn copy(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
     let (src, dst) = (args[1].clone(), args[2].clone());
     let (src_shard, dst_shard) = (node.owner_of(&src), node.owner_of(&dst));
     let mut tx = Tx::new(node);
-    lock_pair(node, &mut tx, (src_shard, db, src.clone()), (dst_shard, dst_db, dst.clone())).await;
+    lock_pair(
+        node,
+        &mut tx,
+        (src_shard, db, src.clone()),
+        (dst_shard, dst_db, dst.clone()),
+    )
+    .await;
     let reply = async {
-        let Some(Some((value, expire_at))) = node.run_on(src_shard, export(db, src, false)).await.take::<Exported>() else {
+        let Some(Some((value, expire_at))) = node
+            .run_on(src_shard, export(db, src, false))
+            .await
+            .take::<Exported>()
+        else {
             return Reply::Int(0);
         };
-        if !replace && node.run_on(dst_shard, exists_on(dst_db, dst.clone())).await.take::<bool>().unwrap_or(false) {
+        if !replace
+            && node
+                .run_on(dst_shard, exists_on(dst_db, dst.clone()))
+                .await
+                .take::<bool>()
+                .unwrap_or(false)
+        {
             return Reply::Int(0);
         }
-        node.run_on(dst_shard, import(dst_db, dst, value, expire_at)).await;
+        node.run_on(dst_shard, import(dst_db, dst, value, expire_at))
+            .await;
         Reply::Int(1)
     }
     .await;
@@ -283,16 +390,33 @@ async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
     let (a, b) = (args[1].clone(), args[2].clone());
     let (sa, sb) = (node.owner_of(&a), node.owner_of(&b));
     let mut tx = Tx::new(node);
-    let ((first, fk), (second, sk)) = if sa < sb { ((sa, a.clone()), (sb, b.clone())) } else { ((sb, b.clone()), (sa, a.clone())) };
-    tx.lock_then(node, first, vec![(db, fk)], LockMode::Shared, None).await;
-    tx.lock_then(node, second, vec![(db, sk)], LockMode::Shared, None).await;
-    let va = node.run_on(sa, export(db, a, false)).await.take::<Exported>().flatten();
-    let vb = node.run_on(sb, export(db, b, false)).await.take::<Exported>().flatten();
+    let ((first, fk), (second, sk)) = if sa < sb {
+        ((sa, a.clone()), (sb, b.clone()))
+    } else {
+        ((sb, b.clone()), (sa, a.clone()))
+    };
+    tx.lock_then(node, first, vec![(db, fk)], LockMode::Shared, None)
+        .await;
+    tx.lock_then(node, second, vec![(db, sk)], LockMode::Shared, None)
+        .await;
+    let va = node
+        .run_on(sa, export(db, a, false))
+        .await
+        .take::<Exported>()
+        .flatten();
+    let vb = node
+        .run_on(sb, export(db, b, false))
+        .await
+        .take::<Exported>()
+        .flatten();
     tx.release(node).await;
     let text = |v: Option<(Value, Option<u64>)>| -> Result<Bytes, CmdError> {
         match v {
             None => Ok(Bytes::new()),
-            Some((value, _)) => value.as_str().map(|s| s.to_bytes()).ok_or(CmdError::WrongType),
+            Some((value, _)) => value
+                .as_str()
+                .map(|s| s.to_bytes())
+                .ok_or(CmdError::WrongType),
         }
     };
     match (text(va), text(vb)) {

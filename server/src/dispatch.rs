@@ -35,7 +35,10 @@ fn unknown_command(args: &[Bytes]) -> Reply {
         let cut: String = text.chars().take(room).collect();
         list.push_str(&format!("'{cut}' "));
     }
-    let name: String = String::from_utf8_lossy(&args[0]).chars().take(128).collect();
+    let name: String = String::from_utf8_lossy(&args[0])
+        .chars()
+        .take(128)
+        .collect();
     let msg = format!("ERR unknown command '{name}', with args beginning with: {list}");
     Reply::error(msg.replace(['\r', '\n'], " "))
 }
@@ -70,17 +73,39 @@ fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
 }
 
 /// Sends the batch gathered for a remote shard and appends its encoded replies to `out`.
-async fn flush(node: &Node, client: &Client, pending: &mut Option<(usize, Vec<Call>)>, out: &mut BytesMut) {
-    let Some((to, calls)) = pending.take() else { return };
-    let batch = Batch { db: client.db, resp: client.resp, calls };
-    match node.mesh.call(to, |from, id| Hop::Batch { from, id, batch }).await {
+async fn flush(
+    node: &Node,
+    client: &Client,
+    pending: &mut Option<(usize, Vec<Call>)>,
+    out: &mut BytesMut,
+) {
+    let Some((to, calls)) = pending.take() else {
+        return;
+    };
+    let batch = Batch {
+        db: client.db,
+        resp: client.resp,
+        calls,
+    };
+    match node
+        .mesh
+        .call(to, |from, id| Hop::Batch { from, id, batch })
+        .await
+    {
         Answer::Encoded(bytes) => out.extend_from_slice(&bytes),
         Answer::Replies(replies) => replies.iter().for_each(|r| r.encode(out, client.resp)),
-        Answer::Value(_) => Reply::error("ERR internal error: unexpected hop answer").encode(out, client.resp),
+        Answer::Value(_) => {
+            Reply::error("ERR internal error: unexpected hop answer").encode(out, client.resp)
+        }
     }
 }
 
-pub async fn run_pipeline(node: &Rc<Node>, client: &mut Client, requests: Vec<Vec<Bytes>>, out: &mut BytesMut) {
+pub async fn run_pipeline(
+    node: &Rc<Node>,
+    client: &mut Client,
+    requests: Vec<Vec<Bytes>>,
+    out: &mut BytesMut,
+) {
     let mut pending: Option<(usize, Vec<Call>)> = None;
     for args in requests {
         if client.quit || client.close_silently {

@@ -13,7 +13,9 @@ use ferrokv_protocol::{Reply, RespVersion};
 use ferrokv_shard::txlock::TxId;
 use futures_channel::oneshot;
 use futures_lite::future::BoxedLocal;
-use glommio::channels::shared_channel::{ConnectedReceiver, ConnectedSender, SharedReceiver, SharedSender};
+use glommio::channels::shared_channel::{
+    ConnectedReceiver, ConnectedSender, SharedReceiver, SharedSender,
+};
 use glommio::{GlommioError, ResourceType};
 use hashbrown::HashMap;
 
@@ -49,11 +51,24 @@ pub struct Batch {
 }
 
 pub enum Hop {
-    Batch { from: usize, id: u64, batch: Batch },
-    Run { from: usize, id: u64, job: Job },
-    Reply { id: u64, answer: Answer },
+    Batch {
+        from: usize,
+        id: u64,
+        batch: Batch,
+    },
+    Run {
+        from: usize,
+        id: u64,
+        job: Job,
+    },
+    Reply {
+        id: u64,
+        answer: Answer,
+    },
     /// Drop every lock the transaction holds on the receiving shard.
-    Release { tx: TxId },
+    Release {
+        tx: TxId,
+    },
 }
 
 /// This thread's ends of the mesh.
@@ -72,8 +87,12 @@ pub struct MeshEnds {
 
 /// Builds the channels between every ordered pair of `n` threads.
 pub fn build_mesh(n: usize) -> Vec<MeshEnds> {
-    let mut ends: Vec<MeshEnds> =
-        (0..n).map(|_| MeshEnds { senders: (0..n).map(|_| None).collect(), receivers: Vec::new() }).collect();
+    let mut ends: Vec<MeshEnds> = (0..n)
+        .map(|_| MeshEnds {
+            senders: (0..n).map(|_| None).collect(),
+            receivers: Vec::new(),
+        })
+        .collect();
     for from in 0..n {
         for to in 0..n {
             if from != to {
@@ -93,15 +112,20 @@ impl Mesh {
         let senders: Vec<_> = ends
             .senders
             .into_iter()
-            .map(|s| glommio::spawn_local(async move {
-                match s {
-                    Some(s) => Some(s.connect().await),
-                    None => None,
-                }
-            }))
+            .map(|s| {
+                glommio::spawn_local(async move {
+                    match s {
+                        Some(s) => Some(s.connect().await),
+                        None => None,
+                    }
+                })
+            })
             .collect();
-        let receivers: Vec<_> =
-            ends.receivers.into_iter().map(|r| glommio::spawn_local(r.connect())).collect();
+        let receivers: Vec<_> = ends
+            .receivers
+            .into_iter()
+            .map(|r| glommio::spawn_local(r.connect()))
+            .collect();
         let mut connected = Vec::new();
         for s in senders {
             connected.push(s.await);
@@ -110,12 +134,19 @@ impl Mesh {
         for r in receivers {
             rxs.push(r.await);
         }
-        let mesh = Mesh { id, senders: connected, pending: RefCell::default(), next_id: Cell::new(1) };
+        let mesh = Mesh {
+            id,
+            senders: connected,
+            pending: RefCell::default(),
+            next_id: Cell::new(1),
+        };
         (mesh, rxs)
     }
 
     async fn send(&self, to: usize, hop: Hop) {
-        let Some(Some(sender)) = self.senders.get(to) else { return };
+        let Some(Some(sender)) = self.senders.get(to) else {
+            return;
+        };
         // A closed peer (shutdown) drops the message; its caller sees the request cancelled.
         let _ = sender.send(hop).await;
     }
@@ -142,7 +173,9 @@ impl Mesh {
     /// answer is sent from a task of its own, so two threads answering each other cannot
     /// deadlock on full channels.
     pub fn reply(self: &Rc<Self>, to: usize, id: u64, answer: Answer) {
-        let Some(Some(sender)) = self.senders.get(to) else { return };
+        let Some(Some(sender)) = self.senders.get(to) else {
+            return;
+        };
         if let Err(GlommioError::WouldBlock(ResourceType::Channel(hop))) =
             sender.try_send(Hop::Reply { id, answer })
         {

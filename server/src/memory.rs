@@ -37,12 +37,20 @@ pub fn stats() -> MemoryStats {
 /// Records the baseline reported as used_memory_startup.
 pub fn mark_startup() {
     let _ = epoch::advance();
-    STARTUP.store(stats::allocated::read().unwrap_or(0) as u64, Ordering::Relaxed);
+    STARTUP.store(
+        stats::allocated::read().unwrap_or(0) as u64,
+        Ordering::Relaxed,
+    );
 }
 
 fn total_system_memory() -> u64 {
     // SAFETY: sysconf has no preconditions.
-    let (pages, size) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
+    let (pages, size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
     (pages.max(0) as u64) * (size.max(0) as u64)
 }
 

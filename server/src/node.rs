@@ -37,7 +37,10 @@ pub struct Node {
 }
 
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// Shared for read-only commands, exclusive for the rest.
@@ -56,7 +59,13 @@ impl Node {
 
     /// Runs `cmd` on this thread's shard, first waiting while a transaction other than `tx`
     /// holds one of its keys in a conflicting mode.
-    pub async fn run_local(&self, cmd: &Command, db: usize, args: &[Bytes], tx: Option<TxId>) -> Reply {
+    pub async fn run_local(
+        &self,
+        cmd: &Command,
+        db: usize,
+        args: &[Bytes],
+        tx: Option<TxId>,
+    ) -> Reply {
         loop {
             {
                 let mut shard = self.shard.borrow_mut();
@@ -78,7 +87,11 @@ impl Node {
     /// Takes the locks of `tx` on this shard, waiting for conflicting holders to release.
     pub async fn lock(&self, tx: TxId, keys: &[(usize, Bytes)], mode: LockMode) {
         loop {
-            if self.shard.borrow_mut().locks.try_lock(tx, keys.iter().map(|(db, k)| (*db, &k[..])), mode) {
+            if self.shard.borrow_mut().locks.try_lock(
+                tx,
+                keys.iter().map(|(db, k)| (*db, &k[..])),
+                mode,
+            ) {
                 return;
             }
             self.unlocked.notified().await;
@@ -95,7 +108,9 @@ impl Node {
         if to == self.id {
             job(self.clone()).await
         } else {
-            self.mesh.call(to, |from, id| Hop::Run { from, id, job }).await
+            self.mesh
+                .call(to, |from, id| Hop::Run { from, id, job })
+                .await
         }
     }
 
@@ -119,7 +134,9 @@ impl Node {
     pub async fn run_batch(&self, batch: Batch) -> Bytes {
         let mut out = BytesMut::new();
         for call in &batch.calls {
-            self.run_local(call.cmd, batch.db, &call.args, None).await.encode(&mut out, batch.resp);
+            self.run_local(call.cmd, batch.db, &call.args, None)
+                .await
+                .encode(&mut out, batch.resp);
         }
         out.freeze()
     }

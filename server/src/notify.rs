@@ -21,7 +21,10 @@ impl Notify {
 
     /// Completes at the next `notify_all` after this call.
     pub fn notified(&self) -> Notified<'_> {
-        Notified { notify: self, generation: self.generation.get() }
+        Notified {
+            notify: self,
+            generation: self.generation.get(),
+        }
     }
 }
 

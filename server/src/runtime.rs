@@ -100,7 +100,9 @@ pub fn run(config: Config, shared: Arc<Shared>) -> i32 {
 /// Whether this process may pin a thread to `core` (a throwaway thread tries).
 fn pinning_allowed(core: &core_affinity::CoreId) -> bool {
     let core = *core;
-    std::thread::spawn(move || core_affinity::set_for_current(core)).join().unwrap_or(false)
+    std::thread::spawn(move || core_affinity::set_for_current(core))
+        .join()
+        .unwrap_or(false)
 }
 
 /// SIGINT/SIGTERM start a clean shutdown, as SHUTDOWN does.
@@ -122,7 +124,11 @@ fn watch_signals(shared: Arc<Shared>) {
 fn bind_all(config: &Config) -> Result<Vec<TcpListener>, String> {
     let mut listeners = Vec::new();
     for addr in config.bind_addrs() {
-        let host = if addr.host.contains(':') { format!("[{}]", addr.host) } else { addr.host.clone() };
+        let host = if addr.host.contains(':') {
+            format!("[{}]", addr.host)
+        } else {
+            addr.host.clone()
+        };
         match TcpListener::bind(format!("{host}:{}", config.port)) {
             Ok(l) => listeners.push(l),
             Err(e) if addr.optional => tracing::debug!("skipping optional bind {}: {e}", addr.host),
@@ -135,7 +141,10 @@ fn bind_all(config: &Config) -> Result<Vec<TcpListener>, String> {
         }
     }
     if listeners.is_empty() {
-        return Err(format!("Failed listening on port {} (tcp), aborting.", config.port));
+        return Err(format!(
+            "Failed listening on port {} (tcp), aborting.",
+            config.port
+        ));
     }
     Ok(listeners)
 }
@@ -206,14 +215,27 @@ async fn accept_loop(node: Rc<Node>, listener: TcpListener, keepalive: u32) {
         if node.shared.shutting_down.load(Ordering::Relaxed) {
             continue;
         }
-        node.shared.total_connections.fetch_add(1, Ordering::Relaxed);
+        node.shared
+            .total_connections
+            .fetch_add(1, Ordering::Relaxed);
         let maxclients = node.shared.config.snapshot().maxclients as i64;
-        if node.shared.connected_clients.fetch_add(1, Ordering::Relaxed) >= maxclients {
-            node.shared.connected_clients.fetch_sub(1, Ordering::Relaxed);
-            node.shared.rejected_connections.fetch_add(1, Ordering::Relaxed);
+        if node
+            .shared
+            .connected_clients
+            .fetch_add(1, Ordering::Relaxed)
+            >= maxclients
+        {
+            node.shared
+                .connected_clients
+                .fetch_sub(1, Ordering::Relaxed);
+            node.shared
+                .rejected_connections
+                .fetch_add(1, Ordering::Relaxed);
             let mut stream = stream;
             glommio::spawn_local(async move {
-                let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+                let _ = stream
+                    .write_all(b"-ERR max number of clients reached\r\n")
+                    .await;
             })
             .detach();
             continue;
@@ -243,7 +265,11 @@ fn set_keepalive(fd: i32, interval: u32) {
     let interval = interval.min(i32::MAX as u32) as i32;
     set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
     set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, interval);
-    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (interval / 3).max(1));
+    set(
+        libc::IPPROTO_TCP,
+        libc::TCP_KEEPINTVL,
+        (interval / 3).max(1),
+    );
     set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
 }
 

@@ -34,11 +34,16 @@ impl Shared {
         Shared {
             nshards: snapshot.shards.max(1),
             port: snapshot.port,
-            config_file: snapshot.config_file.as_ref().map(|p| p.display().to_string()),
+            config_file: snapshot
+                .config_file
+                .as_ref()
+                .map(|p| p.display().to_string()),
             config,
             started: Instant::now(),
             started_unix: crate::node::now_ms() / 1000,
-            run_id: (0..40).map(|_| char::from_digit(rand::random::<u32>() % 16, 16).unwrap_or('0')).collect(),
+            run_id: (0..40)
+                .map(|_| char::from_digit(rand::random::<u32>() % 16, 16).unwrap_or('0'))
+                .collect(),
             next_client_id: AtomicU64::new(1),
             next_tx_id: AtomicU64::new(1),
             connected_clients: AtomicI64::new(0),

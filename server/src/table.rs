@@ -31,11 +31,20 @@ impl CommandTable {
         let mut commands = Vec::new();
         let families = ferrokv_shard::families();
         let shard_specs = families.iter().flat_map(|f| f.iter()).map(|s| (s, None));
-        let server_specs = commands::SPECS.iter().map(|s| (s, Some(commands::server_cmd(s.name))));
+        let server_specs = commands::SPECS
+            .iter()
+            .map(|s| (s, Some(commands::server_cmd(s.name))));
         for (spec, server) in shard_specs.chain(server_specs) {
-            commands.push(Command { id: commands.len(), spec, server });
+            commands.push(Command {
+                id: commands.len(),
+                spec,
+                server,
+            });
         }
-        let by_name = commands.iter().map(|c| (Box::from(c.spec.name.as_bytes()), c.id)).collect();
+        let by_name = commands
+            .iter()
+            .map(|c| (Box::from(c.spec.name.as_bytes()), c.id))
+            .collect();
         CommandTable { commands, by_name }
     }
 
@@ -68,7 +77,12 @@ mod tests {
         for c in t.all() {
             assert_eq!(c.spec.name, c.spec.name.to_ascii_lowercase());
             assert!(seen.insert(c.spec.name), "duplicate {}", c.spec.name);
-            assert_eq!(c.spec.handler.is_none(), c.server.is_some(), "{}", c.spec.name);
+            assert_eq!(
+                c.spec.handler.is_none(),
+                c.server.is_some(),
+                "{}",
+                c.spec.name
+            );
         }
         assert_eq!(t.lookup(b"GeT").map(|c| c.spec.name), Some("get"));
         assert!(t.lookup(b"nosuchcommand").is_none());

@@ -107,11 +107,10 @@ impl Shard {
             },
             args,
         );
-        if self.stats.commands.len() <= id {
-            self.stats.commands.resize(id + 1, CommandStat::default());
+        if !count {
+            return result.unwrap_or_else(CmdError::into_reply);
         }
-        let stat = &mut self.stats.commands[id];
-        stat.calls += 1;
+        let stat = self.stats.count_call(id);
         match result {
             Ok(reply) => reply,
             Err(e) => {

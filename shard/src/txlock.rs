@@ -23,10 +23,13 @@ struct KeyLock {
     shared: Vec<TxId>,
 }
 
+/// A key in a database: what a lock names.
+type LockedKey = (usize, Box<[u8]>);
+
 #[derive(Default)]
 pub struct TxLocks {
-    keys: HashMap<(usize, Box<[u8]>), KeyLock>,
-    by_tx: HashMap<TxId, Vec<(usize, Box<[u8]>)>>,
+    keys: HashMap<LockedKey, KeyLock>,
+    by_tx: HashMap<TxId, Vec<LockedKey>>,
 }
 
 impl TxLocks {
@@ -65,7 +68,11 @@ impl TxLocks {
         keys: impl IntoIterator<Item = (usize, &'k [u8])> + Clone,
         mode: LockMode,
     ) -> bool {
-        if keys.clone().into_iter().any(|(db, k)| self.conflicts(db, k, mode, Some(tx))) {
+        if keys
+            .clone()
+            .into_iter()
+            .any(|(db, k)| self.conflicts(db, k, mode, Some(tx)))
+        {
             return false;
         }
         let held = self.by_tx.entry(tx).or_default();

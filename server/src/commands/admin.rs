@@ -20,7 +20,9 @@ fn bulk_str(s: &str) -> Reply {
 }
 
 pub fn time() -> Reply {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     Reply::Array(vec![
         bulk_str(&now.as_secs().to_string()),
         bulk_str(&now.subsec_micros().to_string()),
@@ -29,7 +31,10 @@ pub fn time() -> Reply {
 
 pub fn shutdown(node: &Node, client: &mut Client, args: &[Bytes]) -> Reply {
     for a in &args[1..] {
-        if !["NOSAVE", "SAVE", "NOW", "FORCE"].iter().any(|o| args::is(a, o)) {
+        if !["NOSAVE", "SAVE", "NOW", "FORCE"]
+            .iter()
+            .any(|o| args::is(a, o))
+        {
             return Reply::error("ERR syntax error");
         }
     }
@@ -47,11 +52,18 @@ fn command_entry(spec: &CommandSpec, full_name: &str) -> Reply {
     Reply::Array(vec![
         bulk_str(full_name),
         Reply::Int(spec.arity as i64),
-        set(spec.flag_names().map(|f| Reply::Simple(Bytes::from_static(f.as_bytes()))).collect()),
+        set(spec
+            .flag_names()
+            .map(|f| Reply::Simple(Bytes::from_static(f.as_bytes())))
+            .collect()),
         Reply::Int(spec.first_key as i64),
         Reply::Int(spec.last_key as i64),
         Reply::Int(spec.step as i64),
-        set(spec.acl.iter().map(|c| Reply::Simple(Bytes::from(format!("@{c}")))).collect()),
+        set(spec
+            .acl
+            .iter()
+            .map(|c| Reply::Simple(Bytes::from(format!("@{c}"))))
+            .collect()),
         Reply::Array(vec![]),
         Reply::Array(vec![]),
         Reply::Array(
@@ -74,7 +86,13 @@ fn command_docs(spec: &CommandSpec) -> Reply {
 pub fn command(args: &[Bytes]) -> Reply {
     let table = CommandTable::get();
     let Some(sub) = args.get(1) else {
-        return Reply::Array(table.all().iter().map(|c| command_entry(c.spec, c.spec.name)).collect());
+        return Reply::Array(
+            table
+                .all()
+                .iter()
+                .map(|c| command_entry(c.spec, c.spec.name))
+                .collect(),
+        );
     };
     let sub_lower = sub.to_ascii_lowercase();
     match &sub_lower[..] {
@@ -98,9 +116,18 @@ pub fn command(args: &[Bytes]) -> Reply {
             let specs: Vec<&CommandSpec> = if args.len() == 2 {
                 table.all().iter().map(|c| c.spec).collect()
             } else {
-                args[2..].iter().filter_map(|n| table.lookup(n)).map(|c| c.spec).collect()
+                args[2..]
+                    .iter()
+                    .filter_map(|n| table.lookup(n))
+                    .map(|c| c.spec)
+                    .collect()
             };
-            Reply::Map(specs.into_iter().map(|s| (bulk_str(s.name), command_docs(s))).collect())
+            Reply::Map(
+                specs
+                    .into_iter()
+                    .map(|s| (bulk_str(s.name), command_docs(s)))
+                    .collect(),
+            )
         }
         b"list" if args.len() == 2 => {
             Reply::Array(table.all().iter().map(|c| bulk_str(c.spec.name)).collect())
@@ -113,8 +140,11 @@ pub fn command(args: &[Bytes]) -> Reply {
             if !c.spec.arity_ok(call.len()) {
                 return Reply::error("ERR Invalid number of arguments specified for command");
             }
-            let keys: Vec<Reply> =
-                c.spec.key_positions(call.len()).map(|i| Reply::Bulk(call[i].clone())).collect();
+            let keys: Vec<Reply> = c
+                .spec
+                .key_positions(call.len())
+                .map(|i| Reply::Bulk(call[i].clone()))
+                .collect();
             if keys.is_empty() {
                 return Reply::error("ERR The command has no key arguments");
             }
@@ -158,22 +188,29 @@ pub fn config(node: &Node, args: &[Bytes]) -> Reply {
         b"get" if args.len() >= 3 => {
             let patterns: Vec<&[u8]> = args[2..].iter().map(|a| &a[..]).collect();
             let pairs = store.get_many(&patterns);
-            Reply::Map(pairs.into_iter().map(|(k, v)| (bulk_str(&k), bulk_str(&v))).collect())
+            Reply::Map(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (bulk_str(&k), bulk_str(&v)))
+                    .collect(),
+            )
         }
-        b"set" if args.len() >= 4 && args.len() % 2 == 0 => {
-            let pairs: Vec<(Vec<u8>, Vec<u8>)> =
-                args[2..].chunks_exact(2).map(|p| (p[0].to_vec(), p[1].to_vec())).collect();
+        b"set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
+            let pairs: Vec<(Vec<u8>, Vec<u8>)> = args[2..]
+                .chunks_exact(2)
+                .map(|p| (p[0].to_vec(), p[1].to_vec()))
+                .collect();
             match store.set(&pairs) {
                 Ok(()) => {
-                    ferrokv_shard::string::set_proto_max_bulk_len(store.snapshot().proto_max_bulk_len);
+                    ferrokv_shard::string::set_proto_max_bulk_len(
+                        store.snapshot().proto_max_bulk_len,
+                    );
                     Reply::ok()
                 }
                 Err(e) => Reply::error(e),
             }
         }
-        b"resetstat" if args.len() == 2 => {
-            Reply::ok()
-        }
+        b"resetstat" if args.len() == 2 => Reply::ok(),
         b"rewrite" if args.len() == 2 => {
             Reply::error("ERR CONFIG REWRITE is not supported by ferrokv yet")
         }
@@ -233,7 +270,8 @@ pub async fn debug(node: &Rc<Node>, args: &[Bytes]) -> Reply {
         }
         b"set-active-expire" if args.len() == 3 => {
             let on = args[2][..] != b"0"[..];
-            node.run_on_all(|| on_shard(move |n| n.active_expire.set(on))).await;
+            node.run_on_all(|| on_shard(move |n| n.active_expire.set(on)))
+                .await;
             Reply::ok()
         }
         b"help" => Reply::Array(
@@ -272,7 +310,9 @@ struct ShardReport {
 fn report(node: &Node) -> ShardReport {
     let shard = node.shard.borrow();
     ShardReport {
-        keyspace: (0..shard.databases()).map(|i| (shard.db(i).len(), shard.db(i).volatile_len())).collect(),
+        keyspace: (0..shard.databases())
+            .map(|i| (shard.db(i).len(), shard.db(i).volatile_len()))
+            .collect(),
         hits: shard.stats.keyspace_hits,
         misses: shard.stats.keyspace_misses,
         expired: (0..shard.databases()).map(|i| shard.db(i).expired).sum(),
@@ -295,10 +335,16 @@ fn human_bytes(n: u64) -> String {
 }
 
 pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
-    let reports: Vec<ShardReport> =
-        node.run_on_all(|| on_shard(report)).await.into_iter().filter_map(Answer::take).collect();
-    let sections: Vec<String> =
-        args[1..].iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
+    let reports: Vec<ShardReport> = node
+        .run_on_all(|| on_shard(report))
+        .await
+        .into_iter()
+        .filter_map(Answer::take)
+        .collect();
+    let sections: Vec<String> = args[1..]
+        .iter()
+        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+        .collect();
     let everything = sections.iter().any(|s| s == "all" || s == "everything");
     let default = sections.is_empty() || sections.iter().any(|s| s == "default");
     let want = |name: &str, in_default: bool| {
@@ -309,7 +355,9 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
     let mut out = String::new();
     let uptime = shared.started.elapsed().as_secs();
     if want("server", true) {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         let _ = write!(
             out,
             "# Server\r\nredis_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{} {}\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:io_uring\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:0\r\nferrokv_version:{}\r\nshards:{}\r\n\r\n",
@@ -374,7 +422,11 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
         let hits: u64 = reports.iter().map(|r| r.hits).sum();
         let misses: u64 = reports.iter().map(|r| r.misses).sum();
         let expired: u64 = reports.iter().map(|r| r.expired).sum();
-        let processed: u64 = reports.iter().flat_map(|r| r.commands.iter()).map(|c| c.calls).sum();
+        let processed: u64 = reports
+            .iter()
+            .flat_map(|r| r.commands.iter())
+            .map(|c| c.calls)
+            .sum();
         let _ = write!(
             out,
             "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\ntotal_error_replies:0\r\n\r\n",
@@ -397,15 +449,25 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
     }
     if want("cpu", true) {
         let (user, sys) = crate::memory::cpu_times();
-        let _ = write!(out, "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\n\r\n");
+        let _ = write!(
+            out,
+            "# CPU\r\nused_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\n\r\n"
+        );
     }
     if want("commandstats", false) {
         out.push_str("# Commandstats\r\n");
         let table = CommandTable::get();
         for cmd in table.all() {
-            let calls: u64 = reports.iter().filter_map(|r| r.commands.get(cmd.id)).map(|c| c.calls).sum();
-            let failed: u64 =
-                reports.iter().filter_map(|r| r.commands.get(cmd.id)).map(|c| c.failed_calls).sum();
+            let calls: u64 = reports
+                .iter()
+                .filter_map(|r| r.commands.get(cmd.id))
+                .map(|c| c.calls)
+                .sum();
+            let failed: u64 = reports
+                .iter()
+                .filter_map(|r| r.commands.get(cmd.id))
+                .map(|c| c.failed_calls)
+                .sum();
             if calls > 0 {
                 let _ = write!(
                     out,

@@ -34,7 +34,10 @@ pub fn reset(client: &mut Client) -> Reply {
 /// Checks a password for a user; only the `default` user exists until ACLs do.
 fn check_password(node: &Node, user: &[u8], pass: &[u8]) -> bool {
     let required = node.shared.config.snapshot().requirepass;
-    user == b"default" && required.as_deref().is_some_and(|r| AsRef::<[u8]>::as_ref(r) == pass)
+    user == b"default"
+        && required
+            .as_deref()
+            .is_some_and(|r| AsRef::<[u8]>::as_ref(r) == pass)
 }
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
@@ -68,7 +71,9 @@ pub fn hello(node: &Node, client: &mut Client, args: &[Bytes]) -> Reply {
             Ok(2) => resp = RespVersion::Resp2,
             Ok(3) => resp = RespVersion::Resp3,
             Ok(_) => return Reply::error("NOPROTO unsupported protocol version"),
-            Err(_) => return Reply::error("ERR Protocol version is not an integer or out of range"),
+            Err(_) => {
+                return Reply::error("ERR Protocol version is not an integer or out of range")
+            }
         }
     }
     let mut name = None;
@@ -153,7 +158,9 @@ pub async fn client(node: &Rc<Node>, client: &mut Client, args: &[Bytes]) -> Rep
             client.info.borrow_mut().name = name;
             Reply::ok()
         }
-        (b"info", 2) => Reply::Verbatim("txt", Bytes::from(client.info.borrow().list_line() + "\n")),
+        (b"info", 2) => {
+            Reply::Verbatim("txt", Bytes::from(client.info.borrow().list_line() + "\n"))
+        }
         (b"list", _) => client_list(node, &args[2..]).await,
         (b"help", 2) => Reply::Array(
             [
@@ -215,7 +222,9 @@ async fn client_list(node: &Rc<Node>, opts: &[Bytes]) -> Reply {
             return Reply::error("ERR syntax error");
         }
     }
-    let answers = node.run_on_all(|| on_shard(|node| node.clients.borrow().lines())).await;
+    let answers = node
+        .run_on_all(|| on_shard(|node| node.clients.borrow().lines()))
+        .await;
     let mut lines: Vec<(u64, String)> = answers
         .into_iter()
         .filter_map(Answer::take::<Vec<(u64, String)>>)

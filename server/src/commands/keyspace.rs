@@ -13,8 +13,15 @@ use crate::hop::{on_shard, Answer};
 use crate::node::{now_ms, Node};
 
 pub async fn dbsize(node: &Rc<Node>, db: usize) -> Reply {
-    let sizes = node.run_on_all(|| on_shard(move |n| keys::dbsize(n.shard.borrow().db(db)))).await;
-    Reply::Int(sizes.into_iter().filter_map(Answer::take::<usize>).sum::<usize>() as i64)
+    let sizes = node
+        .run_on_all(|| on_shard(move |n| keys::dbsize(n.shard.borrow().db(db))))
+        .await;
+    Reply::Int(
+        sizes
+            .into_iter()
+            .filter_map(Answer::take::<usize>)
+            .sum::<usize>() as i64,
+    )
 }
 
 pub async fn flush(node: &Rc<Node>, db: Option<usize>, args: &[Bytes]) -> Reply {
@@ -44,7 +51,10 @@ pub async fn keys(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
             on_shard(move |n| keys::keys_matching(n.shard.borrow().db(db), &pattern, now_ms()))
         })
         .await;
-    let all = answers.into_iter().filter_map(Answer::take::<Vec<Bytes>>).flatten();
+    let all = answers
+        .into_iter()
+        .filter_map(Answer::take::<Vec<Bytes>>)
+        .flatten();
     Reply::Array(all.map(Reply::Bulk).collect())
 }
 
@@ -70,11 +80,20 @@ pub async fn scan(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
                 shard,
                 on_shard(move |n| {
                     let shard = n.shard.borrow();
-                    keys::scan_step(shard.db(db), segment, count, p.as_deref(), t.as_deref(), now_ms())
+                    keys::scan_step(
+                        shard.db(db),
+                        segment,
+                        count,
+                        p.as_deref(),
+                        t.as_deref(),
+                        now_ms(),
+                    )
                 }),
             )
             .await;
-        let Some((next, keys)) = answer.take::<(Option<usize>, Vec<Bytes>)>() else { break };
+        let Some((next, keys)) = answer.take::<(Option<usize>, Vec<Bytes>)>() else {
+            break;
+        };
         found.extend(keys);
         match next {
             Some(next) => segment = next,
@@ -88,7 +107,11 @@ pub async fn scan(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
             break;
         }
     }
-    let next = if shard >= node.nshards { 0 } else { (shard * SEGMENTS + segment) as u64 };
+    let next = if shard >= node.nshards {
+        0
+    } else {
+        (shard * SEGMENTS + segment) as u64
+    };
     Reply::Array(vec![
         Reply::Bulk(Bytes::from(next.to_string())),
         Reply::Array(found.into_iter().map(Reply::Bulk).collect()),
@@ -100,7 +123,10 @@ pub async fn randomkey(node: &Rc<Node>, db: usize) -> Reply {
         .run_on_all(|| {
             on_shard(move |n| {
                 let mut shard = n.shard.borrow_mut();
-                (keys::dbsize(shard.db(db)), keys::random_key(&mut shard, db, now_ms()))
+                (
+                    keys::dbsize(shard.db(db)),
+                    keys::random_key(&mut shard, db, now_ms()),
+                )
             })
         })
         .await;
@@ -125,8 +151,12 @@ pub async fn randomkey(node: &Rc<Node>, db: usize) -> Reply {
 }
 
 pub async fn swapdb(node: &Rc<Node>, args: &[Bytes]) -> Reply {
-    let Ok(a) = args::int(&args[1]) else { return Reply::error("ERR invalid first DB index") };
-    let Ok(b) = args::int(&args[2]) else { return Reply::error("ERR invalid second DB index") };
+    let Ok(a) = args::int(&args[1]) else {
+        return Reply::error("ERR invalid first DB index");
+    };
+    let Ok(b) = args::int(&args[2]) else {
+        return Reply::error("ERR invalid second DB index");
+    };
     let dbs = node.shard.borrow().databases() as i64;
     if a < 0 || a >= dbs || b < 0 || b >= dbs {
         return Reply::error("ERR DB index is out of range");
