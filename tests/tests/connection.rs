@@ -190,11 +190,17 @@ fn hello_2_and_3() {
     assert!(matches!(r, Resp::Map(ref m) if m.len() == 7), "{r:?}");
     check_hello_fields(&r, 3);
     // RESP3 null for a missing key; maps stay maps.
-    assert_eq!(escape(&c.raw_cmd(&["GET", &key("hello-missing")])), escape(b"_\r\n"));
+    assert_eq!(
+        escape(&c.raw_cmd(&["GET", &key("hello-missing")])),
+        escape(b"_\r\n")
+    );
     assert!(matches!(c.cmd(&["HELLO", "3"]), Resp::Map(_)));
     // And back to RESP2.
     assert!(matches!(c.cmd(&["HELLO", "2"]), Resp::Array(_)));
-    assert_eq!(escape(&c.raw_cmd(&["GET", &key("hello-missing")])), escape(b"$-1\r\n"));
+    assert_eq!(
+        escape(&c.raw_cmd(&["GET", &key("hello-missing")])),
+        escape(b"$-1\r\n")
+    );
 }
 
 #[test]
@@ -238,7 +244,10 @@ fn reset_restores_connection_defaults() {
     assert!(matches!(c.cmd(&["HELLO", "3"]), Resp::Map(_)));
     assert_eq!(c.cmd(&["RESET"]), simple("RESET"));
     // RESP2 again (nil is $-1), no name, db 0.
-    assert_eq!(escape(&c.raw_cmd(&["CLIENT", "GETNAME"])), escape(b"$-1\r\n"));
+    assert_eq!(
+        escape(&c.raw_cmd(&["CLIENT", "GETNAME"])),
+        escape(b"$-1\r\n")
+    );
     assert_eq!(c.cmd(&["GET", &k]), bulk("db0"));
     assert_eq!(c.cmd(&["DEL", &k]), int(1));
     assert_eq!(c.cmd(&["RESET", "x"]), arity_err("reset"));

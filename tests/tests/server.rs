@@ -414,3 +414,21 @@ fn sigterm_exits_cleanly() {
     assert!(st.success(), "exit status {st}");
     c.read_until_closed();
 }
+
+#[test]
+fn kill_9_and_restart_on_the_same_port() {
+    let mut server = start_target(DEFAULT_SHARDS, &[]);
+    let port = server.port();
+    let mut c = server.raw();
+    assert_eq!(c.cmd(&["SET", "k", "v"]), ok());
+    server.kill_9();
+    assert!(!server.is_running());
+    c.read_until_closed();
+    server.restart();
+    assert_eq!(server.port(), port);
+    assert!(server.is_running());
+    let mut c = server.raw();
+    // Persistence is off: nothing survives.
+    assert_eq!(c.cmd(&["DBSIZE"]), int(0));
+    assert_eq!(c.cmd(&["PING"]), simple("PONG"));
+}
