@@ -1,5 +1,6 @@
 //! Connected clients of one shard thread, for CLIENT LIST/INFO and INFO clients.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -21,7 +22,7 @@ pub struct ClientInfo {
     pub resp: RespVersion,
     pub created: Instant,
     pub last_interaction: Instant,
-    pub last_cmd: &'static str,
+    pub last_cmd: Cow<'static, str>,
     pub authenticated: bool,
 }
 

@@ -51,7 +51,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         resp: RespVersion::Resp2,
         created: now,
         last_interaction: now,
-        last_cmd: "NULL",
+        last_cmd: "NULL".into(),
         authenticated,
     }));
     node.clients.borrow_mut().add(info.clone());

@@ -115,6 +115,12 @@ fn single(answer: Option<Answer>) -> Reply {
 }
 
 pub async fn run(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
+    // Key/value commands (MSET, MSETNX) must come in whole steps; checked before any shard
+    // runs its part, so a malformed call writes nothing.
+    let step = cmd.spec.step.max(1) as usize;
+    if step > 1 && !(args.len() - cmd.spec.first_key.max(0) as usize).is_multiple_of(step) {
+        return crate::commands::wrong_arity(cmd.spec.name);
+    }
     match (cmd.spec.split, cmd.spec.name) {
         (Split::SumInts | Split::Gather, _) | (Split::Transaction, "mset") => {
             split_and_merge(node, db, cmd, args).await
@@ -184,9 +190,6 @@ async fn split_and_merge(
 }
 
 async fn msetnx(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
-    if args.len().is_multiple_of(2) {
-        return crate::commands::wrong_arity("msetnx");
-    }
     let Some(exists) = CommandTable::get().lookup(b"exists") else {
         return Reply::error("ERR internal error: EXISTS missing");
     };
@@ -338,13 +341,11 @@ async fn rename(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes
 }
 
 async fn copy(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
-    let (dst_db, replace) = match keys::copy_options(&args[3..], db) {
+    let databases = node.shard.borrow().databases();
+    let (dst_db, replace) = match keys::copy_options(&args[3..], db, databases) {
         Ok(o) => o,
         Err(e) => return e.into_reply(),
     };
-    if dst_db >= node.shard.borrow().databases() {
-        return Reply::error("ERR DB index is out of range");
-    }
     let (src, dst) = (args[1].clone(), args[2].clone());
     let (src_shard, dst_shard) = (node.owner_of(&src), node.owner_of(&dst));
     let mut tx = Tx::new(node);

@@ -2,13 +2,15 @@
 //! inline; consecutive commands bound for the same remote shard travel as one batch; commands
 //! spanning shards go to the coordinator. Replies are written in request order.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::Reply;
+use ferrokv_shard::args;
 use ferrokv_shard::command::flag;
 
-use crate::commands;
+use crate::commands::{self, ServerCmd};
 use crate::connection::Client;
 use crate::coordinator;
 use crate::hop::{Answer, Batch, Call, Hop};
@@ -18,29 +20,33 @@ use crate::table::{Command, CommandTable};
 enum Route {
     /// Answer at once (unknown command, arity, auth).
     Reply(Reply),
-    Server(&'static Command),
+    Server(&'static Command, ServerCmd),
     Local(&'static Command),
     Remote(usize, &'static Command),
     Spanning(&'static Command),
 }
 
+/// Redis's text: each argument quoted, cut at a NUL byte (C strings), the list stopping once
+/// it passes 128 bytes; the bytes go out as sent (the encoder turns CR/LF into spaces).
 fn unknown_command(args: &[Bytes]) -> Reply {
-    let mut list = String::new();
+    let mut list = Vec::new();
     for a in &args[1..] {
         if list.len() >= 128 {
             break;
         }
-        let room = 128 - list.len();
-        let text = String::from_utf8_lossy(a);
-        let cut: String = text.chars().take(room).collect();
-        list.push_str(&format!("'{cut}' "));
+        let a = args::c_str(a);
+        let room = (128 - list.len()).min(a.len());
+        list.extend_from_slice(&[b"'", &a[..room], b"' "].concat());
     }
-    let name: String = String::from_utf8_lossy(&args[0])
-        .chars()
-        .take(128)
-        .collect();
-    let msg = format!("ERR unknown command '{name}', with args beginning with: {list}");
-    Reply::error(msg.replace(['\r', '\n'], " "))
+    let name = args::c_str(&args[0]);
+    let name = &name[..name.len().min(128)];
+    args::error_format(&[
+        b"ERR unknown command '",
+        name,
+        b"', with args beginning with: ",
+        &list,
+    ])
+    .into_reply()
 }
 
 fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
@@ -54,8 +60,8 @@ fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
     if !client.authenticated && spec.flags & flag::NO_AUTH == 0 {
         return Route::Reply(Reply::error("NOAUTH Authentication required."));
     }
-    if cmd.server.is_some() {
-        return Route::Server(cmd);
+    if let Some(server) = cmd.server {
+        return Route::Server(cmd, server);
     }
     let mut owner = None;
     for i in spec.resolve(args).key_positions(args.len()) {
@@ -72,27 +78,139 @@ fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
     }
 }
 
-/// Sends the batch gathered for a remote shard and appends its encoded replies to `out`.
-async fn flush(
-    node: &Node,
-    client: &Client,
-    pending: &mut Option<(usize, Vec<Call>)>,
-    out: &mut BytesMut,
-) {
-    let Some((to, calls)) = pending.take() else {
+/// Commands of a pipeline that each touch one shard, gathered until a command that must run
+/// alone (a server or spanning command) or the end of the pipeline.
+struct Segment {
+    calls: Vec<(usize, Call)>,
+}
+
+/// Where a reply of a segment comes from: the local shard's buffer or a batch's answer.
+struct Source {
+    bytes: Bytes,
+    ends: Vec<u32>,
+    next: usize,
+}
+
+impl Source {
+    fn next_reply(&mut self) -> &[u8] {
+        let start = if self.next == 0 {
+            0
+        } else {
+            self.ends[self.next - 1] as usize
+        };
+        let end = self.ends.get(self.next).map_or(start, |&e| e as usize);
+        self.next += 1;
+        &self.bytes[start..end]
+    }
+}
+
+/// Runs a segment: one batch per remote shard, all in flight at once, while the local
+/// commands run inline; then the replies go out in request order. Commands on one key keep
+/// their order (one key, one shard, one FIFO); commands on different shards may run
+/// concurrently, as their keys are independent.
+async fn run_segment(node: &Rc<Node>, client: &Client, segment: &mut Segment, out: &mut BytesMut) {
+    let calls = std::mem::take(&mut segment.calls);
+    let Some(&(first_shard, _)) = calls.first() else {
         return;
     };
-    let batch = Batch {
-        db: client.db,
-        resp: client.resp,
-        calls,
-    };
-    match node
-        .mesh
-        .call(to, |from, id| Hop::Batch { from, id, batch })
-        .await
-    {
-        Answer::Encoded(bytes) => out.extend_from_slice(&bytes),
+    if calls.iter().all(|(s, _)| *s == first_shard) {
+        // One destination: no reordering needed.
+        if first_shard == node.id {
+            for (_, call) in &calls {
+                node.run_local(call.cmd, client.db, &call.args, None)
+                    .await
+                    .encode(out, client.resp);
+            }
+        } else {
+            let batch = Batch {
+                db: client.db,
+                resp: client.resp,
+                calls: calls.into_iter().map(|(_, c)| c).collect(),
+            };
+            let answer = node
+                .mesh
+                .call(first_shard, |from, id| Hop::Batch { from, id, batch })
+                .await;
+            append_answer(answer, client, out);
+        }
+        return;
+    }
+    let mut order = Vec::with_capacity(calls.len());
+    let mut batches: Vec<(usize, Vec<Call>)> = Vec::new();
+    let mut local = Vec::new();
+    for (shard, call) in calls {
+        order.push(shard);
+        if shard == node.id {
+            local.push(call);
+        } else {
+            match batches.iter_mut().find(|(s, _)| *s == shard) {
+                Some((_, list)) => list.push(call),
+                None => batches.push((shard, vec![call])),
+            }
+        }
+    }
+    let mut waiting = Vec::with_capacity(batches.len());
+    for (shard, calls) in batches {
+        let batch = Batch {
+            db: client.db,
+            resp: client.resp,
+            calls,
+        };
+        waiting.push((
+            shard,
+            node.mesh
+                .request(shard, |from, id| Hop::Batch { from, id, batch })
+                .await,
+        ));
+    }
+    let mut sources: Vec<(usize, Source)> = Vec::with_capacity(waiting.len() + 1);
+    if !local.is_empty() {
+        let mut buf = BytesMut::new();
+        let mut ends = Vec::with_capacity(local.len());
+        for call in &local {
+            node.run_local(call.cmd, client.db, &call.args, None)
+                .await
+                .encode(&mut buf, client.resp);
+            ends.push(buf.len() as u32);
+        }
+        sources.push((
+            node.id,
+            Source {
+                bytes: buf.freeze(),
+                ends,
+                next: 0,
+            },
+        ));
+    }
+    for (shard, pending) in waiting {
+        let mut scratch = BytesMut::new();
+        let source = match pending.await {
+            Answer::Encoded { bytes, ends } => Source {
+                bytes,
+                ends,
+                next: 0,
+            },
+            other => {
+                append_answer(other, client, &mut scratch);
+                Source {
+                    bytes: scratch.freeze(),
+                    ends: Vec::new(),
+                    next: 0,
+                }
+            }
+        };
+        sources.push((shard, source));
+    }
+    for shard in order {
+        if let Some((_, source)) = sources.iter_mut().find(|(s, _)| *s == shard) {
+            out.extend_from_slice(source.next_reply());
+        }
+    }
+}
+
+fn append_answer(answer: Answer, client: &Client, out: &mut BytesMut) {
+    match answer {
+        Answer::Encoded { bytes, .. } => out.extend_from_slice(&bytes),
         Answer::Replies(replies) => replies.iter().for_each(|r| r.encode(out, client.resp)),
         Answer::Value(_) => {
             Reply::error("ERR internal error: unexpected hop answer").encode(out, client.resp)
@@ -106,48 +224,60 @@ pub async fn run_pipeline(
     requests: Vec<Vec<Bytes>>,
     out: &mut BytesMut,
 ) {
-    let mut pending: Option<(usize, Vec<Call>)> = None;
+    let mut segment = Segment { calls: Vec::new() };
     for args in requests {
         if client.quit || client.close_silently {
             break;
         }
         let route = route(node, client, &args);
-        if let Route::Remote(to, cmd) = route {
-            match &mut pending {
-                Some((shard, calls)) if *shard == to => calls.push(Call { cmd, args }),
-                _ => {
-                    flush(node, client, &mut pending, out).await;
-                    pending = Some((to, vec![Call { cmd, args }]));
-                }
+        match route {
+            Route::Local(cmd) => {
+                note_command(client, cmd, &args);
+                segment.calls.push((node.id, Call { cmd, args }));
+                continue;
             }
-            note_command(client, cmd);
-            continue;
+            Route::Remote(to, cmd) => {
+                note_command(client, cmd, &args);
+                segment.calls.push((to, Call { cmd, args }));
+                continue;
+            }
+            _ => {}
         }
-        flush(node, client, &mut pending, out).await;
+        run_segment(node, client, &mut segment, out).await;
         let reply = match route {
             Route::Reply(r) => r,
-            Route::Local(cmd) => {
-                note_command(client, cmd);
-                node.run_local(cmd, client.db, &args, None).await
-            }
-            Route::Server(cmd) => {
-                note_command(client, cmd);
+            Route::Server(cmd, server) => {
+                note_command(client, cmd, &args);
                 node.shard.borrow_mut().stats.count_call(cmd.id);
-                let server = cmd.server.expect("routed as a server command");
                 commands::run(node, client, server, &args).await
             }
             Route::Spanning(cmd) => {
-                note_command(client, cmd);
+                note_command(client, cmd, &args);
                 node.shard.borrow_mut().stats.count_call(cmd.id);
                 coordinator::run(node, client.db, cmd, &args).await
             }
-            Route::Remote(..) => unreachable!("handled above"),
+            Route::Local(_) | Route::Remote(..) => unreachable!("gathered into the segment above"),
         };
         reply.encode(out, client.resp);
     }
-    flush(node, client, &mut pending, out).await;
+    run_segment(node, client, &mut segment, out).await;
 }
 
-fn note_command(client: &Client, cmd: &'static Command) {
-    client.info.borrow_mut().last_cmd = cmd.spec.name;
+/// Records the command for CLIENT LIST's `cmd=`: `name`, or `name|sub` for containers.
+fn note_command(client: &Client, cmd: &'static Command, args: &[Bytes]) {
+    let spec = cmd.spec;
+    let name = match args.get(1) {
+        Some(sub) if spec.subcommands.is_empty() && CONTAINERS.contains(&spec.name) => {
+            Cow::Owned(format!(
+                "{}|{}",
+                spec.name,
+                String::from_utf8_lossy(sub).to_ascii_lowercase()
+            ))
+        }
+        _ => Cow::Borrowed(spec.resolve(args).name),
+    };
+    client.info.borrow_mut().last_cmd = name;
 }
+
+/// Server-implemented commands with subcommands.
+const CONTAINERS: &[&str] = &["client", "config", "command", "debug"];

@@ -31,8 +31,11 @@ pub const CHANNEL_CAPACITY: usize = 1024;
 pub type Job = Box<dyn FnOnce(Rc<Node>) -> BoxedLocal<Answer> + Send>;
 
 pub enum Answer {
-    /// Reply bytes, encoded by the owner.
-    Encoded(Bytes),
+    /// Reply bytes of a batch, encoded by the owner; `ends[i]` is where reply `i` ends.
+    Encoded {
+        bytes: Bytes,
+        ends: Vec<u32>,
+    },
     Replies(Vec<Reply>),
     Value(Box<dyn Any + Send>),
 }
@@ -153,14 +156,25 @@ impl Mesh {
 
     /// Sends a request built by `make` (given its id) and waits for the answer.
     pub async fn call(&self, to: usize, make: impl FnOnce(usize, u64) -> Hop) -> Answer {
+        self.request(to, make).await.await
+    }
+
+    /// Sends a request and returns the answer to await later, so that several requests can
+    /// be in flight at once.
+    pub async fn request(
+        &self,
+        to: usize,
+        make: impl FnOnce(usize, u64) -> Hop,
+    ) -> impl std::future::Future<Output = Answer> {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         let (tx, rx) = oneshot::channel();
         self.pending.borrow_mut().insert(id, tx);
         self.send(to, make(self.id, id)).await;
-        match rx.await {
-            Ok(answer) => answer,
-            Err(_) => Answer::Replies(vec![Reply::error("ERR shard unavailable (shutting down)")]),
+        async move {
+            rx.await.unwrap_or_else(|_| {
+                Answer::Replies(vec![Reply::error("ERR shard unavailable (shutting down)")])
+            })
         }
     }
 

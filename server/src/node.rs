@@ -131,14 +131,19 @@ impl Node {
     }
 
     /// Runs a batch of a connection's commands on this shard and encodes the replies.
-    pub async fn run_batch(&self, batch: Batch) -> Bytes {
+    pub async fn run_batch(&self, batch: Batch) -> Answer {
         let mut out = BytesMut::new();
+        let mut ends = Vec::with_capacity(batch.calls.len());
         for call in &batch.calls {
             self.run_local(call.cmd, batch.db, &call.args, None)
                 .await
                 .encode(&mut out, batch.resp);
+            ends.push(out.len() as u32);
         }
-        out.freeze()
+        Answer::Encoded {
+            bytes: out.freeze(),
+            ends,
+        }
     }
 
     /// Serves one incoming channel of the mesh until its sender goes away. Never waits on a
@@ -150,8 +155,8 @@ impl Node {
                 Hop::Batch { from, id, batch } => {
                     let node = self.clone();
                     glommio::spawn_local(async move {
-                        let bytes = node.run_batch(batch).await;
-                        node.mesh.reply(from, id, Answer::Encoded(bytes));
+                        let answer = node.run_batch(batch).await;
+                        node.mesh.reply(from, id, answer);
                     })
                     .detach();
                 }

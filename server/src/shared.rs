@@ -56,6 +56,18 @@ impl Shared {
         }
     }
 
+    /// CONFIG RESETSTAT's share of the global counters.
+    pub fn reset_stats(&self) {
+        for counter in [
+            &self.total_connections,
+            &self.rejected_connections,
+            &self.total_net_input,
+            &self.total_net_output,
+        ] {
+            counter.store(0, Ordering::Relaxed);
+        }
+    }
+
     pub fn next_client_id(&self) -> u64 {
         self.next_client_id.fetch_add(1, Ordering::Relaxed)
     }

@@ -29,15 +29,26 @@ pub fn non_negative(arg: &[u8]) -> Result<u64, CmdError> {
 }
 
 /// A client argument as Redis's `%s` prints it into a message: up to its first NUL.
-pub fn c_str(arg: &[u8]) -> String {
-    let end = arg.iter().position(|&c| c == 0).unwrap_or(arg.len());
-    String::from_utf8_lossy(&arg[..end]).into_owned()
+pub fn c_str(arg: &[u8]) -> &[u8] {
+    &arg[..arg.iter().position(|&c| c == 0).unwrap_or(arg.len())]
 }
 
 /// An error built from client text the way `addReplyErrorFormat` sends it: CR and LF trimmed
 /// from both ends, the ones inside turned into spaces, so the reply stays one line.
-pub fn error_format(msg: &str) -> CmdError {
-    CmdError::Other(msg.trim_matches(['\r', '\n']).replace(['\r', '\n'], " "))
+pub fn error_format(parts: &[&[u8]]) -> CmdError {
+    let msg = parts.concat();
+    let start = msg
+        .iter()
+        .position(|c| !b"\r\n".contains(c))
+        .unwrap_or(msg.len());
+    let end = msg
+        .iter()
+        .rposition(|c| !b"\r\n".contains(c))
+        .map_or(start, |e| e + 1);
+    let line = msg[start..end]
+        .iter()
+        .map(|&c| if c == b'\r' || c == b'\n' { b' ' } else { c });
+    CmdError::Raw(line.collect())
 }
 
 /// A float argument as Redis's `getLongDoubleFromObject`/`strtold` reads it: `inf`, `-inf`,
@@ -106,9 +117,9 @@ mod tests {
 
     #[test]
     fn arguments_in_errors_stay_on_one_line() {
-        assert_eq!(c_str(b"ab\0cd"), "ab");
+        assert_eq!(c_str(b"ab\0cd"), b"ab");
         assert_eq!(
-            error_format("ERR Unsupported option a\r\nb\n").message(),
+            error_format(&[b"ERR Unsupported option ", b"a\r\nb\n"]).message(),
             "ERR Unsupported option a  b"
         );
     }

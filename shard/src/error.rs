@@ -15,6 +15,8 @@ pub enum CmdError {
     DbIndexOutOfRange,
     /// Any other error; the text includes its code (`ERR ...`).
     Other(String),
+    /// An error quoting client bytes, which need not be UTF-8; sent as they are.
+    Raw(Vec<u8>),
 }
 
 impl CmdError {
@@ -35,11 +37,15 @@ impl CmdError {
             CmdError::InvalidExpire(cmd) => format!("ERR invalid expire time in '{cmd}' command"),
             CmdError::DbIndexOutOfRange => "ERR DB index is out of range".into(),
             CmdError::Other(s) => s.clone(),
+            CmdError::Raw(b) => String::from_utf8_lossy(b).into_owned(),
         }
     }
 
     pub fn into_reply(self) -> Reply {
-        Reply::error(self.message())
+        match self {
+            CmdError::Raw(b) => Reply::Error(b.into()),
+            other => Reply::error(other.message()),
+        }
     }
 }
 

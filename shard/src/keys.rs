@@ -139,16 +139,9 @@ pub fn db_index(arg: &[u8], databases: usize) -> Result<usize, CmdError> {
         .ok_or(CmdError::DbIndexOutOfRange)
 }
 
-/// COPY's options after the two keys (`opts` is `args[3..]`): `[DB destination-db] [REPLACE]`,
-/// in any order and repeatable. Returns the destination database (`db` by default) and
-/// REPLACE. For the server's cross-shard COPY, which checks the index against the database
-/// count itself: an index at or above the count is reported after any later syntax error, where
-/// Redis reports it first.
-pub fn copy_options(opts: &[Bytes], db: usize) -> Result<(usize, bool), CmdError> {
-    parse_copy_options(opts, db, usize::MAX)
-}
-
-fn parse_copy_options(
+/// `COPY src dst` options: `[DB n] [REPLACE]`, checked in Redis's order (an out-of-range DB
+/// is reported before a later syntax error).
+pub fn copy_options(
     opts: &[Bytes],
     db: usize,
     databases: usize,
@@ -171,7 +164,7 @@ fn parse_copy_options(
 
 fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (src, dst) = (&args[1], &args[2]);
-    let (dst_db, replace) = parse_copy_options(&args[3..], ctx.db, ctx.shard.databases())?;
+    let (dst_db, replace) = copy_options(&args[3..], ctx.db, ctx.shard.databases())?;
     if dst_db == ctx.db && src == dst {
         return Err(same_object());
     }
@@ -231,8 +224,10 @@ fn expire_flags(opts: &[Bytes]) -> Result<ExpireFlags, CmdError> {
         } else if args::is(o, "LT") {
             f.lt = true;
         } else {
-            let msg = format!("ERR Unsupported option {}", args::c_str(o));
-            return Err(args::error_format(&msg));
+            return Err(args::error_format(&[
+                b"ERR Unsupported option ",
+                args::c_str(o),
+            ]));
         }
     }
     if f.nx && (f.xx || f.gt || f.lt) {
@@ -366,11 +361,11 @@ fn object(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .iter()
         .find(|s| s.name.as_bytes().get(7..) == Some(&sub[..]));
     let Some(spec) = found else {
-        let msg = format!(
-            "ERR unknown subcommand '{}'. Try OBJECT HELP.",
-            args::c_str(&sub_arg[..sub_arg.len().min(128)])
-        );
-        return Err(args::error_format(&msg));
+        return Err(args::error_format(&[
+            b"ERR unknown subcommand '",
+            args::c_str(&sub_arg[..sub_arg.len().min(128)]),
+            b"'. Try OBJECT HELP.",
+        ]));
     };
     if !spec.arity_ok(args.len()) {
         return Err(CmdError::other(format!(
@@ -844,14 +839,21 @@ mod tests {
                 .map(|a| Bytes::copy_from_slice(a.as_bytes()))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(copy_options(&opts(""), 3), Ok((3, false)));
-        assert_eq!(copy_options(&opts("replace db 5"), 0), Ok((5, true)));
+        assert_eq!(copy_options(&opts(""), 3, 16), Ok((3, false)));
+        assert_eq!(copy_options(&opts("replace db 5"), 0, 16), Ok((5, true)));
         assert_eq!(
-            copy_options(&opts("DB -1"), 0),
+            copy_options(&opts("DB 16 BOGUS"), 0, 16),
             Err(CmdError::DbIndexOutOfRange)
         );
-        assert_eq!(copy_options(&opts("DB"), 0), Err(CmdError::Syntax));
-        assert_eq!(copy_options(&opts("DB x"), 0), Err(CmdError::NotInteger));
+        assert_eq!(
+            copy_options(&opts("DB -1"), 0, 16),
+            Err(CmdError::DbIndexOutOfRange)
+        );
+        assert_eq!(copy_options(&opts("DB"), 0, 16), Err(CmdError::Syntax));
+        assert_eq!(
+            copy_options(&opts("DB x"), 0, 16),
+            Err(CmdError::NotInteger)
+        );
     }
 
     #[test]

@@ -79,6 +79,14 @@ impl Shard {
         &mut self.dbs[i]
     }
 
+    /// CONFIG RESETSTAT: zero the counters INFO reports.
+    pub fn reset_stats(&mut self) {
+        self.stats = ShardStats::default();
+        for db in &mut self.dbs {
+            db.expired = 0;
+        }
+    }
+
     pub fn swap_dbs(&mut self, a: usize, b: usize) {
         self.dbs.swap(a, b);
     }

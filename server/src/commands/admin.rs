@@ -107,7 +107,7 @@ pub fn command(args: &[Bytes]) -> Reply {
                     .into_iter()
                     .map(|n| match table.lookup(n) {
                         Some(c) => command_entry(c.spec, c.spec.name),
-                        None => Reply::NullArray,
+                        None => Reply::Null,
                     })
                     .collect(),
             )
@@ -181,7 +181,7 @@ pub fn command(args: &[Bytes]) -> Reply {
 
 // ---- CONFIG --------------------------------------------------------------------------------
 
-pub fn config(node: &Node, args: &[Bytes]) -> Reply {
+pub async fn config(node: &Rc<Node>, args: &[Bytes]) -> Reply {
     let sub = args[1].to_ascii_lowercase();
     let store = &node.shared.config;
     match &sub[..] {
@@ -210,7 +210,12 @@ pub fn config(node: &Node, args: &[Bytes]) -> Reply {
                 Err(e) => Reply::error(e),
             }
         }
-        b"resetstat" if args.len() == 2 => Reply::ok(),
+        b"resetstat" if args.len() == 2 => {
+            node.run_on_all(|| on_shard(|n| n.shard.borrow_mut().reset_stats()))
+                .await;
+            node.shared.reset_stats();
+            Reply::ok()
+        }
         b"rewrite" if args.len() == 2 => {
             Reply::error("ERR CONFIG REWRITE is not supported by ferrokv yet")
         }
@@ -239,7 +244,7 @@ pub fn config(node: &Node, args: &[Bytes]) -> Reply {
 
 // ---- DEBUG ---------------------------------------------------------------------------------
 
-pub async fn debug(node: &Rc<Node>, args: &[Bytes]) -> Reply {
+pub async fn debug(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
     let sub = args[1].to_ascii_lowercase();
     match &sub[..] {
         b"sleep" if args.len() == 3 => {
@@ -260,7 +265,7 @@ pub async fn debug(node: &Rc<Node>, args: &[Bytes]) -> Reply {
                 on_shard(move |n| {
                     let mut shard = n.shard.borrow_mut();
                     let (nshards, me) = (n.nshards, n.id);
-                    keys::populate(shard.db_mut(0), count, &prefix, size, now_ms(), |k| {
+                    keys::populate(shard.db_mut(db), count, &prefix, size, now_ms(), |k| {
                         ferrokv_shard::slot::shard_of_key(k, nshards) == me
                     })
                 })

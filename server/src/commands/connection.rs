@@ -19,25 +19,26 @@ pub fn ping(args: &[Bytes]) -> Reply {
     }
 }
 
-pub fn reset(client: &mut Client) -> Reply {
+pub fn reset(node: &Node, client: &mut Client) -> Reply {
     client.db = 0;
     client.resp = RespVersion::Resp2;
-    client.authenticated = false;
+    client.authenticated = node.shared.config.snapshot().requirepass.is_none();
     let mut info = client.info.borrow_mut();
     info.db = 0;
     info.resp = RespVersion::Resp2;
     info.name = None;
-    info.authenticated = false;
+    info.authenticated = client.authenticated;
     Reply::simple("RESET")
 }
 
-/// Checks a password for a user; only the `default` user exists until ACLs do.
+/// Checks a password for a user; only the `default` user exists until ACLs do. Without
+/// requirepass the default user has no password and any password is accepted, as in Redis.
 fn check_password(node: &Node, user: &[u8], pass: &[u8]) -> bool {
     let required = node.shared.config.snapshot().requirepass;
     user == b"default"
         && required
             .as_deref()
-            .is_some_and(|r| AsRef::<[u8]>::as_ref(r) == pass)
+            .is_none_or(|r| AsRef::<[u8]>::as_ref(r) == pass)
 }
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
@@ -100,7 +101,7 @@ pub fn hello(node: &Node, client: &mut Client, args: &[Bytes]) -> Reply {
         }
     }
     if !client.authenticated {
-        return Reply::error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
+        return Reply::error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
     }
     client.resp = resp;
     let mut info = client.info.borrow_mut();

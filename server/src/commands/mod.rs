@@ -308,13 +308,13 @@ pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[B
             client.quit = true;
             Reply::ok()
         }
-        ServerCmd::Reset => connection::reset(client),
+        ServerCmd::Reset => connection::reset(node, client),
         ServerCmd::Hello => connection::hello(node, client, args),
         ServerCmd::Auth => connection::auth(node, client, args),
         ServerCmd::Select => connection::select(node, client, args),
         ServerCmd::Client => connection::client(node, client, args).await,
         ServerCmd::Command => admin::command(args),
-        ServerCmd::Config => admin::config(node, args),
+        ServerCmd::Config => admin::config(node, args).await,
         ServerCmd::Info => admin::info(node, args).await,
         ServerCmd::Time => admin::time(),
         ServerCmd::DbSize => keyspace::dbsize(node, client.db).await,
@@ -325,7 +325,7 @@ pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[B
         ServerCmd::RandomKey => keyspace::randomkey(node, client.db).await,
         ServerCmd::SwapDb => keyspace::swapdb(node, args).await,
         ServerCmd::Shutdown => admin::shutdown(node, client, args),
-        ServerCmd::Debug => admin::debug(node, args).await,
+        ServerCmd::Debug => admin::debug(node, client.db, args).await,
         ServerCmd::LastSave => Reply::Int(node.shared.started_unix as i64),
     }
 }
