@@ -14,6 +14,7 @@ mod runtime;
 mod shared;
 mod table;
 
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use config::{Config, LogLevel};
@@ -47,7 +48,7 @@ fn init_logging(config: &Config) {
                 std::process::exit(1);
             }
         },
-        None => builder.init(),
+        None => builder.with_ansi(std::io::stdout().is_terminal()).init(),
     }
 }
 

@@ -26,6 +26,9 @@ use crate::shared::Shared;
 /// however many keys expire at once.
 const EXPIRE_BUDGET: usize = 20_000;
 
+/// How long a shard thread keeps polling after it had work, when there are hops to answer.
+const HOP_SPIN: Duration = Duration::from_micros(50);
+
 /// Runs the server until SHUTDOWN or a signal; returns the process exit code.
 pub fn run(config: Config, shared: Arc<Shared>) -> i32 {
     let nshards = shared.nshards;
@@ -53,9 +56,15 @@ pub fn run(config: Config, shared: Arc<Shared>) -> i32 {
             _ => Placement::Unbound,
         };
         let (shared2, config2, ready) = (shared.clone(), config.clone(), ready_tx.clone());
-        let spawned = LocalExecutorBuilder::new(placement)
-            .name(&format!("shard-{id}"))
-            .spawn(move || shard_main(id, config2, shared2, mesh_ends, stop_fd, ready));
+        let mut builder = LocalExecutorBuilder::new(placement).name(&format!("shard-{id}"));
+        if nshards > 1 {
+            // Waking a parked thread costs tens of µs here (bench: `ferrokv-bench hop`); a
+            // short spin after activity keeps a hop between busy shards cheap, and an idle
+            // server still parks.
+            builder = builder.spin_before_park(HOP_SPIN);
+        }
+        let spawned =
+            builder.spawn(move || shard_main(id, config2, shared2, mesh_ends, stop_fd, ready));
         let handle = match spawned {
             Ok(h) => h,
             Err(e) => {
