@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::{Limits, Reply, RequestParser, RespVersion};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
@@ -14,6 +14,7 @@ use glommio::net::TcpStream;
 use crate::clients::{ClientInfo, ClientRef};
 use crate::dispatch;
 use crate::node::Node;
+use crate::table::Command;
 
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -28,6 +29,15 @@ pub struct Client {
     /// SHUTDOWN: close without a reply.
     pub close_silently: bool,
     pub info: ClientRef,
+    /// Set between MULTI and EXEC/DISCARD.
+    pub multi: Option<MultiState>,
+}
+
+/// Commands queued after MULTI; `dirty` when one was refused (EXEC then aborts).
+#[derive(Default)]
+pub struct MultiState {
+    pub queued: Vec<(&'static Command, Vec<Bytes>)>,
+    pub dirty: bool,
 }
 
 pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
@@ -63,6 +73,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         quit: false,
         close_silently: false,
         info,
+        multi: None,
     };
     let limits = Limits {
         max_bulk_len: config.proto_max_bulk_len as usize,

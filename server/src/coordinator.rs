@@ -19,6 +19,9 @@ use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::value::Value;
 use ferrokv_shard::{keys, string, CmdError, Split};
 
+use crate::commands::ServerCmd;
+use crate::connection::Client;
+use crate::dispatch::{self, Route};
 use crate::hop::{job, on_shard, Answer, Hop, Job};
 use crate::node::{lock_mode, now_ms, Node};
 use crate::table::{Command, CommandTable};
@@ -51,13 +54,18 @@ fn split(node: &Node, cmd: &Command, args: &[Bytes]) -> BTreeMap<usize, Part> {
 struct Tx {
     id: TxId,
     shards: Vec<usize>,
+    /// False inside an enclosing transaction (EXEC), which holds the locks and releases them.
+    owns_locks: bool,
 }
 
 impl Tx {
-    fn new(node: &Node) -> Tx {
+    /// A transaction of its own, or a step of `outer`, whose locks it reuses (a transaction's
+    /// own locks never block it, so nested steps take them again without waiting).
+    fn new(node: &Node, outer: Option<TxId>) -> Tx {
         Tx {
-            id: node.shared.next_tx_id(),
+            id: outer.unwrap_or_else(|| node.shared.next_tx_id()),
             shards: Vec::new(),
+            owns_locks: outer.is_none(),
         }
     }
 
@@ -90,6 +98,9 @@ impl Tx {
     }
 
     async fn release(self, node: &Rc<Node>) {
+        if !self.owns_locks {
+            return;
+        }
         for shard in self.shards {
             if shard == node.id {
                 node.release(self.id);
@@ -114,7 +125,14 @@ fn single(answer: Option<Answer>) -> Reply {
     }
 }
 
-pub async fn run(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
+/// Runs a call whose keys span shards; `outer` is the enclosing transaction (EXEC), if any.
+pub async fn run(
+    node: &Rc<Node>,
+    db: usize,
+    cmd: &'static Command,
+    args: &[Bytes],
+    outer: Option<TxId>,
+) -> Reply {
     // Key/value commands (MSET, MSETNX) must come in whole steps; checked before any shard
     // runs its part, so a malformed call writes nothing.
     let step = cmd.spec.step.max(1) as usize;
@@ -123,12 +141,12 @@ pub async fn run(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Byte
     }
     match (cmd.spec.split, cmd.spec.name) {
         (Split::SumInts | Split::Gather, _) | (Split::Transaction, "mset") => {
-            split_and_merge(node, db, cmd, args).await
+            split_and_merge(node, db, cmd, args, outer).await
         }
-        (Split::Transaction, "msetnx") => msetnx(node, db, cmd, args).await,
-        (Split::Transaction, "rename" | "renamenx") => rename(node, db, cmd, args).await,
-        (Split::Transaction, "copy") => copy(node, db, args).await,
-        (Split::Transaction, "lcs") => lcs(node, db, args).await,
+        (Split::Transaction, "msetnx") => msetnx(node, db, cmd, args, outer).await,
+        (Split::Transaction, "rename" | "renamenx") => rename(node, db, cmd, args, outer).await,
+        (Split::Transaction, "copy") => copy(node, db, args, outer).await,
+        (Split::Transaction, "lcs") => lcs(node, db, args, outer).await,
         _ => Reply::error("CROSSSLOT Keys in request don't hash to the same slot"),
     }
 }
@@ -140,9 +158,10 @@ async fn split_and_merge(
     db: usize,
     cmd: &'static Command,
     args: &[Bytes],
+    outer: Option<TxId>,
 ) -> Reply {
     let parts = split(node, cmd, args);
-    let mut tx = Tx::new(node);
+    let mut tx = Tx::new(node, outer);
     let mode = lock_mode(cmd);
     let mut replies = Vec::with_capacity(parts.len());
     for (shard, part) in parts {
@@ -189,13 +208,19 @@ async fn split_and_merge(
     }
 }
 
-async fn msetnx(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
+async fn msetnx(
+    node: &Rc<Node>,
+    db: usize,
+    cmd: &'static Command,
+    args: &[Bytes],
+    outer: Option<TxId>,
+) -> Reply {
     let Some(exists) = CommandTable::get().lookup(b"exists") else {
         return Reply::error("ERR internal error: EXISTS missing");
     };
     let mset = CommandTable::get().lookup(b"mset").unwrap_or(cmd);
     let parts = split(node, cmd, args);
-    let mut tx = Tx::new(node);
+    let mut tx = Tx::new(node, outer);
     let mut found = 0;
     for (&shard, part) in &parts {
         let keys: Vec<Bytes> = part.args[1..].iter().step_by(2).cloned().collect();
@@ -290,11 +315,17 @@ async fn lock_pair(
     }
 }
 
-async fn rename(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes]) -> Reply {
+async fn rename(
+    node: &Rc<Node>,
+    db: usize,
+    cmd: &'static Command,
+    args: &[Bytes],
+    outer: Option<TxId>,
+) -> Reply {
     let nx = cmd.spec.name == "renamenx";
     let (src, dst) = (args[1].clone(), args[2].clone());
     let (src_shard, dst_shard) = (node.owner_of(&src), node.owner_of(&dst));
-    let mut tx = Tx::new(node);
+    let mut tx = Tx::new(node, outer);
     lock_pair(
         node,
         &mut tx,
@@ -340,7 +371,7 @@ async fn rename(node: &Rc<Node>, db: usize, cmd: &'static Command, args: &[Bytes
     reply
 }
 
-async fn copy(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
+async fn copy(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) -> Reply {
     let databases = node.shard.borrow().databases();
     let (dst_db, replace) = match keys::copy_options(&args[3..], db, databases) {
         Ok(o) => o,
@@ -348,7 +379,7 @@ async fn copy(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
     };
     let (src, dst) = (args[1].clone(), args[2].clone());
     let (src_shard, dst_shard) = (node.owner_of(&src), node.owner_of(&dst));
-    let mut tx = Tx::new(node);
+    let mut tx = Tx::new(node, outer);
     lock_pair(
         node,
         &mut tx,
@@ -383,14 +414,14 @@ async fn copy(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
 }
 
 /// LCS of two keys on different shards: both read under shared locks, compared here.
-async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
+async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) -> Reply {
     let opts = match string::lcs_options(&args[3..]) {
         Ok(o) => o,
         Err(e) => return e.into_reply(),
     };
     let (a, b) = (args[1].clone(), args[2].clone());
     let (sa, sb) = (node.owner_of(&a), node.owner_of(&b));
-    let mut tx = Tx::new(node);
+    let mut tx = Tx::new(node, outer);
     let ((first, fk), (second, sk)) = if sa < sb {
         ((sa, a.clone()), (sb, b.clone()))
     } else {
@@ -424,4 +455,56 @@ async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
         (Ok(x), Ok(y)) => string::lcs_reply(&x, &y, &opts).unwrap_or_else(|e| e.into_reply()),
         (Err(e), _) | (_, Err(e)) => e.into_reply(),
     }
+}
+
+/// EXEC: the queued commands run as one transaction. Every key they name is locked first,
+/// shard by shard in ascending order (exclusive: the commands may write), so no other client
+/// sees or touches any of them until all have run; then the commands run in order, each on its
+/// shard under the transaction's locks, and the locks are released.
+pub async fn exec(
+    node: &Rc<Node>,
+    client: &mut Client,
+    queued: Vec<(&'static Command, Vec<Bytes>)>,
+) -> Reply {
+    let databases = node.shard.borrow().databases();
+    let mut locks: BTreeMap<usize, Vec<(usize, Bytes)>> = BTreeMap::new();
+    let mut db = client.db;
+    for (cmd, args) in &queued {
+        if cmd.server == Some(ServerCmd::Select) {
+            // SELECT inside MULTI moves the keys after it to another database.
+            if let Ok(n) = ferrokv_shard::args::int(&args[1]) {
+                if n >= 0 && (n as usize) < databases {
+                    db = n as usize;
+                }
+            }
+            continue;
+        }
+        for pos in cmd.spec.resolve(args).key_positions(args.len()) {
+            locks
+                .entry(node.owner_of(&args[pos]))
+                .or_default()
+                .push((db, args[pos].clone()));
+        }
+    }
+    let mut tx = Tx::new(node, None);
+    for (shard, keys) in locks {
+        tx.lock_then(node, shard, keys, LockMode::Exclusive, None)
+            .await;
+    }
+    let mut replies = Vec::with_capacity(queued.len());
+    for (_, args) in queued {
+        let reply = match dispatch::route(node, client, &args) {
+            Route::Reply(r) => r,
+            Route::Server(_, server) => crate::commands::run(node, client, server, &args).await,
+            Route::Local(cmd) => node.run_local(cmd, client.db, &args, Some(tx.id)).await,
+            Route::Remote(shard, cmd) => single(Some(
+                node.run_on(shard, run_part(cmd, client.db, args, tx.id))
+                    .await,
+            )),
+            Route::Spanning(cmd) => run(node, client.db, cmd, &args, Some(tx.id)).await,
+        };
+        replies.push(reply);
+    }
+    tx.release(node).await;
+    Reply::Array(replies)
 }

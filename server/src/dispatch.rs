@@ -17,7 +17,7 @@ use crate::hop::{Answer, Batch, Call, Hop};
 use crate::node::Node;
 use crate::table::{Command, CommandTable};
 
-enum Route {
+pub(crate) enum Route {
     /// Answer at once (unknown command, arity, auth).
     Reply(Reply),
     Server(&'static Command, ServerCmd),
@@ -49,7 +49,7 @@ fn unknown_command(args: &[Bytes]) -> Reply {
     .into_reply()
 }
 
-fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
+pub(crate) fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
     let Some(cmd) = CommandTable::get().lookup(&args[0]) else {
         return Route::Reply(unknown_command(args));
     };
@@ -230,6 +230,11 @@ pub async fn run_pipeline(
             break;
         }
         let route = route(node, client, &args);
+        if client.multi.is_some() && queues(&route) {
+            run_segment(node, client, &mut segment, out).await;
+            queue(client, route, args).encode(out, client.resp);
+            continue;
+        }
         match route {
             Route::Local(cmd) => {
                 note_command(client, cmd, &args);
@@ -254,13 +259,53 @@ pub async fn run_pipeline(
             Route::Spanning(cmd) => {
                 note_command(client, cmd, &args);
                 node.shard.borrow_mut().stats.count_call(cmd.id);
-                coordinator::run(node, client.db, cmd, &args).await
+                coordinator::run(node, client.db, cmd, &args, None).await
             }
             Route::Local(_) | Route::Remote(..) => unreachable!("gathered into the segment above"),
         };
         reply.encode(out, client.resp);
     }
     run_segment(node, client, &mut segment, out).await;
+}
+
+/// Whether a command sent after MULTI is queued: everything but the commands that drive the
+/// transaction or the connection, which run at once as in Redis.
+fn queues(route: &Route) -> bool {
+    !matches!(
+        route,
+        Route::Server(
+            _,
+            ServerCmd::Exec
+                | ServerCmd::Discard
+                | ServerCmd::Multi
+                | ServerCmd::Watch
+                | ServerCmd::Quit
+                | ServerCmd::Reset
+        )
+    )
+}
+
+/// Queues a command inside MULTI, or flags the transaction when the command is refused.
+fn queue(client: &mut Client, route: Route, args: Vec<Bytes>) -> Reply {
+    let Some(multi) = client.multi.as_mut() else {
+        return Reply::error("ERR EXEC without MULTI");
+    };
+    let cmd = match route {
+        Route::Reply(err) => {
+            multi.dirty = true;
+            return err;
+        }
+        Route::Server(cmd, _) if cmd.spec.flags & flag::NO_MULTI != 0 => {
+            multi.dirty = true;
+            return Reply::error("ERR Command not allowed inside a transaction");
+        }
+        Route::Server(cmd, _)
+        | Route::Local(cmd)
+        | Route::Remote(_, cmd)
+        | Route::Spanning(cmd) => cmd,
+    };
+    multi.queued.push((cmd, args));
+    Reply::simple("QUEUED")
 }
 
 /// Records the command for CLIENT LIST's `cmd=`: `name`, or `name|sub` for containers.

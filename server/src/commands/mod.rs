@@ -13,7 +13,7 @@ use ferrokv_protocol::Reply;
 use ferrokv_shard::command::{flag::*, spec};
 use ferrokv_shard::{CommandSpec, Split};
 
-use crate::connection::Client;
+use crate::connection::{Client, MultiState};
 use crate::node::Node;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +40,10 @@ pub enum ServerCmd {
     Shutdown,
     Debug,
     LastSave,
+    Multi,
+    Exec,
+    Discard,
+    Watch,
 }
 
 const CONN: &[&str] = &["fast", "connection"];
@@ -269,6 +273,42 @@ pub static SPECS: &[CommandSpec] = &[
         "Returns the Unix timestamp of the last successful save to disk.",
         "1.0.0",
     ),
+    server(
+        "multi",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        &["fast", "transaction"],
+        "transactions",
+        "Starts a transaction.",
+        "1.2.0",
+    ),
+    server(
+        "exec",
+        1,
+        NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG,
+        &["slow", "transaction"],
+        "transactions",
+        "Executes all commands in a transaction.",
+        "1.2.0",
+    ),
+    server(
+        "discard",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        &["fast", "transaction"],
+        "transactions",
+        "Discards a transaction.",
+        "2.0.0",
+    ),
+    server(
+        "watch",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        &["fast", "transaction"],
+        "transactions",
+        "Monitors changes to keys to determine the execution of a transaction.",
+        "2.2.0",
+    ),
 ];
 
 /// Maps a server-implemented spec to its implementation; every name in SPECS must appear.
@@ -296,6 +336,10 @@ pub fn server_cmd(name: &str) -> ServerCmd {
         "shutdown" => ServerCmd::Shutdown,
         "debug" => ServerCmd::Debug,
         "lastsave" => ServerCmd::LastSave,
+        "multi" => ServerCmd::Multi,
+        "exec" => ServerCmd::Exec,
+        "discard" => ServerCmd::Discard,
+        "watch" => ServerCmd::Watch,
         other => unreachable!("server command {other} has no implementation"),
     }
 }
@@ -327,6 +371,29 @@ pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[B
         ServerCmd::Shutdown => admin::shutdown(node, client, args),
         ServerCmd::Debug => admin::debug(node, client.db, args).await,
         ServerCmd::LastSave => Reply::Int(node.shared.started_unix as i64),
+        ServerCmd::Multi => {
+            if client.multi.is_some() {
+                return Reply::error("ERR MULTI calls can not be nested");
+            }
+            client.multi = Some(MultiState::default());
+            Reply::ok()
+        }
+        ServerCmd::Discard => match client.multi.take() {
+            Some(_) => Reply::ok(),
+            None => Reply::error("ERR DISCARD without MULTI"),
+        },
+        ServerCmd::Exec => match client.multi.take() {
+            None => Reply::error("ERR EXEC without MULTI"),
+            Some(state) if state.dirty => {
+                Reply::error("EXECABORT Transaction discarded because of previous errors.")
+            }
+            Some(state) => Box::pin(crate::coordinator::exec(node, client, state.queued)).await,
+        },
+        ServerCmd::Watch if client.multi.is_some() => {
+            Reply::error("ERR WATCH inside MULTI is not allowed")
+        }
+        // WATCH needs key versions on every shard; it comes with the transactions issue.
+        ServerCmd::Watch => Reply::error("ERR WATCH is not supported by ferrokv yet"),
     }
 }
 
