@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::rc::Rc;
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::Reply;
@@ -253,19 +254,29 @@ pub async fn run_pipeline(
             Route::Reply(r) => r,
             Route::Server(cmd, server) => {
                 note_command(client, cmd, &args);
-                node.shard.borrow_mut().stats.count_call(cmd.id);
-                commands::run(node, client, server, &args).await
+                let started = Instant::now();
+                let reply = commands::run(node, client, server, &args).await;
+                count_call(node, cmd, started);
+                reply
             }
             Route::Spanning(cmd) => {
                 note_command(client, cmd, &args);
-                node.shard.borrow_mut().stats.count_call(cmd.id);
-                coordinator::run(node, client.db, cmd, &args, None).await
+                let started = Instant::now();
+                let reply = coordinator::run(node, client.db, cmd, &args, None).await;
+                count_call(node, cmd, started);
+                reply
             }
             Route::Local(_) | Route::Remote(..) => unreachable!("gathered into the segment above"),
         };
         reply.encode(out, client.resp);
     }
     run_segment(node, client, &mut segment, out).await;
+}
+
+/// Counts a call the server ran itself (shards count their own) for INFO commandstats.
+fn count_call(node: &Node, cmd: &Command, started: Instant) {
+    let elapsed = started.elapsed().as_nanos() as u64;
+    node.shard.borrow_mut().stats.count_call(cmd.id).nanos += elapsed;
 }
 
 /// Whether a command sent after MULTI is queued: everything but the commands that drive the

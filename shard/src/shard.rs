@@ -1,6 +1,8 @@
 //! One shard: its databases, statistics and transaction locks, and the entry point that runs a
 //! command against them.
 
+use std::time::Instant;
+
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
 use rand::rngs::SmallRng;
@@ -15,7 +17,8 @@ use crate::txlock::TxLocks;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct CommandStat {
     pub calls: u64,
-    pub usec: u64,
+    /// Time spent running the command, summed (INFO reports it in µs).
+    pub nanos: u64,
     pub failed_calls: u64,
 }
 
@@ -107,6 +110,7 @@ impl Shard {
             return CmdError::other(format!("ERR '{}' cannot run on a shard", spec.name))
                 .into_reply();
         };
+        let started = count.then(Instant::now);
         let result = handler(
             &mut Ctx {
                 shard: self,
@@ -115,10 +119,11 @@ impl Shard {
             },
             args,
         );
-        if !count {
+        let Some(started) = started else {
             return result.unwrap_or_else(CmdError::into_reply);
-        }
+        };
         let stat = self.stats.count_call(id);
+        stat.nanos += started.elapsed().as_nanos() as u64;
         match result {
             Ok(reply) => reply,
             Err(e) => {

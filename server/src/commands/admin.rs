@@ -468,16 +468,15 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
                 .filter_map(|r| r.commands.get(cmd.id))
                 .map(|c| c.calls)
                 .sum();
-            let failed: u64 = reports
-                .iter()
-                .filter_map(|r| r.commands.get(cmd.id))
-                .map(|c| c.failed_calls)
-                .sum();
+            let stats = reports.iter().filter_map(|r| r.commands.get(cmd.id));
+            let failed: u64 = stats.clone().map(|c| c.failed_calls).sum();
+            let usec = stats.map(|c| c.nanos).sum::<u64>() / 1000;
             if calls > 0 {
                 let _ = write!(
                     out,
-                    "cmdstat_{}:calls={calls},usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls={failed}\r\n",
-                    cmd.spec.name
+                    "cmdstat_{}:calls={calls},usec={usec},usec_per_call={:.2},rejected_calls=0,failed_calls={failed}\r\n",
+                    cmd.spec.name,
+                    usec as f64 / calls as f64
                 );
             }
         }
