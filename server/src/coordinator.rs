@@ -251,18 +251,14 @@ async fn msetnx(
     Reply::Int((found == 0) as i64)
 }
 
+/// A key's value and deadline, read on its owner to be written on another shard.
 type Exported = Option<(Value, Option<u64>)>;
 
-fn export(db: usize, key: Bytes, remove: bool) -> Job {
+fn export(db: usize, key: Bytes) -> Job {
     on_shard(move |n: &Node| -> Exported {
         let mut shard = n.shard.borrow_mut();
-        let now = now_ms();
-        let ks = shard.db_mut(db);
-        let found = ks.get(&key, now).map(|e| (e.value.clone(), e.expire_at()));
-        if remove {
-            ks.remove(&key, now);
-        }
-        found
+        let e = shard.db_mut(db).get(&key, now_ms())?;
+        Some((e.value.clone(), e.expire_at()))
     })
 }
 
@@ -279,40 +275,96 @@ fn import(db: usize, key: Bytes, value: Value, expire_at: Option<u64>) -> Job {
     })
 }
 
-/// Locks a source and a destination `(shard, database, key)` in shard order.
-async fn lock_pair(
-    node: &Rc<Node>,
-    tx: &mut Tx,
-    src: (usize, usize, Bytes),
-    dst: (usize, usize, Bytes),
-) {
-    let (first, second) = if src.0 <= dst.0 {
-        (src, dst)
-    } else {
-        (dst, src)
-    };
-    if first.0 == second.0 {
-        let keys = vec![(first.1, first.2), (second.1, second.2)];
-        tx.lock_then(node, first.0, keys, LockMode::Exclusive, None)
-            .await;
-    } else {
-        tx.lock_then(
-            node,
-            first.0,
-            vec![(first.1, first.2)],
-            LockMode::Exclusive,
-            None,
-        )
-        .await;
-        tx.lock_then(
-            node,
-            second.0,
-            vec![(second.1, second.2)],
-            LockMode::Exclusive,
-            None,
-        )
-        .await;
+fn delete_on(db: usize, key: Bytes) -> Job {
+    on_shard(move |n: &Node| {
+        n.shard.borrow_mut().db_mut(db).remove(&key, now_ms());
+    })
+}
+
+/// A key of a two-key command: its shard, database and name.
+struct KeyRef {
+    shard: usize,
+    db: usize,
+    key: Bytes,
+}
+
+impl KeyRef {
+    fn new(node: &Node, db: usize, key: &Bytes) -> KeyRef {
+        KeyRef {
+            shard: node.owner_of(key),
+            db,
+            key: key.clone(),
+        }
     }
+}
+
+/// Locks two keys in shard order (both at once when they share a shard).
+async fn lock_pair(node: &Rc<Node>, tx: &mut Tx, a: &KeyRef, b: &KeyRef, mode: LockMode) {
+    let (first, second) = if a.shard <= b.shard { (a, b) } else { (b, a) };
+    let lock = |k: &KeyRef| (k.db, k.key.clone());
+    if first.shard == second.shard {
+        tx.lock_then(
+            node,
+            first.shard,
+            vec![lock(first), lock(second)],
+            mode,
+            None,
+        )
+        .await;
+    } else {
+        tx.lock_then(node, first.shard, vec![lock(first)], mode, None)
+            .await;
+        tx.lock_then(node, second.shard, vec![lock(second)], mode, None)
+            .await;
+    }
+}
+
+/// What a cross-shard RENAME or COPY found.
+enum Transfer {
+    NoSource,
+    /// The destination exists and the command keeps it (RENAMENX, COPY without REPLACE).
+    DestinationKept,
+    Done,
+}
+
+/// RENAME and COPY across shards: under locks on both keys, writes the source's value and TTL
+/// to the destination, unless it exists and `keep_dst`; `move_src` then deletes the source.
+async fn transfer(
+    node: &Rc<Node>,
+    outer: Option<TxId>,
+    src: KeyRef,
+    dst: KeyRef,
+    keep_dst: bool,
+    move_src: bool,
+) -> Transfer {
+    let mut tx = Tx::new(node, outer);
+    lock_pair(node, &mut tx, &src, &dst, LockMode::Exclusive).await;
+    let outcome = async {
+        let exported = node
+            .run_on(src.shard, export(src.db, src.key.clone()))
+            .await;
+        let Some(Some((value, expire_at))) = exported.take::<Exported>() else {
+            return Transfer::NoSource;
+        };
+        if keep_dst {
+            let exists = node
+                .run_on(dst.shard, exists_on(dst.db, dst.key.clone()))
+                .await;
+            if exists.take::<bool>().unwrap_or(false) {
+                return Transfer::DestinationKept;
+            }
+        }
+        node.run_on(dst.shard, import(dst.db, dst.key.clone(), value, expire_at))
+            .await;
+        if move_src {
+            node.run_on(src.shard, delete_on(src.db, src.key.clone()))
+                .await;
+        }
+        Transfer::Done
+    }
+    .await;
+    tx.release(node).await;
+    outcome
 }
 
 async fn rename(
@@ -323,52 +375,16 @@ async fn rename(
     outer: Option<TxId>,
 ) -> Reply {
     let nx = cmd.spec.name == "renamenx";
-    let (src, dst) = (args[1].clone(), args[2].clone());
-    let (src_shard, dst_shard) = (node.owner_of(&src), node.owner_of(&dst));
-    let mut tx = Tx::new(node, outer);
-    lock_pair(
-        node,
-        &mut tx,
-        (src_shard, db, src.clone()),
-        (dst_shard, db, dst.clone()),
-    )
-    .await;
-    let reply = async {
-        if !node
-            .run_on(src_shard, exists_on(db, src.clone()))
-            .await
-            .take::<bool>()
-            .unwrap_or(false)
-        {
-            return Reply::error("ERR no such key");
-        }
-        if nx
-            && node
-                .run_on(dst_shard, exists_on(db, dst.clone()))
-                .await
-                .take::<bool>()
-                .unwrap_or(false)
-        {
-            return Reply::Int(0);
-        }
-        let Some(Some((value, expire_at))) = node
-            .run_on(src_shard, export(db, src, true))
-            .await
-            .take::<Exported>()
-        else {
-            return Reply::error("ERR no such key");
-        };
-        node.run_on(dst_shard, import(db, dst, value, expire_at))
-            .await;
-        if nx {
-            Reply::Int(1)
-        } else {
-            Reply::ok()
-        }
+    let (src, dst) = (
+        KeyRef::new(node, db, &args[1]),
+        KeyRef::new(node, db, &args[2]),
+    );
+    match transfer(node, outer, src, dst, nx, true).await {
+        Transfer::NoSource => Reply::error("ERR no such key"),
+        Transfer::DestinationKept => Reply::Int(0),
+        Transfer::Done if nx => Reply::Int(1),
+        Transfer::Done => Reply::ok(),
     }
-    .await;
-    tx.release(node).await;
-    reply
 }
 
 async fn copy(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) -> Reply {
@@ -377,40 +393,14 @@ async fn copy(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) -
         Ok(o) => o,
         Err(e) => return e.into_reply(),
     };
-    let (src, dst) = (args[1].clone(), args[2].clone());
-    let (src_shard, dst_shard) = (node.owner_of(&src), node.owner_of(&dst));
-    let mut tx = Tx::new(node, outer);
-    lock_pair(
-        node,
-        &mut tx,
-        (src_shard, db, src.clone()),
-        (dst_shard, dst_db, dst.clone()),
-    )
-    .await;
-    let reply = async {
-        let Some(Some((value, expire_at))) = node
-            .run_on(src_shard, export(db, src, false))
-            .await
-            .take::<Exported>()
-        else {
-            return Reply::Int(0);
-        };
-        if !replace
-            && node
-                .run_on(dst_shard, exists_on(dst_db, dst.clone()))
-                .await
-                .take::<bool>()
-                .unwrap_or(false)
-        {
-            return Reply::Int(0);
-        }
-        node.run_on(dst_shard, import(dst_db, dst, value, expire_at))
-            .await;
-        Reply::Int(1)
+    let (src, dst) = (
+        KeyRef::new(node, db, &args[1]),
+        KeyRef::new(node, dst_db, &args[2]),
+    );
+    match transfer(node, outer, src, dst, !replace, false).await {
+        Transfer::NoSource | Transfer::DestinationKept => Reply::Int(0),
+        Transfer::Done => Reply::Int(1),
     }
-    .await;
-    tx.release(node).await;
-    reply
 }
 
 /// LCS of two keys on different shards: both read under shared locks, compared here.
@@ -419,30 +409,24 @@ async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) ->
         Ok(o) => o,
         Err(e) => return e.into_reply(),
     };
-    let (a, b) = (args[1].clone(), args[2].clone());
-    let (sa, sb) = (node.owner_of(&a), node.owner_of(&b));
+    let (a, b) = (
+        KeyRef::new(node, db, &args[1]),
+        KeyRef::new(node, db, &args[2]),
+    );
     let mut tx = Tx::new(node, outer);
-    let ((first, fk), (second, sk)) = if sa < sb {
-        ((sa, a.clone()), (sb, b.clone()))
-    } else {
-        ((sb, b.clone()), (sa, a.clone()))
-    };
-    tx.lock_then(node, first, vec![(db, fk)], LockMode::Shared, None)
-        .await;
-    tx.lock_then(node, second, vec![(db, sk)], LockMode::Shared, None)
-        .await;
+    lock_pair(node, &mut tx, &a, &b, LockMode::Shared).await;
     let va = node
-        .run_on(sa, export(db, a, false))
+        .run_on(a.shard, export(db, a.key))
         .await
         .take::<Exported>()
         .flatten();
     let vb = node
-        .run_on(sb, export(db, b, false))
+        .run_on(b.shard, export(db, b.key))
         .await
         .take::<Exported>()
         .flatten();
     tx.release(node).await;
-    let text = |v: Option<(Value, Option<u64>)>| -> Result<Bytes, CmdError> {
+    let text = |v: Exported| -> Result<Bytes, CmdError> {
         match v {
             None => Ok(Bytes::new()),
             Some((value, _)) => value
