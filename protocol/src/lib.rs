@@ -11,7 +11,7 @@ mod parse;
 mod reply;
 
 pub use decode::parse_reply;
-pub use parse::{Limits, ProtocolError, RequestParser};
+pub use parse::{split_args, Limits, ProtocolError, RequestParser};
 pub use reply::{format_double, Reply, RespVersion};
 
 #[cfg(test)]

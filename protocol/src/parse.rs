@@ -355,7 +355,7 @@ impl RequestParser {
         };
         let line = buf.split_to(nl + 1).freeze();
         self.scan_from = 0;
-        split_args(&line, end).map(Some)
+        split_line(&line, end).map(Some)
     }
 }
 
@@ -367,6 +367,13 @@ fn expected_dollar(got: u8) -> ProtocolError {
         b => char::from(b),
     };
     ProtocolError(format!("expected '$', got '{shown}'"))
+}
+
+/// Redis's `sdssplitargs` over a whole line: how inline commands and redis.conf lines are split
+/// into arguments (quotes, escapes). Fails on unbalanced quotes.
+pub fn split_args(line: &[u8]) -> Result<Vec<Bytes>, ProtocolError> {
+    let line = Bytes::copy_from_slice(line);
+    split_line(&line, line.len())
 }
 
 /// `isspace` in the C locale.
@@ -390,7 +397,7 @@ fn hex_value(b: u8) -> Option<u8> {
 ///
 /// Note the asymmetry kept from Redis: blanks between tokens are anything `isspace` accepts,
 /// but an unquoted token only ends at space, tab, CR, LF (so `\v` and `\f` can sit inside one).
-fn split_args(line: &Bytes, end: usize) -> Result<Vec<Bytes>, ProtocolError> {
+fn split_line(line: &Bytes, end: usize) -> Result<Vec<Bytes>, ProtocolError> {
     let s = &line[..end];
     // The C code runs off a NUL-terminated string; reading past the end yields that NUL.
     let at = |i: usize| -> u8 { s.get(i).copied().unwrap_or(0) };

@@ -1,5 +1,5 @@
 //! Byte-level ports of the Redis helpers that give redis.conf, the command line and CONFIG GET
-//! their exact behaviour (`sdssplitargs`, `sdscatrepr`, `memtoull`, `string2ll`,
+//! their exact behaviour (`sdscatrepr`, `memtoull`, `string2ll`,
 //! `stringmatchlen`, glob(3) for `include`). Users feed ferrokv configuration written for Redis,
 //! so the corner cases (quote escapes, unit suffixes, leading zeros) must agree byte for byte.
 
@@ -25,98 +25,13 @@ pub(super) fn trim_line(mut line: &[u8]) -> &[u8] {
     line
 }
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 /// `sdssplitargs`: `None` means unbalanced quotes (or a closing quote glued to more text),
 /// which Redis reports as "Unbalanced quotes in configuration line".
 pub(super) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     // The C code works on NUL-terminated strings, so anything after a NUL is invisible to it.
-    let line = match line.iter().position(|&b| b == 0) {
-        Some(nul) => &line[..nul],
-        None => line,
-    };
-    let at = |i: usize| line.get(i).copied();
-    let mut args = Vec::new();
-    let mut i = 0;
-    loop {
-        while at(i).is_some_and(is_space) {
-            i += 1;
-        }
-        if i >= line.len() {
-            return Some(args);
-        }
-        let (mut in_dq, mut in_sq, mut done) = (false, false, false);
-        let mut current = Vec::new();
-        while !done {
-            let c = at(i);
-            if in_dq {
-                match c {
-                    Some(b'\\')
-                        if at(i + 1) == Some(b'x')
-                            && at(i + 2).and_then(hex_value).is_some()
-                            && at(i + 3).and_then(hex_value).is_some() =>
-                    {
-                        let hi = at(i + 2).and_then(hex_value).unwrap_or(0);
-                        let lo = at(i + 3).and_then(hex_value).unwrap_or(0);
-                        current.push(hi * 16 + lo);
-                        i += 3;
-                    }
-                    Some(b'\\') if at(i + 1).is_some() => {
-                        i += 1;
-                        current.push(match line[i] {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => 0x08,
-                            b'a' => 0x07,
-                            other => other,
-                        });
-                    }
-                    Some(b'"') => {
-                        if at(i + 1).is_some_and(|n| !is_space(n)) {
-                            return None;
-                        }
-                        done = true;
-                    }
-                    None => return None,
-                    Some(other) => current.push(other),
-                }
-            } else if in_sq {
-                match c {
-                    Some(b'\\') if at(i + 1) == Some(b'\'') => {
-                        i += 1;
-                        current.push(b'\'');
-                    }
-                    Some(b'\'') => {
-                        if at(i + 1).is_some_and(|n| !is_space(n)) {
-                            return None;
-                        }
-                        done = true;
-                    }
-                    None => return None,
-                    Some(other) => current.push(other),
-                }
-            } else {
-                match c {
-                    None | Some(b' ' | b'\n' | b'\r' | b'\t') => done = true,
-                    Some(b'"') => in_dq = true,
-                    Some(b'\'') => in_sq = true,
-                    Some(other) => current.push(other),
-                }
-            }
-            if i < line.len() {
-                i += 1;
-            }
-        }
-        args.push(current);
-    }
+    let line = &line[..line.iter().position(|&b| b == 0).unwrap_or(line.len())];
+    let args = ferrokv_protocol::split_args(line).ok()?;
+    Some(args.into_iter().map(|a| a.to_vec()).collect())
 }
 
 /// `sdscatrepr`: how Redis quotes command-line values when it turns `--name value` into a
