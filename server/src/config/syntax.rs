@@ -81,22 +81,9 @@ pub(super) fn memtoull(s: &[u8]) -> Option<u64> {
     value.checked_mul(mul)
 }
 
-/// `string2ll`: strict decimal — no sign other than a leading `-`, no leading zeros, no
-/// spaces, must fit in i64. This is what makes `timeout 01` or `timeout +1` invalid in Redis.
-pub(super) fn string2ll(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() >= 21 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let digits = s.strip_prefix(b"-").unwrap_or(s);
-    match digits.first() {
-        Some(b'1'..=b'9') if digits.iter().all(u8::is_ascii_digit) => {}
-        _ => return None,
-    }
-    std::str::from_utf8(s).ok()?.parse().ok()
-}
+/// `string2ll`: strict decimal (no `+`, no leading zeros, no spaces), shared with the commands
+/// that read integers. This is what makes `timeout 01` or `timeout +1` invalid in Redis.
+pub(super) use ferrokv_shard::value::parse_canonical_i64 as string2ll;
 
 /// `strtoll(s, &end, 10)` followed by Redis's `*end == '\0'` check, as used for `save`
 /// parameters: leading whitespace and a sign are fine, the empty string is 0, and values
