@@ -23,7 +23,6 @@ pub struct ClientInfo {
     pub created: Instant,
     pub last_interaction: Instant,
     pub last_cmd: Cow<'static, str>,
-    pub authenticated: bool,
 }
 
 pub type ClientRef = Rc<RefCell<ClientInfo>>;

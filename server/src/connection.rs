@@ -62,7 +62,6 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         created: now,
         last_interaction: now,
         last_cmd: "NULL".into(),
-        authenticated,
     }));
     node.clients.borrow_mut().add(info.clone());
     let mut client = Client {
@@ -88,10 +87,12 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        node.shared
-            .total_net_input
-            .fetch_add(n as u64, Ordering::Relaxed);
+        node.net_input.set(node.net_input.get() + n as u64);
         input.extend_from_slice(&chunk[..n]);
+        if let Some(missing) = parser.bulk_bytes_missing(input.len()) {
+            // A large bulk is arriving: make room for all of it at once, not read by read.
+            input.reserve(missing);
+        }
         node.busy_connections.set(node.busy_connections.get() + 1);
         let mut requests = Vec::new();
         let mut protocol_error = None;
@@ -120,9 +121,8 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         } else {
             stream.write_all(&out).await
         };
-        node.shared
-            .total_net_output
-            .fetch_add(out.len() as u64, Ordering::Relaxed);
+        node.net_output
+            .set(node.net_output.get() + out.len() as u64);
         out.clear();
         client.info.borrow_mut().last_interaction = Instant::now();
         node.busy_connections.set(node.busy_connections.get() - 1);

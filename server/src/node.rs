@@ -26,12 +26,14 @@ pub struct Node {
     pub shared: Arc<Shared>,
     /// Fires when a transaction releases locks on this shard.
     pub unlocked: Notify,
-    /// Fires once, when the server starts shutting down.
-    pub stopping: Notify,
     pub clients: RefCell<ClientRegistry>,
     /// Connections that are between reading a request and writing its replies; shutdown
     /// waits for them so in-flight replies go out.
     pub busy_connections: Cell<usize>,
+    /// Bytes read from and written to this thread's clients (INFO total_net_*). Per thread,
+    /// so counting them never touches a cache line another core writes.
+    pub net_input: Cell<u64>,
+    pub net_output: Cell<u64>,
     /// DEBUG SET-ACTIVE-EXPIRE: tests turn the cycle off to observe lazy expiry alone.
     pub active_expire: Cell<bool>,
 }

@@ -175,9 +175,10 @@ async fn shard_main(
         mesh: Rc::new(mesh),
         shared: shared.clone(),
         unlocked: Notify::default(),
-        stopping: Notify::default(),
         clients: RefCell::new(ClientRegistry::default()),
         busy_connections: Cell::new(0),
+        net_input: Cell::new(0),
+        net_output: Cell::new(0),
         active_expire: Cell::new(true),
     });
     for rx in receivers {
@@ -200,7 +201,6 @@ async fn shard_main(
     let mut stop = unsafe { UnixStream::from_raw_fd(stop_fd) };
     let mut byte = [0u8; 1];
     let _ = stop.read(&mut byte).await;
-    node.stopping.notify_all();
     // Let replies already being produced go out, within reason.
     for _ in 0..200 {
         if node.busy_connections.get() == 0 {

@@ -21,8 +21,6 @@ pub struct Shared {
     pub connected_clients: AtomicI64,
     pub total_connections: AtomicU64,
     pub rejected_connections: AtomicU64,
-    pub total_net_input: AtomicU64,
-    pub total_net_output: AtomicU64,
     pub shutting_down: AtomicBool,
     /// Per-shard write ends of the stop signal (see `runtime`).
     pub stop_signals: Mutex<Vec<std::os::unix::net::UnixStream>>,
@@ -49,8 +47,6 @@ impl Shared {
             connected_clients: AtomicI64::new(0),
             total_connections: AtomicU64::new(0),
             rejected_connections: AtomicU64::new(0),
-            total_net_input: AtomicU64::new(0),
-            total_net_output: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),
             stop_signals: Mutex::new(Vec::new()),
         }
@@ -58,14 +54,8 @@ impl Shared {
 
     /// CONFIG RESETSTAT's share of the global counters.
     pub fn reset_stats(&self) {
-        for counter in [
-            &self.total_connections,
-            &self.rejected_connections,
-            &self.total_net_input,
-            &self.total_net_output,
-        ] {
-            counter.store(0, Ordering::Relaxed);
-        }
+        self.total_connections.store(0, Ordering::Relaxed);
+        self.rejected_connections.store(0, Ordering::Relaxed);
     }
 
     pub fn next_client_id(&self) -> u64 {

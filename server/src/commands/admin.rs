@@ -211,8 +211,14 @@ pub async fn config(node: &Rc<Node>, args: &[Bytes]) -> Reply {
             }
         }
         b"resetstat" if args.len() == 2 => {
-            node.run_on_all(|| on_shard(|n| n.shard.borrow_mut().reset_stats()))
-                .await;
+            node.run_on_all(|| {
+                on_shard(|n| {
+                    n.shard.borrow_mut().reset_stats();
+                    n.net_input.set(0);
+                    n.net_output.set(0);
+                })
+            })
+            .await;
             node.shared.reset_stats();
             Reply::ok()
         }
@@ -310,6 +316,8 @@ struct ShardReport {
     expired: u64,
     commands: Vec<CommandStat>,
     clients: usize,
+    net_input: u64,
+    net_output: u64,
 }
 
 fn report(node: &Node) -> ShardReport {
@@ -323,6 +331,8 @@ fn report(node: &Node) -> ShardReport {
         expired: (0..shard.databases()).map(|i| shard.db(i).expired).sum(),
         commands: shard.stats.commands.clone(),
         clients: node.clients.borrow().len(),
+        net_input: node.net_input.get(),
+        net_output: node.net_output.get(),
     }
 }
 
@@ -437,8 +447,8 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
             "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\ntotal_error_replies:0\r\n\r\n",
             shared.total_connections.load(std::sync::atomic::Ordering::Relaxed),
             processed,
-            shared.total_net_input.load(std::sync::atomic::Ordering::Relaxed),
-            shared.total_net_output.load(std::sync::atomic::Ordering::Relaxed),
+            reports.iter().map(|r| r.net_input).sum::<u64>(),
+            reports.iter().map(|r| r.net_output).sum::<u64>(),
             shared.rejected_connections.load(std::sync::atomic::Ordering::Relaxed),
             expired,
             hits,

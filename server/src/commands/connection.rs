@@ -27,7 +27,6 @@ pub fn reset(node: &Node, client: &mut Client) -> Reply {
     info.db = 0;
     info.resp = RespVersion::Resp2;
     info.name = None;
-    info.authenticated = client.authenticated;
     Reply::simple("RESET")
 }
 
@@ -43,11 +42,6 @@ fn check_password(node: &Node, user: &[u8], pass: &[u8]) -> bool {
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
-fn set_authenticated(client: &mut Client) {
-    client.authenticated = true;
-    client.info.borrow_mut().authenticated = true;
-}
-
 pub fn auth(node: &Node, client: &mut Client, args: &[Bytes]) -> Reply {
     let (user, pass) = match args.len() {
         2 => (&b"default"[..], &args[1][..]),
@@ -58,7 +52,7 @@ pub fn auth(node: &Node, client: &mut Client, args: &[Bytes]) -> Reply {
         return Reply::error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
     }
     if check_password(node, user, pass) {
-        set_authenticated(client);
+        client.authenticated = true;
         Reply::ok()
     } else {
         Reply::error(WRONGPASS)
@@ -85,7 +79,7 @@ pub fn hello(node: &Node, client: &mut Client, args: &[Bytes]) -> Reply {
             if !check_password(node, &args[i + 1], &args[i + 2]) {
                 return Reply::error(WRONGPASS);
             }
-            set_authenticated(client);
+            client.authenticated = true;
             i += 3;
         } else if args::is(&args[i], "SETNAME") && more >= 1 {
             if let Err(e) = validate_name(&args[i + 1]) {
