@@ -117,8 +117,7 @@ impl Keyspace {
             Ok(occupied) => {
                 if occupied.get().is_expired(now_ms) {
                     occupied.remove();
-                    segment.with_ttl -= 1;
-                    self.with_ttl -= 1;
+                    count_ttl_change(&mut segment.with_ttl, &mut self.with_ttl, true, false);
                     self.len -= 1;
                     self.expired += 1;
                     None
@@ -174,17 +173,12 @@ impl Keyspace {
                 let was_live = !slot.is_expired(now_ms);
                 let key = std::mem::take(&mut slot.key);
                 let prev = std::mem::replace(slot, fresh(key));
-                match (had_ttl, expire_at != 0) {
-                    (true, false) => {
-                        segment.with_ttl -= 1;
-                        self.with_ttl -= 1;
-                    }
-                    (false, true) => {
-                        segment.with_ttl += 1;
-                        self.with_ttl += 1;
-                    }
-                    _ => {}
-                }
+                count_ttl_change(
+                    &mut segment.with_ttl,
+                    &mut self.with_ttl,
+                    had_ttl,
+                    expire_at != 0,
+                );
                 if was_live {
                     old = Some(prev);
                 } else {
@@ -194,10 +188,12 @@ impl Keyspace {
             TableEntry::Vacant(vacant) => {
                 vacant.insert(fresh(key.into()));
                 self.len += 1;
-                if expire_at != 0 {
-                    segment.with_ttl += 1;
-                    self.with_ttl += 1;
-                }
+                count_ttl_change(
+                    &mut segment.with_ttl,
+                    &mut self.with_ttl,
+                    false,
+                    expire_at != 0,
+                );
             }
         }
         old
@@ -235,17 +231,12 @@ impl Keyspace {
             return false;
         };
         let new = expire_at.unwrap_or(0);
-        match (e.expire_at != 0, new != 0) {
-            (true, false) => {
-                segment.with_ttl -= 1;
-                self.with_ttl -= 1;
-            }
-            (false, true) => {
-                segment.with_ttl += 1;
-                self.with_ttl += 1;
-            }
-            _ => {}
-        }
+        count_ttl_change(
+            &mut segment.with_ttl,
+            &mut self.with_ttl,
+            e.expire_at != 0,
+            new != 0,
+        );
         e.expire_at = new;
         true
     }
@@ -257,10 +248,12 @@ impl Keyspace {
         let occupied = segment.table.find_entry(h, |e| *e.key == *key).ok()?;
         let (e, _) = occupied.remove();
         self.len -= 1;
-        if e.expire_at != 0 {
-            segment.with_ttl -= 1;
-            self.with_ttl -= 1;
-        }
+        count_ttl_change(
+            &mut segment.with_ttl,
+            &mut self.with_ttl,
+            e.expire_at != 0,
+            false,
+        );
         if e.is_expired(now_ms) {
             self.expired += 1;
             None
@@ -356,6 +349,22 @@ impl Keyspace {
             }
         }
         out
+    }
+}
+
+/// Keeps a segment's and the keyspace's count of keys with a TTL in step when a key gains or
+/// loses one.
+fn count_ttl_change(segment: &mut u32, total: &mut usize, had: bool, has: bool) {
+    match (had, has) {
+        (true, false) => {
+            *segment -= 1;
+            *total -= 1;
+        }
+        (false, true) => {
+            *segment += 1;
+            *total += 1;
+        }
+        _ => {}
     }
 }
 
