@@ -479,6 +479,10 @@ pub fn poll_until(timeout: Duration, interval: Duration, mut cond: impl FnMut() 
 
 // ---------------------------------------------------------------------------------------------
 // Slots and shards
+//
+// Written here again on purpose, not taken from the shard crate: the tests place keys on
+// shards with their own reading of the Redis Cluster rules, so a routing bug in the server
+// cannot hide behind the same bug in the test's key placement.
 // ---------------------------------------------------------------------------------------------
 
 /// CRC16-XMODEM (poly 0x1021, init 0), the Redis Cluster key hash.
