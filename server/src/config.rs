@@ -149,6 +149,20 @@ pub struct BindAddr {
 }
 
 impl Config {
+    /// Hands the settings the shard crate reads on every command (string size cap, encoding
+    /// thresholds) to it; called at startup and after every CONFIG SET.
+    pub fn publish_shard_limits(&self) {
+        ferrokv_shard::string::set_proto_max_bulk_len(self.proto_max_bulk_len);
+        ferrokv_shard::limits::set(ferrokv_shard::limits::EncodingLimits {
+            hash_max_listpack_entries: self.hash_max_listpack_entries,
+            hash_max_listpack_value: self.hash_max_listpack_value,
+            set_max_intset_entries: self.set_max_intset_entries,
+            zset_max_listpack_entries: self.zset_max_listpack_entries,
+            zset_max_listpack_value: self.zset_max_listpack_value,
+            list_max_listpack_size: self.list_max_listpack_size as i64,
+        });
+    }
+
     /// The addresses to listen on. An empty `bind` means what it means in Redis 7:
     /// `* -::*`, every IPv4 interface and, if available, every IPv6 one.
     pub fn bind_addrs(&self) -> Vec<BindAddr> {

@@ -37,7 +37,7 @@ struct Part {
 fn split(node: &Node, cmd: &Command, args: &[Bytes]) -> BTreeMap<usize, Part> {
     let mut parts: BTreeMap<usize, Part> = BTreeMap::new();
     let step = cmd.spec.step.max(1) as usize;
-    for (n, pos) in cmd.spec.key_positions(args.len()).enumerate() {
+    for (n, pos) in cmd.spec.key_positions(args).enumerate() {
         let part = parts
             .entry(node.owner_of(&args[pos]))
             .or_insert_with(|| Part {
@@ -167,7 +167,7 @@ async fn split_and_merge(
     for (shard, part) in parts {
         let keys = cmd
             .spec
-            .key_positions(part.args.len())
+            .key_positions(&part.args)
             .map(|i| (db, part.args[i].clone()))
             .collect();
         let answer = tx
@@ -463,7 +463,7 @@ pub async fn exec(
             }
             continue;
         }
-        for pos in cmd.spec.resolve(args).key_positions(args.len()) {
+        for pos in cmd.spec.resolve(args).key_positions(args) {
             locks
                 .entry(node.owner_of(&args[pos]))
                 .or_default()

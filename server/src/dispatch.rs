@@ -65,7 +65,7 @@ pub(crate) fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
         return Route::Server(cmd, server);
     }
     let mut owner = None;
-    for i in spec.resolve(args).key_positions(args.len()) {
+    for i in spec.resolve(args).key_positions(args) {
         let s = node.owner_of(&args[i]);
         match owner {
             None => owner = Some(s),

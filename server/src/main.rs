@@ -65,7 +65,7 @@ fn main() {
         }
     };
     init_logging(&config);
-    ferrokv_shard::string::set_proto_max_bulk_len(config.proto_max_bulk_len);
+    config.publish_shard_limits();
     let store = Arc::new(config::ConfigStore::new(config.clone()));
     let shared = Arc::new(shared::Shared::new(store));
     std::process::exit(runtime::run(config, shared));

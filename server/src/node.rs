@@ -74,7 +74,7 @@ impl Node {
                 let blocked = !shard.locks.is_empty()
                     && shard.locks.blocks(
                         db,
-                        cmd.spec.key_positions(args.len()).map(|i| &args[i][..]),
+                        cmd.spec.key_positions(args).map(|i| &args[i][..]),
                         lock_mode(cmd),
                         tx,
                     );

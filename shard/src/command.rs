@@ -9,6 +9,23 @@ use crate::shard::Ctx;
 /// Runs a command against one shard. `args[0]` is the command name.
 pub type Handler = fn(&mut Ctx<'_>, &[Bytes]) -> CmdResult;
 
+/// Finds the keys of a call whose key positions depend on its arguments (Redis's
+/// "movablekeys": ZUNIONSTORE's numkeys, SORT's STORE). A malformed call yields no keys; it
+/// then runs on the receiving shard, whose handler answers the error.
+pub type KeyFn = fn(&[Bytes]) -> Vec<usize>;
+
+/// Key positions of the common movable shape: `args[pos]` counts the keys that follow it.
+pub fn keys_after_numkeys(args: &[Bytes], pos: usize) -> Vec<usize> {
+    let n = args
+        .get(pos)
+        .and_then(|a| crate::value::parse_canonical_i64(a))
+        .unwrap_or(0);
+    match usize::try_from(n) {
+        Ok(n) if n > 0 && pos + n < args.len() => (pos + 1..=pos + n).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Command flags, with the names COMMAND reports.
 pub mod flag {
     pub const WRITE: u32 = 1 << 0;
@@ -27,6 +44,7 @@ pub mod flag {
     pub const MAY_REPLICATE: u32 = 1 << 13;
     pub const NO_MULTI: u32 = 1 << 14;
     pub const ALLOW_BUSY: u32 = 1 << 15;
+    pub const MOVABLE_KEYS: u32 = 1 << 16;
 
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
@@ -45,6 +63,7 @@ pub mod flag {
         (MAY_REPLICATE, "may_replicate"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
+        (MOVABLE_KEYS, "movablekeys"),
     ];
 }
 
@@ -82,6 +101,25 @@ pub struct CommandSpec {
     pub split: Split,
     /// Subcommands of container commands (`CONFIG GET`...), for COMMAND's reply.
     pub subcommands: &'static [CommandSpec],
+    /// Set for movable-keys commands; first/last/step then only describe them to COMMAND.
+    pub key_fn: Option<KeyFn>,
+}
+
+/// The key positions of one call.
+pub enum KeyPositions {
+    Range(std::iter::StepBy<std::ops::Range<usize>>),
+    Listed(std::vec::IntoIter<usize>),
+}
+
+impl Iterator for KeyPositions {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            KeyPositions::Range(r) => r.next(),
+            KeyPositions::Listed(l) => l.next(),
+        }
+    }
 }
 
 impl CommandSpec {
@@ -99,8 +137,23 @@ impl CommandSpec {
         }
     }
 
-    /// Positions of the key arguments of a call (Redis's first/last/step rule).
-    pub fn key_positions(&self, argc: usize) -> impl Iterator<Item = usize> {
+    /// A movable-keys command: keys found by `f` from the arguments.
+    pub const fn movable(mut self, f: KeyFn) -> Self {
+        self.key_fn = Some(f);
+        self.flags |= flag::MOVABLE_KEYS;
+        self
+    }
+
+    /// Positions of the key arguments of a call.
+    pub fn key_positions(&self, args: &[Bytes]) -> KeyPositions {
+        match self.key_fn {
+            Some(f) => KeyPositions::Listed(f(args).into_iter()),
+            None => KeyPositions::Range(self.fixed_key_positions(args.len())),
+        }
+    }
+
+    /// Redis's first/last/step rule.
+    fn fixed_key_positions(&self, argc: usize) -> std::iter::StepBy<std::ops::Range<usize>> {
         let argc = argc as i32;
         let (first, step) = (self.first_key, self.step.max(1));
         let last = if self.last_key < 0 {
@@ -110,9 +163,7 @@ impl CommandSpec {
         };
         let last = last.min(argc - 1);
         let end = if first == 0 { 0 } else { last + 1 };
-        (first..end.max(first))
-            .step_by(step as usize)
-            .map(|i| i as usize)
+        (first.max(0) as usize..end.max(first).max(0) as usize).step_by(step as usize)
     }
 
     /// The spec that describes this call: the matching subcommand of a container command
@@ -165,6 +216,7 @@ pub const fn spec(
         handler,
         split,
         subcommands: &[],
+        key_fn: None,
     }
 }
 
@@ -189,16 +241,36 @@ mod tests {
 
     #[test]
     fn key_positions_follow_first_last_step() {
-        let mset = s(-3, (1, -1, 2));
-        assert_eq!(mset.key_positions(5).collect::<Vec<_>>(), vec![1, 3]);
-        let del = s(-2, (1, -1, 1));
-        assert_eq!(del.key_positions(4).collect::<Vec<_>>(), vec![1, 2, 3]);
-        let get = s(2, (1, 1, 1));
-        assert_eq!(get.key_positions(2).collect::<Vec<_>>(), vec![1]);
-        let ping = s(-1, (0, 0, 0));
-        assert_eq!(ping.key_positions(3).count(), 0);
-        let rename = s(3, (1, 2, 1));
-        assert_eq!(rename.key_positions(3).collect::<Vec<_>>(), vec![1, 2]);
+        let pos = |spec: &CommandSpec, argc: usize| -> Vec<usize> {
+            let args = vec![Bytes::from_static(b"x"); argc];
+            spec.key_positions(&args).collect()
+        };
+        assert_eq!(pos(&s(-3, (1, -1, 2)), 5), vec![1, 3]);
+        assert_eq!(pos(&s(-2, (1, -1, 1)), 4), vec![1, 2, 3]);
+        assert_eq!(pos(&s(2, (1, 1, 1)), 2), vec![1]);
+        assert_eq!(pos(&s(-1, (0, 0, 0)), 3), Vec::<usize>::new());
+        assert_eq!(pos(&s(3, (1, 2, 1)), 3), vec![1, 2]);
+    }
+
+    #[test]
+    fn movable_keys_come_from_the_arguments() {
+        let store = s(-4, (1, 1, 1)).movable(|args| {
+            let mut k = vec![1];
+            k.extend(keys_after_numkeys(args, 2));
+            k
+        });
+        let call = |line: &str| -> Vec<Bytes> {
+            line.split(' ')
+                .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                .collect()
+        };
+        let keys = |line: &str| store.key_positions(&call(line)).collect::<Vec<_>>();
+        assert_eq!(keys("zunionstore d 2 a b"), vec![1, 3, 4]);
+        assert_eq!(keys("zunionstore d 2 a b weights 1 2"), vec![1, 3, 4]);
+        assert_eq!(keys("zunionstore d 3 a b"), vec![1]);
+        assert_eq!(keys("zunionstore d 0 a"), vec![1]);
+        assert_eq!(keys("zunionstore d x a"), vec![1]);
+        assert!(store.flag_names().any(|f| f == "movablekeys"));
     }
 
     #[test]

@@ -199,6 +199,47 @@ impl Keyspace {
         old
     }
 
+    /// The live entry for `key`, created without TTL from `make()` when absent (or expired).
+    pub fn get_or_insert_with(
+        &mut self,
+        key: &[u8],
+        now_ms: u64,
+        make: impl FnOnce() -> Value,
+    ) -> &mut Entry {
+        let (seg, h) = self.locate(key);
+        self.segments_mut();
+        let hasher = &self.hasher;
+        let segment = &mut self.segments[seg];
+        let access = crate::shard::lru_clock(now_ms);
+        match segment
+            .table
+            .entry(h, |e| *e.key == *key, Self::rehash(hasher))
+        {
+            TableEntry::Occupied(occupied) => {
+                let slot = occupied.into_mut();
+                if slot.is_expired(now_ms) {
+                    count_ttl_change(&mut segment.with_ttl, &mut self.with_ttl, true, false);
+                    self.expired += 1;
+                    slot.value = make();
+                    slot.expire_at = 0;
+                    slot.access = access;
+                }
+                slot
+            }
+            TableEntry::Vacant(vacant) => {
+                self.len += 1;
+                vacant
+                    .insert(Entry {
+                        key: key.into(),
+                        value: make(),
+                        expire_at: 0,
+                        access,
+                    })
+                    .into_mut()
+            }
+        }
+    }
+
     /// Replaces the value of a live key, keeping its TTL (SET KEEPTTL, SETRANGE and the like);
     /// inserts without TTL when the key is absent.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now_ms: u64) {

@@ -4,22 +4,40 @@
 //! thread and calls into it.
 
 pub mod args;
+pub mod bitmap;
 pub mod command;
 pub mod error;
 pub mod glob;
+pub mod hash;
+pub mod hyperloglog;
+pub mod inline_bytes;
 pub mod keys;
 pub mod keyspace;
+pub mod limits;
+pub mod list;
+pub mod listpack;
+pub mod set;
 pub mod shard;
 pub mod slot;
 pub mod string;
 pub mod txlock;
 pub mod value;
+pub mod zset;
 
 pub use command::{CommandSpec, Handler, Split};
 pub use error::{CmdError, CmdResult};
 pub use shard::{Ctx, Shard};
 
 /// Every command family implemented inside a shard, for the server's command table.
-pub fn families() -> [&'static [CommandSpec]; 2] {
-    [string::COMMANDS, keys::COMMANDS]
+pub fn families() -> [&'static [CommandSpec]; 8] {
+    [
+        string::COMMANDS,
+        keys::COMMANDS,
+        hash::COMMANDS,
+        list::COMMANDS,
+        set::COMMANDS,
+        zset::COMMANDS,
+        bitmap::COMMANDS,
+        hyperloglog::COMMANDS,
+    ]
 }

@@ -12,6 +12,7 @@ use crate::command::CommandSpec;
 use crate::error::CmdError;
 use crate::keyspace::{Entry, Keyspace};
 use crate::txlock::TxLocks;
+use crate::value::{Collection, Kind, Value};
 
 /// Per-command counters (INFO commandstats), summed over shards by the server.
 #[derive(Clone, Copy, Debug, Default)]
@@ -163,6 +164,77 @@ impl Ctx<'_> {
         let e = self.shard.dbs[self.db].get(key, self.now_ms)?;
         e.access = clock;
         Some(e)
+    }
+}
+
+/// Typed access for the collection families: a missing key is `None`, a key of another type
+/// is WRONGTYPE, and a collection emptied by a command is deleted (Redis never keeps one).
+impl Ctx<'_> {
+    /// `key` as a `T` for a read (counts a keyspace hit or miss).
+    pub fn read_as<T: Kind>(&mut self, key: &[u8]) -> Result<Option<&mut T>, CmdError> {
+        match self.read(key) {
+            None => Ok(None),
+            Some(e) => T::of_mut(&mut e.value).map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// `key` as a `T` for a write.
+    pub fn write_as<T: Kind>(&mut self, key: &[u8]) -> Result<Option<&mut T>, CmdError> {
+        match self.write(key) {
+            None => Ok(None),
+            Some(e) => T::of_mut(&mut e.value).map(Some).ok_or(CmdError::WrongType),
+        }
+    }
+
+    /// `key` as a `T`, created empty from `make` when absent. The caller must leave it
+    /// non-empty or call `drop_if_empty`.
+    pub fn create_as<T: Kind>(
+        &mut self,
+        key: &[u8],
+        make: impl FnOnce() -> T,
+    ) -> Result<&mut T, CmdError> {
+        let now = self.now_ms;
+        let e = self
+            .ks()
+            .get_or_insert_with(key, now, || make().into_value());
+        e.access = lru_clock(now);
+        T::of_mut(&mut e.value).ok_or(CmdError::WrongType)
+    }
+
+    /// Checks the type of `key` without touching it: WRONGTYPE unless absent or a `T`.
+    pub fn check_type<T: Kind>(&mut self, key: &[u8]) -> Result<(), CmdError> {
+        let now = self.now_ms;
+        match self.ks().peek(key, now) {
+            Some(e) if T::of(&e.value).is_none() => Err(CmdError::WrongType),
+            _ => Ok(()),
+        }
+    }
+
+    /// Deletes `key` when it holds an empty collection; returns whether it did.
+    pub fn drop_if_empty(&mut self, key: &[u8]) -> bool {
+        let now = self.now_ms;
+        let empty = self.ks().peek(key, now).is_some_and(|e| match &e.value {
+            Value::Str(_) => false,
+            Value::Hash(v) => v.is_empty(),
+            Value::List(v) => v.is_empty(),
+            Value::Set(v) => v.is_empty(),
+            Value::ZSet(v) => v.is_empty(),
+        });
+        if empty {
+            self.ks().remove(key, now);
+        }
+        empty
+    }
+
+    /// Stores `value` under `key` (replacing whatever was there and its TTL), or deletes the
+    /// key when `value` is an empty collection: the store step of SINTERSTORE and friends.
+    pub fn store<T: Kind>(&mut self, key: &[u8], value: T) {
+        let now = self.now_ms;
+        if value.is_empty() {
+            self.ks().remove(key, now);
+        } else {
+            self.ks().insert(key, value.into_value(), None, now);
+        }
     }
 }
 

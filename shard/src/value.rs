@@ -2,13 +2,72 @@
 
 use bytes::{Bytes, BytesMut};
 
+use crate::hash::Hash;
+use crate::list::List;
+use crate::set::Set;
+use crate::zset::SortedSet;
+
 /// Longest string Redis stores as `embstr` (one allocation with its header).
 pub const EMBSTR_MAX: usize = 44;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Str(StrValue),
+    Hash(Box<Hash>),
+    List(Box<List>),
+    Set(Box<Set>),
+    ZSet(Box<SortedSet>),
 }
+
+/// What every collection type tells the generic commands (TYPE, OBJECT ENCODING, MEMORY USAGE).
+pub trait Collection {
+    /// The name TYPE reports.
+    const TYPE_NAME: &'static str;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The name OBJECT ENCODING reports, as Redis 7.0 would for the same data.
+    fn encoding(&self) -> &'static str;
+    /// Approximate heap bytes held, for MEMORY USAGE.
+    fn heap_size(&self) -> usize;
+}
+
+/// A collection type stored in a `Value` variant: typed access for the type's commands.
+pub trait Kind: Collection + Sized {
+    fn of(v: &Value) -> Option<&Self>;
+    fn of_mut(v: &mut Value) -> Option<&mut Self>;
+    fn into_value(self) -> Value;
+}
+
+macro_rules! kind {
+    ($ty:ty, $variant:ident) => {
+        impl Kind for $ty {
+            fn of(v: &Value) -> Option<&Self> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+
+            fn of_mut(v: &mut Value) -> Option<&mut Self> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+
+            fn into_value(self) -> Value {
+                Value::$variant(Box::new(self))
+            }
+        }
+    };
+}
+
+kind!(Hash, Hash);
+kind!(List, List);
+kind!(Set, Set);
+kind!(SortedSet, ZSet);
 
 /// A string value in the encodings Redis reports through OBJECT ENCODING.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,7 +81,6 @@ pub enum StrValue {
 impl Value {
     /// The string inside, `None` for any other type (the caller answers WRONGTYPE).
     pub fn as_str(&self) -> Option<&StrValue> {
-        #[allow(unreachable_patterns)]
         match self {
             Value::Str(s) => Some(s),
             _ => None,
@@ -30,7 +88,6 @@ impl Value {
     }
 
     pub fn as_str_mut(&mut self) -> Option<&mut StrValue> {
-        #[allow(unreachable_patterns)]
         match self {
             Value::Str(s) => Some(s),
             _ => None,
@@ -40,6 +97,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Hash(_) => Hash::TYPE_NAME,
+            Value::List(_) => List::TYPE_NAME,
+            Value::Set(_) => Set::TYPE_NAME,
+            Value::ZSet(_) => SortedSet::TYPE_NAME,
         }
     }
 
@@ -48,6 +109,10 @@ impl Value {
             Value::Str(StrValue::Int(_)) => "int",
             Value::Str(StrValue::Emb(_)) => "embstr",
             Value::Str(StrValue::Raw(_)) => "raw",
+            Value::Hash(v) => v.encoding(),
+            Value::List(v) => v.encoding(),
+            Value::Set(v) => v.encoding(),
+            Value::ZSet(v) => v.encoding(),
         }
     }
 
@@ -56,6 +121,10 @@ impl Value {
         match self {
             Value::Str(StrValue::Int(_)) => 0,
             Value::Str(StrValue::Emb(b) | StrValue::Raw(b)) => b.len(),
+            Value::Hash(v) => v.heap_size(),
+            Value::List(v) => v.heap_size(),
+            Value::Set(v) => v.heap_size(),
+            Value::ZSet(v) => v.heap_size(),
         }
     }
 }

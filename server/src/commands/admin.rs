@@ -142,7 +142,7 @@ pub fn command(args: &[Bytes]) -> Reply {
             }
             let keys: Vec<Reply> = c
                 .spec
-                .key_positions(call.len())
+                .key_positions(call)
                 .map(|i| Reply::Bulk(call[i].clone()))
                 .collect();
             if keys.is_empty() {
@@ -202,9 +202,7 @@ pub async fn config(node: &Rc<Node>, args: &[Bytes]) -> Reply {
                 .collect();
             match store.set(&pairs) {
                 Ok(()) => {
-                    ferrokv_shard::string::set_proto_max_bulk_len(
-                        store.snapshot().proto_max_bulk_len,
-                    );
+                    store.snapshot().publish_shard_limits();
                     Reply::ok()
                 }
                 Err(e) => Reply::error(e),

@@ -1,0 +1,5 @@
+//! bitmap commands (placeholder until the family lands).
+
+use crate::command::CommandSpec;
+
+pub static COMMANDS: &[CommandSpec] = &[];
