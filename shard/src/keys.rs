@@ -466,12 +466,24 @@ pub struct ScanOptions {
 
 /// Redis's option parsing in `scanGenericCommand` for `SCAN cursor ...` (`args[0]` is SCAN).
 pub fn scan_options(args: &[Bytes]) -> Result<ScanOptions, CmdError> {
+    parse_scan_options(args, 2, true)
+}
+
+/// The options of HSCAN/SSCAN/ZSCAN (`key cursor [MATCH p] [COUNT n]`; no TYPE).
+pub fn collection_scan_options(args: &[Bytes]) -> Result<ScanOptions, CmdError> {
+    parse_scan_options(args, 3, false)
+}
+
+fn parse_scan_options(
+    args: &[Bytes],
+    mut i: usize,
+    allow_type: bool,
+) -> Result<ScanOptions, CmdError> {
     let mut o = ScanOptions {
         pattern: None,
         count: 10,
         type_name: None,
     };
-    let mut i = 2;
     while i < args.len() {
         let value = args.get(i + 1).ok_or(CmdError::Syntax)?;
         if args::is(&args[i], "COUNT") {
@@ -482,7 +494,7 @@ pub fn scan_options(args: &[Bytes]) -> Result<ScanOptions, CmdError> {
             o.count = usize::try_from(n).unwrap_or(usize::MAX);
         } else if args::is(&args[i], "MATCH") {
             o.pattern = (&value[..] != b"*").then(|| value.clone());
-        } else if args::is(&args[i], "TYPE") {
+        } else if allow_type && args::is(&args[i], "TYPE") {
             o.type_name = Some(value.clone());
         } else {
             return Err(CmdError::Syntax);
@@ -1378,6 +1390,15 @@ mod tests {
         );
         assert_eq!(scan_options(&args("scan 0 count")), Err(CmdError::Syntax));
         assert_eq!(scan_options(&args("scan 0 foo bar")), Err(CmdError::Syntax));
+        assert_eq!(
+            collection_scan_options(&args("hscan h 0 type string")),
+            Err(CmdError::Syntax)
+        );
+        assert_eq!(
+            collection_scan_options(&args("sscan s 0 match a* count 3"))
+                .map(|o| (o.pattern, o.count)),
+            Ok((Some(Bytes::from_static(b"a*")), 3))
+        );
         assert_eq!(scan_cursor(b"0"), Ok(0));
         assert_eq!(scan_cursor(b""), Ok(0));
         assert_eq!(scan_cursor(b"007"), Ok(7));

@@ -6,6 +6,7 @@
 pub mod args;
 pub mod bitmap;
 pub mod command;
+pub mod dense_map;
 pub mod error;
 pub mod glob;
 pub mod hash;
