@@ -170,8 +170,7 @@ fn take_entries(db: usize, keys: Vec<Bytes>, moving: bool) -> Job {
                         (e.value, expire_at)
                     })
                 } else {
-                    ks.get(&k, now)
-                        .map(|e| (e.value.clone(), e.expire_at()))
+                    ks.get(&k, now).map(|e| (e.value.clone(), e.expire_at()))
                 };
                 (k, entry)
             })
