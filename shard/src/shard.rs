@@ -44,6 +44,9 @@ impl ShardStats {
 
 pub struct Shard {
     pub id: usize,
+    /// How many shards the server runs: with `id`, tells which keys this shard owns (SORT's
+    /// BY/GET patterns may only reach local keys).
+    pub shards: usize,
     dbs: Vec<Keyspace>,
     pub stats: ShardStats,
     pub locks: TxLocks,
@@ -64,6 +67,7 @@ impl Shard {
             .collect();
         Shard {
             id,
+            shards: 1,
             dbs,
             stats: ShardStats::default(),
             locks: TxLocks::default(),
