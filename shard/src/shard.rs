@@ -75,6 +75,12 @@ impl Shard {
         }
     }
 
+    /// Sets how many shards the server runs (1 for a standalone shard).
+    pub fn with_shards(mut self, shards: usize) -> Self {
+        self.shards = shards;
+        self
+    }
+
     pub fn databases(&self) -> usize {
         self.dbs.len()
     }
