@@ -10,7 +10,7 @@ pub enum RespVersion {
 
 /// One reply frame. RESP3-only types degrade to their RESP2 form when encoded for RESP2:
 /// Map → flat array, Set → array, Double → bulk string, Bool → integer 1/0, Null → `$-1`,
-/// Verbatim → bulk string, Push → array, BigNumber → bulk string.
+/// Verbatim → bulk string, Push → array, BigNumber → bulk string, Pairs → flat array.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reply {
     /// `+text`
@@ -25,6 +25,9 @@ pub enum Reply {
     NullArray,
     Array(Vec<Reply>),
     Map(Vec<(Reply, Reply)>),
+    /// An ordered list of pairs that is not a map (HRANDFIELD WITHVALUES, ZRANGE WITHSCORES):
+    /// a flat array in RESP2, an array of two-element arrays in RESP3, as Redis sends them.
+    Pairs(Vec<(Reply, Reply)>),
     Set(Vec<Reply>),
     Double(f64),
     Bool(bool),
@@ -81,6 +84,16 @@ impl Reply {
                 for (k, v) in pairs {
                     k.encode(out, version);
                     v.encode(out, version);
+                }
+            }
+            Reply::Pairs(pairs) => {
+                put_len_line(out, b'*', if resp3 { pairs.len() } else { pairs.len() * 2 });
+                for (a, b) in pairs {
+                    if resp3 {
+                        put_len_line(out, b'*', 2);
+                    }
+                    a.encode(out, version);
+                    b.encode(out, version);
                 }
             }
             Reply::Set(items) => {

@@ -729,6 +729,14 @@ fn encode_aggregates() {
             "%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n_\r\n".into()
         )
     );
+    let pairs = Reply::Pairs(vec![(b("f"), b("v")), (b("m"), Reply::Double(1.5))]);
+    assert_eq!(
+        both(&pairs),
+        (
+            "*4\r\n$1\r\nf\r\n$1\r\nv\r\n$1\r\nm\r\n$3\r\n1.5\r\n".into(),
+            "*2\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n*2\r\n$1\r\nm\r\n,1.5\r\n".into()
+        )
+    );
     let set = Reply::Set(vec![b("x")]);
     assert_eq!(
         both(&set),
@@ -825,6 +833,8 @@ fn sample_replies() -> Vec<Reply> {
             Reply::Array(vec![b("n")]),
         ]),
         Reply::Map(vec![(b("k"), b("v")), (b("d"), Reply::Double(2.5))]),
+        Reply::Pairs(vec![(b("f"), b("v")), (b("m"), Reply::Double(1.5))]),
+        Reply::Pairs(vec![]),
         Reply::Set(vec![b("m1"), b("m2")]),
         Reply::Double(0.1),
         Reply::Double(-1e-300),
@@ -846,6 +856,11 @@ fn degrade(r: &Reply, v: RespVersion) -> Reply {
         (RespVersion::Resp3, Reply::Array(i)) => Reply::Array(all(i)),
         (RespVersion::Resp3, Reply::Set(i)) => Reply::Set(all(i)),
         (RespVersion::Resp3, Reply::Push(i)) => Reply::Push(all(i)),
+        (RespVersion::Resp3, Reply::Pairs(p)) => Reply::Array(
+            p.iter()
+                .map(|(a, b)| Reply::Array(vec![degrade(a, v), degrade(b, v)]))
+                .collect(),
+        ),
         (RespVersion::Resp3, Reply::Map(p)) => Reply::Map(
             p.iter()
                 .map(|(k, x)| (degrade(k, v), degrade(x, v)))
@@ -853,7 +868,7 @@ fn degrade(r: &Reply, v: RespVersion) -> Reply {
         ),
         (RespVersion::Resp3, other) => other.clone(),
         (_, Reply::Array(i) | Reply::Set(i) | Reply::Push(i)) => Reply::Array(all(i)),
-        (_, Reply::Map(p)) => Reply::Array(
+        (_, Reply::Map(p) | Reply::Pairs(p)) => Reply::Array(
             p.iter()
                 .flat_map(|(k, x)| [degrade(k, v), degrade(x, v)])
                 .collect(),
