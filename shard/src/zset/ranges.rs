@@ -211,7 +211,12 @@ pub fn zrangestore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let span = parse_span(args, &r)?;
     let mut out = SortedSet::default();
     if let Some(z) = ctx.read_as::<SortedSet>(&args[2])? {
-        for (m, s) in select(z, &span, &r) {
+        let entries = select(z, &span, &r);
+        // A range by rank knows its size: Redis creates the destination for it up front.
+        if r.by == By::Rank {
+            out = SortedSet::sized_for(entries.len());
+        }
+        for (m, s) in entries {
             out.add(m, s);
         }
     }
