@@ -5,7 +5,8 @@
 //! select in safe code, with far fewer allocations: entries sit 64 to a leaf, so a million of
 //! them cost ~16k allocations instead of a million nodes. Leaves split at the insertion point
 //! when it is at an end, so the common ascending (timestamps, counters) and descending insert
-//! orders leave full leaves behind instead of half-empty ones.
+//! orders leave full leaves behind instead of half-empty ones; a full leaf with a neighbour
+//! that has room lends it an entry instead of splitting.
 //!
 //! Each inner node keeps one lower bound per child but the first: every entry of child `i` is
 //! `>= bounds[i - 1]` and every entry of the children before it is `< bounds[i - 1]`. A bound is
@@ -202,9 +203,9 @@ impl Inner {
     }
 
     fn insert(&mut self, item: Scored) -> Option<(Scored, Node)> {
-        let i = self.route(&item);
-        if self.shift_to_sibling(i, &item) {
-            return self.insert(item);
+        let mut i = self.route(&item);
+        if self.lend_to_sibling(i) {
+            i = self.route(&item);
         }
         self.counts[i] += 1;
         let (bound, right) = self.children[i].insert(item)?;
@@ -241,29 +242,37 @@ impl Inner {
         ))
     }
 
-    /// When `item` would go past an end of the full leaf `i` whose neighbour on that side has
-    /// room, moves the bound between them so that `item` belongs to the neighbour instead.
-    /// Without this, interleaved inserts at a leaf's edge would leave a trail of one-entry
-    /// leaves. Returns whether it moved a bound (the caller then routes again).
-    fn shift_to_sibling(&mut self, i: usize, item: &Scored) -> bool {
-        let Node::Leaf(v) = &self.children[i] else {
-            return false;
-        };
-        if v.len() < MAX_WIDTH {
+    /// Makes room in the full leaf `i` by moving its edge entry into a neighbour with room
+    /// for two (so that either can then take the new entry), rather than splitting it. Leaves
+    /// then stay fuller under random inserts, and interleaved inserts at a leaf's edge cannot
+    /// leave a trail of one-entry leaves. Returns whether it moved one.
+    fn lend_to_sibling(&mut self, i: usize) -> bool {
+        if self.children[i].width() < MAX_WIDTH || !matches!(self.children[i], Node::Leaf(_)) {
             return false;
         }
-        let at_end = v.last().is_some_and(|x| x.is_before(item));
-        let at_start = v.first().is_some_and(|x| item.is_before(x));
-        if at_end && i + 1 < self.children.len() && self.children[i + 1].width() < MAX_WIDTH {
-            // Lower the next child's bound to `item`: it then belongs there.
-            self.bounds[i] = item.clone();
-            return true;
+        let roomy = |n: &Node| n.width() + 2 <= MAX_WIDTH;
+        if self.children.get(i + 1).is_some_and(roomy) {
+            let (left, right) = self.children.split_at_mut(i + 1);
+            if let (Node::Leaf(a), Node::Leaf(b)) = (&mut left[i], &mut right[0]) {
+                if let Some(last) = a.pop() {
+                    self.bounds[i] = last.clone();
+                    b.insert(0, last);
+                    self.counts[i] -= 1;
+                    self.counts[i + 1] += 1;
+                    return true;
+                }
+            }
         }
-        if at_start && i > 0 && self.children[i - 1].width() < MAX_WIDTH {
-            // Raise this child's bound to its first entry: `item`, below it, routes left.
-            if let Some(first) = v.first() {
-                self.bounds[i - 1] = first.clone();
-                return true;
+        if i > 0 && roomy(&self.children[i - 1]) {
+            let (left, right) = self.children.split_at_mut(i);
+            if let (Node::Leaf(a), Node::Leaf(b)) = (&mut left[i - 1], &mut right[0]) {
+                if b.len() > 1 {
+                    a.push(b.remove(0));
+                    self.bounds[i - 1] = b[0].clone();
+                    self.counts[i - 1] += 1;
+                    self.counts[i] -= 1;
+                    return true;
+                }
             }
         }
         false
@@ -823,6 +832,15 @@ mod tests {
             let per_entry = t.heap_bytes() as f64 / n as f64;
             assert!(per_entry < 34.0, "{per_entry} bytes per entry");
         }
+        // Random order: full leaves lend to their neighbours before they split.
+        let mut rng = SmallRng::seed_from_u64(9);
+        let mut t = ScoreTree::default();
+        for i in 0..n {
+            t.insert(entry(rng.gen(), &i.to_string()));
+        }
+        check(&t.root, None, None, true);
+        let per_entry = t.heap_bytes() as f64 / n as f64;
+        assert!(per_entry < 42.0, "{per_entry} bytes per entry");
         // Inserts that keep landing just past the end of a full leaf fill its neighbour.
         let mut t = ScoreTree::default();
         for i in 0..64 {
