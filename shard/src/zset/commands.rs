@@ -443,3 +443,66 @@ pub fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         Reply::Array(out),
     ]))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::string::test_support::*;
+    use ferrokv_protocol::Reply;
+
+    fn bulks(v: &[&str]) -> Reply {
+        Reply::Array(v.iter().map(|s| bulk(s)).collect())
+    }
+
+    #[test]
+    fn reads_count_keyspace_hits_and_writes_do_not() {
+        let mut t = TestShard::new();
+        t.run(&["zadd", "z", "1", "a"]);
+        t.run(&["zadd", "z", "2", "b"]);
+        t.run(&["zrem", "nokey", "a"]);
+        assert_eq!(
+            (t.shard.stats.keyspace_hits, t.shard.stats.keyspace_misses),
+            (0, 0)
+        );
+        t.run(&["zscore", "z", "a"]);
+        t.run(&["zrange", "nokey", "0", "-1"]);
+        t.run(&["zunion", "3", "z", "nokey", "z"]);
+        assert_eq!(
+            (t.shard.stats.keyspace_hits, t.shard.stats.keyspace_misses),
+            (3, 2)
+        );
+    }
+
+    #[test]
+    fn zadd_then_read_back() {
+        let mut t = TestShard::new();
+        let replies = t.script(&[
+            "zadd z 2 b 1 a 3 c",
+            "zadd z xx ch incr 10 a",
+            "zrange z 0 -1 withscores",
+            "zrangebyscore z (2 +inf",
+            "zpopmax z",
+            "zcard z",
+            "object encoding z",
+            "zrem z b c a",
+            "exists z",
+        ]);
+        assert_eq!(
+            replies,
+            vec![
+                int(3),
+                Reply::Double(11.0),
+                Reply::Pairs(vec![
+                    (bulk("b"), Reply::Double(2.0)),
+                    (bulk("c"), Reply::Double(3.0)),
+                    (bulk("a"), Reply::Double(11.0)),
+                ]),
+                bulks(&["c", "a"]),
+                Reply::Array(vec![bulk("a"), Reply::Double(11.0)]),
+                int(2),
+                bulk("listpack"),
+                int(2),
+                int(0),
+            ]
+        );
+    }
+}
