@@ -70,13 +70,13 @@ pub struct CompareArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Which {
+pub(crate) enum Which {
     Redis,
     Ferrokv,
 }
 
 impl Which {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Which::Redis => "redis",
             Which::Ferrokv => "ferrokv",
@@ -85,10 +85,10 @@ impl Which {
 }
 
 /// A server under test; killed (SIGTERM, then SIGKILL) when dropped.
-struct Server {
-    which: Which,
+pub(crate) struct Server {
+    pub(crate) which: Which,
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
     log: PathBuf,
 }
 
@@ -97,7 +97,7 @@ impl Server {
         self.child.id()
     }
 
-    fn start(
+    pub(crate) fn start(
         which: Which,
         bin: &Path,
         shards: usize,
@@ -160,7 +160,7 @@ impl Server {
         }
     }
 
-    fn alive(&mut self) -> bool {
+    pub(crate) fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
 }

@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 mod compare;
 mod hop;
+mod memory;
 mod spsc;
 mod sys;
 
@@ -24,6 +25,9 @@ enum Cmd {
     /// Measure cross-thread hop mechanisms: glommio shared_channel, an SPSC ring with an
     /// eventfd waker, and Mutex+Condvar.
     Hop(hop::HopArgs),
+    /// Fill one big collection of each type on redis-server and ferrokv and print the
+    /// used_memory growth per element.
+    Memory(memory::MemoryArgs),
 }
 
 fn main() {
@@ -31,6 +35,7 @@ fn main() {
     let result = match cli.cmd {
         Cmd::Compare(args) => compare::run(args),
         Cmd::Hop(args) => hop::run(args),
+        Cmd::Memory(args) => memory::run(args),
     };
     if let Err(e) = result {
         eprintln!("ferrokv-bench: {e}");

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use ferrokv_protocol::Reply;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::value::Value;
-use ferrokv_shard::{keys, string, CmdError, Split};
+use ferrokv_shard::{keys, string, CmdError, Shard, Split};
 
 use crate::commands::ServerCmd;
 use crate::connection::Client;
@@ -147,8 +147,120 @@ pub async fn run(
         (Split::Transaction, "rename" | "renamenx") => rename(node, db, cmd, args, outer).await,
         (Split::Transaction, "copy") => copy(node, db, args, outer).await,
         (Split::Transaction, "lcs") => lcs(node, db, args, outer).await,
+        (Split::Transaction, _) => gathered(node, db, cmd, args, outer).await,
         _ => Reply::error("CROSSSLOT Keys in request don't hash to the same slot"),
     }
+}
+
+/// Entries taken from their owners for a gathered run: key, value and deadline.
+type Taken = Vec<(Bytes, Option<(Value, Option<u64>)>)>;
+
+/// Takes `keys` out of this shard (moves them, for a command that may write them) or copies
+/// them (for a read-only one).
+fn take_entries(db: usize, keys: Vec<Bytes>, moving: bool) -> Job {
+    on_shard(move |n: &Node| -> Taken {
+        let mut shard = n.shard.borrow_mut();
+        let ks = shard.db_mut(db);
+        let now = now_ms();
+        keys.into_iter()
+            .map(|k| {
+                let entry = if moving {
+                    ks.remove(&k, now).map(|e| {
+                        let expire_at = e.expire_at();
+                        (e.value, expire_at)
+                    })
+                } else {
+                    ks.get(&k, now).map(|e| (e.value.clone(), e.expire_at()))
+                };
+                (k, entry)
+            })
+            .collect()
+    })
+}
+
+/// Puts entries back on their owner after a gathered run (absent ones stay deleted).
+fn return_entries(db: usize, entries: Taken) -> Job {
+    on_shard(move |n: &Node| {
+        let mut shard = n.shard.borrow_mut();
+        let ks = shard.db_mut(db);
+        let now = now_ms();
+        for (k, entry) in entries {
+            if let Some((value, expire_at)) = entry {
+                ks.insert(&k, value, expire_at, now);
+            }
+        }
+    })
+}
+
+/// Any other multi-key command (SINTERSTORE, SMOVE, LMOVE, ZUNIONSTORE, BITOP, PFMERGE...):
+/// its keys are locked on their shards in ascending order and their entries brought here into
+/// a scratch shard, where the command's own handler runs exactly as it would on one shard;
+/// then every key goes back to its owner as the command left it. A command that may write
+/// locks exclusively and moves the entries (O(1) per key, whatever their size); a read-only
+/// one locks shared and copies them. No other client can see a key while it is away: its
+/// lock is held until it is back.
+async fn gathered(
+    node: &Rc<Node>,
+    db: usize,
+    cmd: &'static Command,
+    args: &[Bytes],
+    outer: Option<TxId>,
+) -> Reply {
+    let mut by_shard: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
+    for pos in cmd.spec.key_positions(args) {
+        let keys = by_shard.entry(node.owner_of(&args[pos])).or_default();
+        if !keys.contains(&args[pos]) {
+            keys.push(args[pos].clone());
+        }
+    }
+    let moving = cmd.spec.is_write();
+    let mode = if moving {
+        LockMode::Exclusive
+    } else {
+        LockMode::Shared
+    };
+    let mut tx = Tx::new(node, outer);
+    let mut scratch = Shard::new(node.id, node.shard.borrow().databases(), 0);
+    let now = now_ms();
+    let mut homes: Vec<(usize, Vec<Bytes>)> = Vec::with_capacity(by_shard.len());
+    for (shard, keys) in by_shard {
+        let locks = keys.iter().map(|k| (db, k.clone())).collect();
+        let taken = tx
+            .lock_then(
+                node,
+                shard,
+                locks,
+                mode,
+                Some(take_entries(db, keys.clone(), moving)),
+            )
+            .await
+            .and_then(|a| a.take::<Taken>())
+            .unwrap_or_default();
+        for (k, entry) in taken {
+            if let Some((value, expire_at)) = entry {
+                scratch.db_mut(db).insert(&k, value, expire_at, now);
+            }
+        }
+        homes.push((shard, keys));
+    }
+    let reply = scratch.execute(cmd.id, cmd.spec, db, args, now, false);
+    if moving {
+        for (shard, keys) in homes {
+            let entries: Taken = keys
+                .into_iter()
+                .map(|k| {
+                    let entry = scratch.db_mut(db).remove(&k, now).map(|e| {
+                        let expire_at = e.expire_at();
+                        (e.value, expire_at)
+                    });
+                    (k, entry)
+                })
+                .collect();
+            node.run_on(shard, return_entries(db, entries)).await;
+        }
+    }
+    tx.release(node).await;
+    reply
 }
 
 /// Runs each shard's part while taking its locks, then merges: integer sums (DEL, EXISTS),

@@ -171,7 +171,7 @@ async fn shard_main(
     let node = Rc::new(Node {
         id,
         nshards: shared.nshards,
-        shard: RefCell::new(Shard::new(id, config.databases, seed)),
+        shard: RefCell::new(Shard::new(id, config.databases, seed).with_shards(config.shards)),
         mesh: Rc::new(mesh),
         shared: shared.clone(),
         unlocked: Notify::default(),

@@ -38,6 +38,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("expiretime", 2, READONLY | FAST, (1, 1, 1), ACL_READ_FAST, "generic", "Get the expiration Unix timestamp for a key", "7.0.0", Some(expiretime), Split::None),
     spec("pexpiretime", 2, READONLY | FAST, (1, 1, 1), ACL_READ_FAST, "generic", "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0", Some(pexpiretime), Split::None),
     spec("persist", 2, WRITE | FAST, (1, 1, 1), ACL_WRITE_FAST, "generic", "Remove the expiration from a key", "2.2.0", Some(persist), Split::None),
+    CommandSpec { subcommands: MEMORY_SUBCOMMANDS, ..spec("memory", -2, 0, (0, 0, 0), &["slow"], "server", "A container for memory diagnostics commands", "4.0.0", Some(memory), Split::None) },
     CommandSpec { subcommands: OBJECT_SUBCOMMANDS, ..spec("object", -2, 0, (0, 0, 0), &["slow"], "generic", "A container for object introspection commands", "2.2.3", Some(object), Split::None) },
 ];
 
@@ -49,6 +50,69 @@ static OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
     spec("object|encoding", 3, READONLY, (2, 2, 1), ACL_READ_SLOW, "generic", "Inspect the internal encoding of a Redis object", "2.2.3", Some(object_encoding), Split::None),
     spec("object|refcount", 3, READONLY, (2, 2, 1), ACL_READ_SLOW, "generic", "Get the number of references to the value of the key", "2.2.3", Some(object_refcount), Split::None),
 ];
+
+#[rustfmt::skip]
+static MEMORY_SUBCOMMANDS: &[CommandSpec] = &[
+    spec("memory|doctor", 2, 0, (0, 0, 0), &["slow"], "server", "Outputs memory problems report", "4.0.0", Some(memory_unsupported), Split::None),
+    spec("memory|help", 2, LOADING | STALE, (0, 0, 0), &["slow"], "server", "Show helpful text about the different subcommands", "4.0.0", Some(memory_help), Split::None),
+    spec("memory|malloc-stats", 2, 0, (0, 0, 0), &["slow"], "server", "Show allocator internal stats", "4.0.0", Some(memory_unsupported), Split::None),
+    spec("memory|purge", 2, 0, (0, 0, 0), &["slow"], "server", "Ask the allocator to release memory", "4.0.0", Some(memory_unsupported), Split::None),
+    spec("memory|stats", 2, 0, (0, 0, 0), &["slow"], "server", "Show memory usage details", "4.0.0", Some(memory_unsupported), Split::None),
+    spec("memory|usage", -3, READONLY, (2, 2, 1), ACL_READ_SLOW, "server", "Estimate the memory usage of a key", "4.0.0", Some(memory_usage), Split::None),
+];
+
+fn memory(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    run_subcommand(ctx, args, "MEMORY", MEMORY_SUBCOMMANDS)
+}
+
+fn memory_help(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
+    const LINES: &[&str] = &[
+        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "DOCTOR",
+        "    Return memory problems reports.",
+        "MALLOC-STATS",
+        "    Return internal statistics report from the memory allocator.",
+        "PURGE",
+        "    Attempt to purge dirty pages for reclamation by the allocator.",
+        "STATS",
+        "    Return information about the memory usage of the server.",
+        "USAGE <key> [SAMPLES <count>]",
+        "    Return memory in bytes used by <key> and its value. Nested values are",
+        "    sampled up to <count> times (default: 5, 0 means sample all).",
+        "HELP",
+        "    Prints this help.",
+    ];
+    Ok(Reply::Array(
+        LINES.iter().map(|l| Reply::simple(l)).collect(),
+    ))
+}
+
+fn memory_unsupported(_ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    Err(args::error_format(&[
+        b"ERR MEMORY ",
+        &args[1].to_ascii_uppercase(),
+        b" is not supported by ferrokv yet (INFO memory has the figures)",
+    ]))
+}
+
+/// MEMORY USAGE key [SAMPLES n]: the key's slot in the table, its name and everything its
+/// value holds on the heap. ferrokv keeps exact sizes, so SAMPLES is validated but every
+/// element is counted.
+fn memory_usage(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    match &args[3..] {
+        [] => {}
+        [opt, n] if args::is(opt, "SAMPLES") => {
+            if args::int(n)? < 0 {
+                return Err(CmdError::Syntax);
+            }
+        }
+        _ => return Err(CmdError::Syntax),
+    }
+    let size = peek_read(ctx, &args[2], |e| {
+        std::mem::size_of::<Entry>() + e.key().len() + e.value.heap_size()
+    });
+    Ok(size.map_or(Reply::Null, |n| Reply::Int(n as i64)))
+}
 
 /// Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)` (EXISTS, TYPE, TTL, OBJECT): counts a
 /// keyspace hit or miss but leaves the access time alone, so inspecting a key does not make
@@ -355,16 +419,30 @@ fn persist(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// OBJECT as a whole, for a router that hands container commands over undivided: finds the
 /// subcommand and checks its arity with Redis's messages.
 fn object(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    run_subcommand(ctx, args, "OBJECT", OBJECT_SUBCOMMANDS)
+}
+
+/// Runs the subcommand `args[1]` of a container command (OBJECT, MEMORY) with Redis's errors
+/// for an unknown subcommand and a wrong argument count.
+fn run_subcommand(
+    ctx: &mut Ctx<'_>,
+    args: &[Bytes],
+    container: &str,
+    subcommands: &[CommandSpec],
+) -> CmdResult {
     let sub_arg = args.get(1).map_or(&b""[..], |a| &a[..]);
-    let sub = sub_arg.to_ascii_lowercase();
-    let found = OBJECT_SUBCOMMANDS
-        .iter()
-        .find(|s| s.name.as_bytes().get(7..) == Some(&sub[..]));
+    let found = subcommands.iter().find(|s| {
+        s.name
+            .split_once('|')
+            .is_some_and(|(_, name)| name.as_bytes().eq_ignore_ascii_case(sub_arg))
+    });
     let Some(spec) = found else {
         return Err(args::error_format(&[
             b"ERR unknown subcommand '",
             args::c_str(&sub_arg[..sub_arg.len().min(128)]),
-            b"'. Try OBJECT HELP.",
+            b"'. Try ",
+            container.as_bytes(),
+            b" HELP.",
         ]));
     };
     if !spec.arity_ok(args.len()) {
@@ -1187,6 +1265,43 @@ mod tests {
     }
 
     #[test]
+    fn memory_usage_and_errors() {
+        let mut t = TestShard::new();
+        let replies = t.script(&[
+            "set foo bar",
+            "memory usage nokey",
+            "memory usage foo samples",
+            "memory usage foo samples -1",
+            "memory usage foo samples x",
+            "memory usage foo foo",
+            "memory usage",
+            "memory foo",
+            "memory stats",
+        ]);
+        assert_eq!(
+            replies[1..],
+            [
+                Reply::Null,
+                err("ERR syntax error"),
+                err("ERR syntax error"),
+                err("ERR value is not an integer or out of range"),
+                err("ERR syntax error"),
+                err("ERR wrong number of arguments for 'memory|usage' command"),
+                err("ERR unknown subcommand 'foo'. Try MEMORY HELP."),
+                err("ERR MEMORY STATS is not supported by ferrokv yet (INFO memory has the figures)"),
+            ]
+        );
+        let usage = |t: &mut TestShard, args: &[&str]| match t.run(args) {
+            Reply::Int(n) => n,
+            other => panic!("{other:?}"),
+        };
+        let small = usage(&mut t, &["memory", "usage", "foo", "samples", "0"]);
+        t.run(&["set", "foo", &"x".repeat(1000)]);
+        let big = usage(&mut t, &["memory", "usage", "foo"]);
+        assert!(small > 0 && big >= small + 997, "{small} {big}");
+    }
+
+    #[test]
     fn object_subcommands() {
         let mut t = TestShard::new();
         let freq_err = err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
@@ -1272,6 +1387,7 @@ mod tests {
         let del = find("del").map(|s| (s.arity, s.split, s.flags));
         assert_eq!(del, Some((-2, Split::SumInts, WRITE)));
         let object = find("object").map(|s| s.subcommands.len());
+        assert_eq!(find("memory").map(|s| s.subcommands.len()), Some(6));
         assert_eq!(object, Some(5));
         let enc = OBJECT_SUBCOMMANDS
             .iter()

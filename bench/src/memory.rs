@@ -1,0 +1,164 @@
+//! Memory per element: fills one big collection of each type on redis-server and on ferrokv and
+//! reports the growth of `used_memory` (INFO memory) divided by the number of elements.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args};
+
+use crate::compare::{Server, Which};
+
+#[derive(Args, Debug, Clone)]
+pub struct MemoryArgs {
+    /// The ferrokv-server binary.
+    #[arg(long, default_value = "target/release/ferrokv-server")]
+    pub ferrokv: PathBuf,
+    /// The redis-server binary.
+    #[arg(long, default_value = "redis-server")]
+    pub redis: PathBuf,
+    /// Elements per collection.
+    #[arg(short = 'n', long, default_value_t = 1_000_000)]
+    pub elements: usize,
+    /// Types to measure: hash, set, intset, zset, list, string (one key per element).
+    #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "hash,set,zset,list,string")]
+    pub types: Vec<String>,
+}
+
+/// Elements per fill command.
+const BATCH: usize = 1000;
+
+struct Conn {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Conn {
+    fn open(port: u16) -> Result<Conn, String> {
+        let s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+        Ok(Conn {
+            reader: BufReader::new(s.try_clone().map_err(|e| e.to_string())?),
+            writer: s,
+        })
+    }
+
+    /// Sends one command and returns its reply's payload (a bulk's bytes or a line's text).
+    fn call(&mut self, args: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            out.extend_from_slice(a);
+            out.extend_from_slice(b"\r\n");
+        }
+        self.writer.write_all(&out).map_err(|e| e.to_string())?;
+        let mut line = Vec::new();
+        self.reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| e.to_string())?;
+        let text = String::from_utf8_lossy(&line).trim_end().to_string();
+        match line.first() {
+            Some(b'+' | b':') => Ok(text[1..].as_bytes().to_vec()),
+            Some(b'$') => {
+                let n: usize = text[1..].parse().map_err(|_| format!("bad bulk {text}"))?;
+                let mut body = vec![0; n + 2];
+                self.reader
+                    .read_exact(&mut body)
+                    .map_err(|e| e.to_string())?;
+                body.truncate(n);
+                Ok(body)
+            }
+            _ => Err(format!("unexpected reply {text}")),
+        }
+    }
+
+    fn used_memory(&mut self) -> Result<u64, String> {
+        let info = self.call(&[b"INFO".to_vec(), b"memory".to_vec()])?;
+        String::from_utf8_lossy(&info)
+            .lines()
+            .find_map(|l| l.strip_prefix("used_memory:"))
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| "no used_memory in INFO".to_string())
+    }
+}
+
+/// The fill commands for `kind`: each adds `BATCH` elements (or keys).
+fn fill_command(kind: &str, from: usize, to: usize) -> Option<Vec<Vec<u8>>> {
+    let mut a: Vec<Vec<u8>> = match kind {
+        "hash" => vec![b"HSET".to_vec(), b"mem:hash".to_vec()],
+        "set" | "intset" => vec![b"SADD".to_vec(), b"mem:set".to_vec()],
+        "zset" => vec![b"ZADD".to_vec(), b"mem:zset".to_vec()],
+        "list" => vec![b"RPUSH".to_vec(), b"mem:list".to_vec()],
+        "string" => vec![b"MSET".to_vec()],
+        _ => return None,
+    };
+    for i in from..to {
+        match kind {
+            "hash" => {
+                a.push(format!("field:{i}").into_bytes());
+                a.push(format!("value:{i}").into_bytes());
+            }
+            "set" => a.push(format!("member:{i}").into_bytes()),
+            "intset" => a.push(i.to_string().into_bytes()),
+            "zset" => {
+                a.push(i.to_string().into_bytes());
+                a.push(format!("member:{i}").into_bytes());
+            }
+            "list" => a.push(format!("value:{i}").into_bytes()),
+            _ => {
+                a.push(format!("key:{i}").into_bytes());
+                a.push(format!("value:{i}").into_bytes());
+            }
+        }
+    }
+    Some(a)
+}
+
+/// Bytes of `used_memory` growth per element after filling `kind` on a fresh database.
+fn measure(conn: &mut Conn, kind: &str, n: usize) -> Result<f64, String> {
+    conn.call(&[b"FLUSHALL".to_vec()])?;
+    let before = conn.used_memory()?;
+    let mut i = 0;
+    while i < n {
+        let to = (i + BATCH).min(n);
+        let cmd = fill_command(kind, i, to).ok_or_else(|| format!("unknown type {kind}"))?;
+        conn.call(&cmd)?;
+        i = to;
+    }
+    let after = conn.used_memory()?;
+    conn.call(&[b"FLUSHALL".to_vec()])?;
+    Ok((after.saturating_sub(before)) as f64 / n as f64)
+}
+
+pub fn run(args: MemoryArgs) -> Result<(), String> {
+    let mut results: Vec<(String, f64, f64)> = Vec::new();
+    let mut redis = Server::start(Which::Redis, &args.redis, 0, None)?;
+    let mut ferrokv = Server::start(Which::Ferrokv, &args.ferrokv, 1, None)?;
+    let mut rc = Conn::open(redis.port)?;
+    let mut fc = Conn::open(ferrokv.port)?;
+    for kind in &args.types {
+        let r = measure(&mut rc, kind, args.elements)?;
+        let f = measure(&mut fc, kind, args.elements)?;
+        eprintln!("  {kind}: redis {r:.1} B/elem, ferrokv {f:.1} B/elem");
+        results.push((kind.clone(), r, f));
+    }
+    for s in [&mut redis, &mut ferrokv] {
+        if !s.alive() {
+            return Err(format!("{} died", s.which.name()));
+        }
+    }
+    println!(
+        "- command: {}",
+        std::env::args().collect::<Vec<_>>().join(" ")
+    );
+    println!();
+    println!("| type | elements | redis bytes/elem | ferrokv bytes/elem | ferrokv/redis |");
+    println!("|---|---:|---:|---:|---:|");
+    for (kind, r, f) in results {
+        println!(
+            "| {kind} | {} | {r:.1} | {f:.1} | {:.2} |",
+            args.elements,
+            f / r
+        );
+    }
+    Ok(())
+}
