@@ -156,7 +156,10 @@ fn lmove_and_rpoplpush_type_checks() {
     assert_eq!(c.cmd(&["LMOVE", &missing, &s, "LEFT", "LEFT"]), nil());
     assert_eq!(c.cmd(&["RPOPLPUSH", &missing, &s]), nil());
     assert_eq!(c.cmd(&["LMOVE", &l, &s, "UP", "LEFT"]), syntax_err());
-    assert_eq!(c.cmd(&["LMOVE", &missing, &s, "LEFT", "DOWN"]), syntax_err());
+    assert_eq!(
+        c.cmd(&["LMOVE", &missing, &s, "LEFT", "DOWN"]),
+        syntax_err()
+    );
 }
 
 #[test]
@@ -204,8 +207,14 @@ fn indexes_negative_and_out_of_range() {
     assert_eq!(c.cmd(&["LRANGE", &t.k("missing"), "0", "-1"]), empty());
     assert_eq!(c.cmd(&["LSET", &l, "-1", "five"]), ok());
     assert_eq!(c.cmd(&["LSET", &l, "0", "zero"]), ok());
-    assert_eq!(c.cmd(&["LSET", &l, "6", "x"]), err("ERR index out of range"));
-    assert_eq!(c.cmd(&["LSET", &l, "-7", "x"]), err("ERR index out of range"));
+    assert_eq!(
+        c.cmd(&["LSET", &l, "6", "x"]),
+        err("ERR index out of range")
+    );
+    assert_eq!(
+        c.cmd(&["LSET", &l, "-7", "x"]),
+        err("ERR index out of range")
+    );
     assert_eq!(c.cmd(&["LSET", &l, "x", "x"]), not_int_err());
     assert_eq!(
         c.cmd(&["LSET", &t.k("missing"), "0", "x"]),
@@ -226,12 +235,12 @@ fn linsert_lrem_ltrim() {
     assert_eq!(c.cmd(&["LINSERT", &l, "BEFORE", "a", "x"]), int(6));
     assert_eq!(c.cmd(&["LINSERT", &l, "after", "c", "y"]), int(7));
     assert_eq!(c.cmd(&["LINSERT", &l, "AFTER", "nothere", "y"]), int(-1));
-    assert_eq!(c.cmd(&["LINSERT", &t.k("missing"), "AFTER", "a", "y"]), int(0));
-    assert_eq!(c.cmd(&["LINSERT", &l, "AROUND", "a", "y"]), syntax_err());
     assert_eq!(
-        all(&mut c, &l),
-        bulks(&["x", "a", "b", "a", "c", "y", "a"])
+        c.cmd(&["LINSERT", &t.k("missing"), "AFTER", "a", "y"]),
+        int(0)
     );
+    assert_eq!(c.cmd(&["LINSERT", &l, "AROUND", "a", "y"]), syntax_err());
+    assert_eq!(all(&mut c, &l), bulks(&["x", "a", "b", "a", "c", "y", "a"]));
     assert_eq!(c.cmd(&["LREM", &l, "-1", "a"]), int(1));
     assert_eq!(all(&mut c, &l), bulks(&["x", "a", "b", "a", "c", "y"]));
     assert_eq!(c.cmd(&["LREM", &l, "1", "a"]), int(1));
@@ -258,7 +267,10 @@ fn lpos_every_option() {
     let t = Keys("lpos");
     let mut c = shared().raw();
     let l = t.k("l");
-    assert_eq!(c.cmd(&["RPUSH", &l, "a", "b", "c", "a", "b", "c", "a"]), int(7));
+    assert_eq!(
+        c.cmd(&["RPUSH", &l, "a", "b", "c", "a", "b", "c", "a"]),
+        int(7)
+    );
     for (opts, want) in [
         (&[][..], int(0)),
         (&["RANK", "2"], int(3)),
@@ -277,7 +289,10 @@ fn lpos_every_option() {
         // Redis 7.0 negates LONG_MIN into itself: the scan starts at the tail, every match
         // counts and COUNT stops nothing.
         (&["RANK", "-9223372036854775808"], int(6)),
-        (&["RANK", "-9223372036854775808", "COUNT", "1"], ints(&[6, 3, 0])),
+        (
+            &["RANK", "-9223372036854775808", "COUNT", "1"],
+            ints(&[6, 3, 0]),
+        ),
         (
             &["RANK", "-9223372036854775808", "MAXLEN", "2", "COUNT", "0"],
             ints(&[6]),
@@ -327,11 +342,17 @@ fn lmpop_options_and_errors() {
         (vec!["1", &a, "LEFT", "COUNT", "-1"], count.clone()),
         (vec!["1", &a, "LEFT", "COUNT", "abc"], count),
         (vec!["1", &a, "LEFT", "COUNT"], syntax_err()),
-        (vec!["1", &a, "LEFT", "COUNT", "1", "COUNT", "1"], syntax_err()),
+        (
+            vec!["1", &a, "LEFT", "COUNT", "1", "COUNT", "1"],
+            syntax_err(),
+        ),
         (vec!["1", &a, "LEFT", "FOO"], syntax_err()),
         (vec!["1", &a, "LEFT"], Resp::NilArray),
         (vec!["2", &a, &s, "RIGHT"], err(WRONGTYPE)),
-        (vec!["3", &a, &b, &s, "left"], arr(vec![bulk(&b), bulks(&["1"])])),
+        (
+            vec!["3", &a, &b, &s, "left"],
+            arr(vec![bulk(&b), bulks(&["1"])]),
+        ),
         (
             vec!["2", &a, &b, "RIGHT", "count", "2"],
             arr(vec![bulk(&b), bulks(&["4", "3"])]),
@@ -411,16 +432,16 @@ fn moves_between_shards() {
     assert_eq!(c.cmd(&["RPOPLPUSH", &src, &dst]), nil());
     assert_eq!(all(&mut c, &dst), bulks(&["2", "3", "1"]));
     assert_eq!(c.cmd(&["SET", &other, "x"]), ok());
-    assert_eq!(c.cmd(&["LMOVE", &dst, &other, "LEFT", "LEFT"]), err(WRONGTYPE));
+    assert_eq!(
+        c.cmd(&["LMOVE", &dst, &other, "LEFT", "LEFT"]),
+        err(WRONGTYPE)
+    );
     assert_eq!(c.cmd(&["LLEN", &dst]), int(3));
     assert_eq!(
         c.cmd(&["LMPOP", "3", &src, &dst, &other, "RIGHT", "COUNT", "2"]),
         arr(vec![bulk(&dst), bulks(&["1", "3"])])
     );
-    assert_eq!(
-        c.cmd(&["LMPOP", "2", &src, &other, "LEFT"]),
-        err(WRONGTYPE)
-    );
+    assert_eq!(c.cmd(&["LMPOP", "2", &src, &other, "LEFT"]), err(WRONGTYPE));
     assert_eq!(c.cmd(&["DEL", &dst, &other]), int(2));
 }
 
@@ -502,7 +523,10 @@ fn big_list() {
     assert_eq!(c.cmd(&["LRANGE", &l, "9990", "10009"]), bulks(&want));
     let big = "x".repeat(10_000);
     assert_eq!(c.cmd(&["LSET", &l, "10000", &big]), ok());
-    assert_eq!(c.cmd(&["LINSERT", &l, "BEFORE", "value:10001", &big]), int(n + 1));
+    assert_eq!(
+        c.cmd(&["LINSERT", &l, "BEFORE", "value:10001", &big]),
+        int(n + 1)
+    );
     assert_eq!(c.cmd(&["LINDEX", &l, "10001"]), bulk(&big));
     assert_eq!(c.cmd(&["LINDEX", &l, "10002"]), bulk("value:10001"));
     assert_eq!(c.cmd(&["LREM", &l, "0", &big]), int(2));
@@ -535,7 +559,10 @@ fn small_nodes_behave_the_same() {
     assert_eq!(all(&mut c, l), bulks(&["a", "b", "y", "d"]));
     assert_eq!(c.cmd(&["LPOS", l, "d", "RANK", "-1"]), int(3));
     assert_eq!(c.cmd(&["RPOP", l, "3"]), bulks(&["d", "y", "b"]));
-    assert_eq!(c.cmd(&["CONFIG", "SET", "list-max-listpack-size", "-1"]), ok());
+    assert_eq!(
+        c.cmd(&["CONFIG", "SET", "list-max-listpack-size", "-1"]),
+        ok()
+    );
     assert_eq!(c.cmd(&["RPUSH", l, "b", "c"]), int(3));
     assert_eq!(all(&mut c, l), bulks(&["a", "b", "c"]));
 }

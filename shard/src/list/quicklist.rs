@@ -74,6 +74,20 @@ impl List {
         List::default()
     }
 
+    /// A list of `elems` in order (SORT ... STORE).
+    pub fn from_elements<E: AsRef<[u8]>>(elems: impl IntoIterator<Item = E>) -> List {
+        let mut list = List::new();
+        for e in elems {
+            list.push(End::Tail, e.as_ref());
+        }
+        list
+    }
+
+    /// The elements in order, owned (what SORT sorts).
+    pub fn sort_elements(&self) -> Vec<Bytes> {
+        self.iter().map(Bytes::copy_from_slice).collect()
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
