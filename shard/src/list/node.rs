@@ -22,44 +22,26 @@ struct Span {
     data: Range<usize>,
 }
 
-fn varint_len(mut n: usize) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
-}
-
 /// Bytes an element takes in a node.
 pub fn entry_size(elem_len: usize) -> usize {
-    2 * varint_len(elem_len) + elem_len
+    2 * header(elem_len).1 + elem_len
 }
 
-fn encode_entry(elem: &[u8], out: &mut Vec<u8>) {
+/// The LEB128 length an entry starts with (it ends with the same bytes reversed) and how many
+/// bytes of the array it takes.
+fn header(len: usize) -> ([u8; 10], usize) {
     let mut header = [0u8; 10];
-    let mut n = elem.len();
+    let mut n = len;
     let mut h = 0;
     loop {
         let group = (n & 0x7f) as u8;
         n >>= 7;
-        if n == 0 {
-            header[h] = group;
-            h += 1;
-            break;
-        }
-        header[h] = group | 0x80;
+        header[h] = if n == 0 { group } else { group | 0x80 };
         h += 1;
+        if n == 0 {
+            return (header, h);
+        }
     }
-    out.extend_from_slice(&header[..h]);
-    out.extend_from_slice(elem);
-    out.extend(header[..h].iter().rev());
-}
-
-fn encoded(elem: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(entry_size(elem.len()));
-    encode_entry(elem, &mut out);
-    out
 }
 
 /// The entry starting at `start`.
@@ -103,10 +85,9 @@ fn span_before(buf: &[u8], end: usize) -> Span {
 
 impl Node {
     pub fn with(elem: &[u8]) -> Node {
-        Node {
-            buf: encoded(elem),
-            count: 1,
-        }
+        let mut node = Node::default();
+        node.push_back(elem);
+        node
     }
 
     pub fn len(&self) -> usize {
@@ -148,13 +129,28 @@ impl Node {
         &self.buf[self.span(index).data]
     }
 
+    /// Writes `elem`'s entry over `range` of the buffer (an empty range inserts it).
+    fn put_entry(&mut self, range: Range<usize>, elem: &[u8]) {
+        let (header, h) = header(elem.len());
+        let (at, size) = (range.start, 2 * h + elem.len());
+        self.buf.splice(range, std::iter::repeat_n(0, size));
+        let (head, rest) = self.buf[at..at + size].split_at_mut(h);
+        let (data, tail) = rest.split_at_mut(elem.len());
+        head.copy_from_slice(&header[..h]);
+        data.copy_from_slice(elem);
+        for (d, s) in tail.iter_mut().zip(header[..h].iter().rev()) {
+            *d = *s;
+        }
+    }
+
     pub fn push_back(&mut self, elem: &[u8]) {
-        encode_entry(elem, &mut self.buf);
+        let end = self.buf.len();
+        self.put_entry(end..end, elem);
         self.count += 1;
     }
 
     pub fn push_front(&mut self, elem: &[u8]) {
-        self.buf.splice(0..0, encoded(elem));
+        self.put_entry(0..0, elem);
         self.count += 1;
     }
 
@@ -165,13 +161,13 @@ impl Node {
         } else {
             self.span(index).entry.start
         };
-        self.buf.splice(at..at, encoded(elem));
+        self.put_entry(at..at, elem);
         self.count += 1;
     }
 
     pub fn replace(&mut self, index: usize, elem: &[u8]) {
         let span = self.span(index);
-        self.buf.splice(span.entry, encoded(elem));
+        self.put_entry(span.entry, elem);
     }
 
     pub fn pop_front(&mut self) -> Option<Bytes> {
