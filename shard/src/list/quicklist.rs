@@ -133,6 +133,10 @@ impl List {
             _ => {
                 let node = Node::with(elem);
                 self.bytes += node.bytes();
+                if self.nodes.is_empty() {
+                    // Most lists are short: one node slot, not the four a push would reserve.
+                    self.nodes.reserve_exact(1);
+                }
                 match end {
                     End::Head => self.nodes.push_front(node),
                     End::Tail => self.nodes.push_back(node),
@@ -351,6 +355,16 @@ mod tests {
         // About the packed bytes plus two per element.
         let payload: usize = l.iter().map(|e| e.len() + 2).sum();
         assert!(l.heap_size() < payload + payload / 50);
+    }
+
+    #[test]
+    fn a_short_list_is_small() {
+        let mut l = List::new();
+        l.push(End::Tail, b"a");
+        assert_eq!(l.nodes.capacity(), 1);
+        assert_eq!(l.heap_size(), 3 + std::mem::size_of::<Node>());
+        l.push(End::Head, &[b'x'; 9000]);
+        assert_eq!(l.nodes.len(), 2);
     }
 
     #[test]
