@@ -277,21 +277,19 @@ fn lpos(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     // Redis negates a negative rank to scan from the tail; LONG_MIN stays negative there, so
     // every match counts from the first one and COUNT stops nothing. Kept for compatibility.
+    let to_usize = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
     let from_tail = rank < 0;
-    let (skip, wanted) = if rank == i64::MIN {
-        (0, count.map_or(1, |_| u64::MAX))
-    } else {
-        let wanted = match count {
-            None => 1,
-            Some(0) => u64::MAX,
-            Some(c) => c,
-        };
-        (rank.unsigned_abs() - 1, wanted)
+    let (skip, wanted) = match (rank, count) {
+        (i64::MIN, None) => (0, 1),
+        (i64::MIN, Some(_)) => (0, usize::MAX),
+        (_, None) => (to_usize(rank.unsigned_abs() - 1), 1),
+        (_, Some(0)) => (to_usize(rank.unsigned_abs() - 1), usize::MAX),
+        (_, Some(c)) => (to_usize(rank.unsigned_abs() - 1), to_usize(c)),
     };
-    let scanned = usize::try_from(maxlen)
-        .ok()
-        .filter(|&m| m > 0)
-        .unwrap_or(usize::MAX);
+    let scanned = match maxlen {
+        0 => usize::MAX,
+        m => to_usize(m),
+    };
     let len = list.len();
     let elem = &args[2][..];
     let elements: Box<dyn Iterator<Item = &[u8]>> = if from_tail {
@@ -299,17 +297,16 @@ fn lpos(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     } else {
         Box::new(list.iter())
     };
-    let positions = elements
+    let mut positions = elements
         .take(scanned)
         .enumerate()
         .filter(|(_, e)| *e == elem)
-        .map(|(k, _)| if from_tail { len - 1 - k } else { k })
-        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-        .take(usize::try_from(wanted).unwrap_or(usize::MAX))
-        .map(|p| Reply::Int(p as i64));
+        .map(|(k, _)| Reply::Int(if from_tail { len - 1 - k } else { k } as i64))
+        .skip(skip)
+        .take(wanted);
     Ok(match count {
         Some(_) => Reply::Array(positions.collect()),
-        None => positions.into_iter().next().unwrap_or(Reply::Null),
+        None => positions.next().unwrap_or(Reply::Null),
     })
 }
 
