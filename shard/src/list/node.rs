@@ -15,6 +15,9 @@ pub struct Node {
     count: u32,
 }
 
+/// The largest node byte limit (`list-max-listpack-size -5`); see `Node::grow_for`.
+const MAX_ROUNDED: usize = 64 * 1024;
+
 /// Where one entry lies in the buffer.
 #[derive(Clone, Debug)]
 struct Span {
@@ -133,6 +136,7 @@ impl Node {
     fn put_entry(&mut self, range: Range<usize>, elem: &[u8]) {
         let (header, h) = header(elem.len());
         let (at, size) = (range.start, 2 * h + elem.len());
+        self.grow_for(size.saturating_sub(range.len()));
         self.buf.splice(range, std::iter::repeat_n(0, size));
         let (head, rest) = self.buf[at..at + size].split_at_mut(h);
         let (data, tail) = rest.split_at_mut(elem.len());
@@ -277,8 +281,25 @@ impl Node {
 
     /// Appends every entry of `other`.
     pub fn append(&mut self, other: &Node) {
+        self.grow_for(other.buf.len());
         self.buf.extend_from_slice(&other.buf);
         self.count += other.count;
+    }
+
+    /// Makes room for `additional` more bytes. Capacities go by powers of two, so a node
+    /// filled to its byte limit (a power of two) ends with no slack, where doubling from its
+    /// first entry's size would overshoot into the next allocator size class; a node bigger
+    /// than any limit holds one big element and gets its exact size.
+    fn grow_for(&mut self, additional: usize) {
+        let needed = self.buf.len() + additional;
+        if needed > self.buf.capacity() {
+            let target = if needed <= MAX_ROUNDED {
+                needed.next_power_of_two()
+            } else {
+                needed
+            };
+            self.buf.reserve_exact(target - self.buf.len());
+        }
     }
 
     /// Returns capacity a shrunken node no longer needs (removals must not pin memory).
@@ -386,6 +407,19 @@ mod tests {
         assert_eq!(n.pop_front(), None);
         assert_eq!(n.pop_back(), None);
         assert_eq!(n.bytes(), 0);
+    }
+
+    #[test]
+    fn a_full_node_has_no_slack() {
+        let mut n = Node::default();
+        while n.bytes() + entry_size(12) <= 8192 {
+            n.push_back(b"value:123456");
+        }
+        assert_eq!(n.buf.capacity(), 8192);
+        let mut big = Node::with(&[1; 100_000]);
+        assert_eq!(big.buf.capacity(), entry_size(100_000));
+        big.push_front(b"x");
+        assert_eq!(big.buf.capacity(), entry_size(100_000) + 3);
     }
 
     #[test]
