@@ -44,6 +44,9 @@ impl ShardStats {
 
 pub struct Shard {
     pub id: usize,
+    /// How many shards the server runs: with `id`, tells which keys this shard owns (SORT's
+    /// BY/GET patterns may only reach local keys).
+    pub shards: usize,
     dbs: Vec<Keyspace>,
     pub stats: ShardStats,
     pub locks: TxLocks,
@@ -64,11 +67,18 @@ impl Shard {
             .collect();
         Shard {
             id,
+            shards: 1,
             dbs,
             stats: ShardStats::default(),
             locks: TxLocks::default(),
             rng: SmallRng::seed_from_u64(seed),
         }
+    }
+
+    /// Sets how many shards the server runs (1 for a standalone shard).
+    pub fn with_shards(mut self, shards: usize) -> Self {
+        self.shards = shards;
+        self
     }
 
     pub fn databases(&self) -> usize {

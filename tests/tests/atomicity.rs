@@ -237,3 +237,145 @@ fn concurrent_incr_counts_exactly() {
     let _: usize = c.del(key).unwrap();
     let _: usize = c.del(&per_shard).unwrap();
 }
+
+/// SMOVE between sets on every shard while readers take SUNION (one gathered read) and the
+/// sum of SCARDs (one MULTI/EXEC): a member is never missing mid-move nor in two sets.
+#[test]
+fn smove_across_shards_never_loses_or_duplicates_a_member() {
+    let _turn = turn();
+    let server = shared();
+    let keys = spread_keys("atomic:smove:", 2 * DEFAULT_SHARDS, DEFAULT_SHARDS);
+    let members = 40;
+    let mut c = server.conn();
+    let _: usize = c.del(&keys).unwrap();
+    for m in 0..members {
+        let _: usize = c.sadd(&keys[m % keys.len()], format!("m{m}")).unwrap();
+    }
+    let stop = AtomicBool::new(false);
+    let moves = AtomicUsize::new(0);
+    let reads = AtomicUsize::new(0);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for w in 0..6 {
+            let (keys, stop, moves) = (&keys, &stop, &moves);
+            s.spawn(move || {
+                let mut c = server.conn();
+                let mut i = w;
+                while !stop.load(Ordering::Relaxed) {
+                    let src = &keys[i % keys.len()];
+                    let dst = &keys[(i * 7 + 3) % keys.len()];
+                    let member = format!("m{}", (i * 13) % members);
+                    let _: usize = c.smove(src, dst, member).unwrap();
+                    moves.fetch_add(1, Ordering::Relaxed);
+                    i += 1;
+                }
+            });
+        }
+        let readers: Vec<_> = (0..2)
+            .map(|r| {
+                let (keys, stop, reads) = (&keys, &stop, &reads);
+                s.spawn(move || {
+                    let mut c = server.conn();
+                    while !stop.load(Ordering::Relaxed) {
+                        if r == 0 {
+                            let all: Vec<String> = c.sunion(keys).unwrap();
+                            assert_eq!(all.len(), members, "SUNION mid-SMOVE: {all:?}");
+                        } else {
+                            let mut p = redis::pipe();
+                            p.atomic();
+                            for k in keys {
+                                p.scard(k);
+                            }
+                            let cards: Vec<usize> = p.query(&mut c).unwrap();
+                            assert_eq!(cards.iter().sum::<usize>(), members, "{cards:?}");
+                        }
+                        reads.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        while start.elapsed() < BUDGET && moves.load(Ordering::Relaxed) < 6000 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stop.store(true, Ordering::Relaxed);
+        for r in readers {
+            r.join().unwrap();
+        }
+    });
+    let (n, r) = (moves.into_inner(), reads.into_inner());
+    println!("SMOVE: {n} moves, {r} reads");
+    assert!(n >= 300 && r >= 100, "too few rounds: {n} moves, {r} reads");
+    let mut seen: Vec<String> = Vec::new();
+    for k in &keys {
+        let m: Vec<String> = c.smembers(k).unwrap();
+        seen.extend(m);
+    }
+    seen.sort();
+    let mut expected: Vec<String> = (0..members).map(|m| format!("m{m}")).collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+    let _: usize = c.del(&keys).unwrap();
+}
+
+/// LMOVE around lists on every shard: the elements are always all there, each exactly once.
+#[test]
+fn lmove_across_shards_keeps_every_element_exactly_once() {
+    let _turn = turn();
+    let server = shared();
+    let keys = spread_keys("atomic:lmove:", 2 * DEFAULT_SHARDS, DEFAULT_SHARDS);
+    let items = 100;
+    let mut c = server.conn();
+    let _: usize = c.del(&keys).unwrap();
+    for i in 0..items {
+        let _: usize = c.rpush(&keys[i % keys.len()], i).unwrap();
+    }
+    let stop = AtomicBool::new(false);
+    let moves = AtomicUsize::new(0);
+    let reads = AtomicUsize::new(0);
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for w in 0..6 {
+            let (keys, stop, moves) = (&keys, &stop, &moves);
+            s.spawn(move || {
+                let mut c = server.conn();
+                let mut i = w;
+                while !stop.load(Ordering::Relaxed) {
+                    let src = &keys[i % keys.len()];
+                    let dst = &keys[(i * 5 + 1) % keys.len()];
+                    let (from, to) = if i % 2 == 0 {
+                        (redis::Direction::Left, redis::Direction::Right)
+                    } else {
+                        (redis::Direction::Right, redis::Direction::Left)
+                    };
+                    let _: Option<String> = c.lmove(src, dst, from, to).unwrap();
+                    moves.fetch_add(1, Ordering::Relaxed);
+                    i += 1;
+                }
+            });
+        }
+        let reader = s.spawn(|| {
+            let mut c = server.conn();
+            while !stop.load(Ordering::Relaxed) {
+                let mut p = redis::pipe();
+                p.atomic();
+                for k in &keys {
+                    p.lrange(k, 0, -1);
+                }
+                let lists: Vec<Vec<usize>> = p.query(&mut c).unwrap();
+                let mut all: Vec<usize> = lists.into_iter().flatten().collect();
+                all.sort();
+                assert_eq!(all, (0..items).collect::<Vec<_>>(), "torn LMOVE");
+                reads.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        while start.elapsed() < BUDGET && moves.load(Ordering::Relaxed) < 6000 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stop.store(true, Ordering::Relaxed);
+        reader.join().unwrap();
+    });
+    let (n, r) = (moves.into_inner(), reads.into_inner());
+    println!("LMOVE: {n} moves, {r} reads");
+    assert!(n >= 300 && r >= 50, "too few rounds: {n} moves, {r} reads");
+    let _: usize = c.del(&keys).unwrap();
+}

@@ -1,0 +1,314 @@
+//! SORT and SORT_RO: the elements of a list, set or sorted set, ordered numerically or
+//! alphabetically, by themselves or by weights read from other keys (BY), returned as they are
+//! or as values read from other keys (GET), optionally stored as a list (STORE).
+//!
+//! BY and GET read keys built from the elements; those must live on the sorted key's shard
+//! (a hash tag keeps them there). A pattern that reaches a key owned by another shard is
+//! answered with an error rather than a silent nil.
+
+use std::cmp::Ordering;
+
+use bytes::Bytes;
+use ferrokv_protocol::Reply;
+
+use crate::args;
+use crate::command::{flag::*, spec, CommandSpec, Split};
+use crate::error::{CmdError, CmdResult};
+use crate::hash::Hash;
+use crate::list::List;
+use crate::shard::Ctx;
+use crate::slot;
+use crate::value::{Kind, Value};
+
+const ACL: &[&str] = &["write", "set", "sortedset", "list", "slow", "dangerous"];
+const ACL_RO: &[&str] = &["read", "set", "sortedset", "list", "slow", "dangerous"];
+
+#[rustfmt::skip]
+pub static COMMANDS: &[CommandSpec] = &[
+    spec("sort", -2, WRITE | DENYOOM, (1, 1, 1), ACL, "generic", "Sort the elements in a list, set or sorted set", "1.0.0", Some(sort), Split::Transaction).movable(sort_keys),
+    spec("sort_ro", -2, READONLY, (1, 1, 1), ACL_RO, "generic", "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", Some(sort_ro), Split::None),
+];
+
+/// The sorted key and, when there is one, the STORE destination (Redis's `sortGetKeys`:
+/// LIMIT takes two arguments, BY and GET one, so a value named "store" is not mistaken).
+fn sort_keys(args: &[Bytes]) -> Vec<usize> {
+    let mut keys = vec![1];
+    let mut i = 2;
+    while i < args.len() {
+        let skip = if args::is(&args[i], "LIMIT") {
+            2
+        } else if args::is(&args[i], "GET") || args::is(&args[i], "BY") {
+            1
+        } else if args::is(&args[i], "STORE") {
+            if i + 1 < args.len() {
+                keys.truncate(1);
+                keys.push(i + 1);
+            }
+            1
+        } else {
+            0
+        };
+        i += skip + 1;
+    }
+    keys
+}
+
+#[derive(Default)]
+struct SortOptions {
+    by: Option<Bytes>,
+    /// BY a pattern without `*`: keep the collection's order.
+    dont_sort: bool,
+    limit: Option<(i64, i64)>,
+    get: Vec<Bytes>,
+    desc: bool,
+    alpha: bool,
+    store: Option<Bytes>,
+}
+
+fn parse(args: &[Bytes], read_only: bool) -> Result<SortOptions, CmdError> {
+    let mut o = SortOptions::default();
+    let mut i = 2;
+    while i < args.len() {
+        let left = args.len() - i - 1;
+        let a = &args[i];
+        if args::is(a, "ASC") {
+            o.desc = false;
+        } else if args::is(a, "DESC") {
+            o.desc = true;
+        } else if args::is(a, "ALPHA") {
+            o.alpha = true;
+        } else if args::is(a, "LIMIT") && left >= 2 {
+            o.limit = Some((args::int(&args[i + 1])?, args::int(&args[i + 2])?));
+            i += 2;
+        } else if args::is(a, "STORE") && left >= 1 && !read_only {
+            o.store = Some(args[i + 1].clone());
+            i += 1;
+        } else if args::is(a, "BY") && left >= 1 {
+            let pattern = args[i + 1].clone();
+            // Once a BY without `*` is seen the call stays unsorted, as in Redis.
+            o.dont_sort |= !pattern.contains(&b'*');
+            o.by = Some(pattern);
+            i += 1;
+        } else if args::is(a, "GET") && left >= 1 {
+            o.get.push(args[i + 1].clone());
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    Ok(o)
+}
+
+fn sort(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    sort_generic(ctx, args, false)
+}
+
+fn sort_ro(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    sort_generic(ctx, args, true)
+}
+
+/// One element being sorted and what it is compared by.
+struct Item {
+    elem: Bytes,
+    score: f64,
+    by: Option<Bytes>,
+}
+
+fn sort_generic(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdResult {
+    let mut o = parse(args, read_only)?;
+    let key = &args[1];
+    let Some(mut elems) = elements(ctx, key)? else {
+        return store_or_reply(ctx, &o, Vec::new());
+    };
+    // Unsorted, a sorted set keeps its own order, which DESC reverses; a list ignores DESC.
+    if o.dont_sort && o.desc && is_sorted_set(ctx, key) {
+        elems.reverse();
+    }
+    // Redis sorts a set anyway when it must be deterministic (STORE), since its order is
+    // the hash table's.
+    if o.dont_sort && o.store.is_some() && is_set(ctx, key) {
+        o.dont_sort = false;
+        o.alpha = true;
+        o.by = None;
+    }
+    let mut items = Vec::with_capacity(elems.len());
+    for elem in elems.drain(..) {
+        let mut item = Item {
+            elem,
+            score: 0.0,
+            by: None,
+        };
+        if !o.dont_sort {
+            let weight = match &o.by {
+                Some(p) => lookup(ctx, p, &item.elem)?,
+                None => Some(item.elem.clone()),
+            };
+            if o.alpha {
+                item.by = weight;
+            } else if let Some(w) = weight {
+                item.score = parse_score(&w)?;
+            }
+        }
+        items.push(item);
+    }
+    if !o.dont_sort {
+        let by_pattern = o.by.is_some();
+        items.sort_by(|a, b| {
+            let c = compare(a, b, o.alpha, by_pattern);
+            if o.desc {
+                c.reverse()
+            } else {
+                c
+            }
+        });
+    }
+    let (start, end) = window(o.limit, items.len());
+    let mut out = Vec::new();
+    for item in items.iter().take(end).skip(start) {
+        if o.get.is_empty() {
+            out.push(Some(item.elem.clone()));
+        }
+        for pattern in &o.get {
+            out.push(lookup(ctx, pattern, &item.elem)?);
+        }
+    }
+    store_or_reply(ctx, &o, out)
+}
+
+/// Redis's LIMIT arithmetic: a negative offset is 0, a negative count means all.
+fn window(limit: Option<(i64, i64)>, len: usize) -> (usize, usize) {
+    let Some((offset, count)) = limit else {
+        return (0, len);
+    };
+    let start = usize::try_from(offset.max(0)).unwrap_or(usize::MAX).min(len);
+    let end = if count < 0 {
+        len
+    } else {
+        start.saturating_add(usize::try_from(count).unwrap_or(usize::MAX)).min(len)
+    };
+    (start, end)
+}
+
+fn compare(a: &Item, b: &Item, alpha: bool, by_pattern: bool) -> Ordering {
+    if !alpha {
+        // Equal weights fall back to the elements, so the result is deterministic.
+        return a
+            .score
+            .partial_cmp(&b.score)
+            .unwrap_or(Ordering::Equal)
+            .then_with(|| a.elem.cmp(&b.elem));
+    }
+    if by_pattern {
+        // A missing weight sorts first.
+        return match (&a.by, &b.by) {
+            (None, None) => Ordering::Equal,
+            (None, _) => Ordering::Less,
+            (_, None) => Ordering::Greater,
+            (Some(x), Some(y)) => x.cmp(y),
+        };
+    }
+    a.elem.cmp(&b.elem)
+}
+
+/// A weight as Redis's SORT reads it: `strtod` must take the whole string (leading spaces
+/// allowed, an empty string is 0), and NaN or a value out of the double range is an error.
+fn parse_score(w: &[u8]) -> Result<f64, CmdError> {
+    let bad = || CmdError::other("ERR One or more scores can't be converted into double");
+    if w.is_empty() {
+        return Ok(0.0);
+    }
+    let s = std::str::from_utf8(w).map_err(|_| bad())?;
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let v: f64 = match t.to_ascii_lowercase().as_str() {
+        "inf" | "+inf" | "infinity" | "+infinity" => return Ok(f64::INFINITY),
+        "-inf" | "-infinity" => return Ok(f64::NEG_INFINITY),
+        lower if lower.contains(['x', 'n']) => return Err(bad()),
+        _ => t.parse().map_err(|_| bad())?,
+    };
+    let underflow = v == 0.0 && t.bytes().any(|c| (b'1'..=b'9').contains(&c)) && {
+        // Digits after an exponent mark do not make the mantissa non-zero.
+        let mantissa = t.split(['e', 'E']).next().unwrap_or("");
+        mantissa.bytes().any(|c| (b'1'..=b'9').contains(&c))
+    };
+    if v.is_infinite() || underflow {
+        return Err(bad());
+    }
+    Ok(v)
+}
+
+/// The value a BY/GET pattern names for `elem`: `#` is the element itself; otherwise the
+/// first `*` is replaced by the element, and `->field` reads a hash field.
+fn lookup(ctx: &mut Ctx<'_>, pattern: &[u8], elem: &[u8]) -> Result<Option<Bytes>, CmdError> {
+    if pattern == b"#" {
+        return Ok(Some(Bytes::copy_from_slice(elem)));
+    }
+    let Some(star) = pattern.iter().position(|&c| c == b'*') else {
+        return Ok(None);
+    };
+    let arrow = pattern[star + 1..]
+        .windows(2)
+        .position(|w| w == b"->")
+        .map(|p| star + 1 + p)
+        .filter(|&p| p + 2 < pattern.len());
+    let key_end = arrow.unwrap_or(pattern.len());
+    let mut key = Vec::with_capacity(key_end + elem.len());
+    key.extend_from_slice(&pattern[..star]);
+    key.extend_from_slice(elem);
+    key.extend_from_slice(&pattern[star + 1..key_end]);
+    if ctx.shard.shards > 1 && slot::shard_of_key(&key, ctx.shard.shards) != ctx.shard.id {
+        return Err(args::error_format(&[
+            b"ERR SORT BY/GET pattern reaches key '",
+            args::c_str(&key[..key.len().min(128)]),
+            b"', which lives on another shard: ferrokv needs pattern keys on the sorted key's shard (use a hash tag)",
+        ]));
+    }
+    let Some(entry) = ctx.read(&key) else {
+        return Ok(None);
+    };
+    Ok(match arrow {
+        Some(a) => Hash::of(&entry.value).and_then(|h| h.field(&pattern[a + 2..])),
+        None => entry.value.as_str().map(|s| s.to_bytes()),
+    })
+}
+
+fn is_set(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
+    let now = ctx.now_ms;
+    ctx.ks()
+        .peek(key, now)
+        .is_some_and(|e| matches!(e.value, Value::Set(_)))
+}
+
+fn is_sorted_set(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
+    let now = ctx.now_ms;
+    ctx.ks()
+        .peek(key, now)
+        .is_some_and(|e| matches!(e.value, Value::ZSet(_)))
+}
+
+/// The elements of the sorted key in its own order; None when it does not exist.
+fn elements(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<Bytes>>, CmdError> {
+    let Some(entry) = ctx.read(key) else {
+        return Ok(None);
+    };
+    match &entry.value {
+        Value::List(l) => Ok(Some(l.sort_elements())),
+        Value::Set(s) => Ok(Some(s.sort_elements())),
+        Value::ZSet(z) => Ok(Some(z.sort_elements())),
+        _ => Err(CmdError::WrongType),
+    }
+}
+
+fn store_or_reply(ctx: &mut Ctx<'_>, o: &SortOptions, out: Vec<Option<Bytes>>) -> CmdResult {
+    let Some(dest) = &o.store else {
+        return Ok(Reply::Array(
+            out.into_iter()
+                .map(|v| v.map_or(Reply::Null, Reply::Bulk))
+                .collect(),
+        ));
+    };
+    let n = out.len();
+    let list = List::from_elements(out.into_iter().map(Option::unwrap_or_default));
+    ctx.store(dest, list);
+    Ok(Reply::Int(n as i64))
+}
