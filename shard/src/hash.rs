@@ -101,6 +101,11 @@ impl Hash {
         }
     }
 
+    /// A field's value as an owned string, for SORT's `BY`/`GET` `*->field` patterns.
+    pub fn field(&self, field: &[u8]) -> Option<Bytes> {
+        self.get(field).map(Bytes::copy_from_slice)
+    }
+
     pub fn contains(&self, field: &[u8]) -> bool {
         self.get(field).is_some()
     }
@@ -841,6 +846,8 @@ mod tests {
         h.set(b"a", b"abcd", &tight);
         assert_eq!(h.encoding(), "hashtable");
         assert_eq!(h.get(b"a"), Some(&b"abcd"[..]));
+        assert_eq!(h.field(b"a"), Some(Bytes::from_static(b"abcd")));
+        assert_eq!(h.field(b"b"), None);
 
         let mut h = Hash::new();
         h.set(b"a", b"", &limits_with(0, 64));
