@@ -372,7 +372,8 @@ impl Gen {
                     c.args.push(v);
                 }
             }
-            c.cmp = Cmp::Exact;
+            // The comparison stays as the family chose it: a random pick cut short
+            // (HRANDFIELD k 5 -> HRANDFIELD k) is still random.
         }
         c
     }
