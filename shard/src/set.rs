@@ -235,6 +235,11 @@ impl Set {
         }
     }
 
+    /// The members as strings, in the set's own order (SORT's input).
+    pub fn sort_elements(&self) -> Vec<Bytes> {
+        self.members().map(Member::to_bytes).collect()
+    }
+
     fn reply(&self) -> Reply {
         Reply::Set(self.members().map(Member::reply).collect())
     }

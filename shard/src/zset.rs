@@ -22,4 +22,10 @@ impl Collection for SortedSet {
     }
 }
 
+impl SortedSet {
+    pub fn sort_elements(&self) -> Vec<bytes::Bytes> {
+        Vec::new()
+    }
+}
+
 pub static COMMANDS: &[CommandSpec] = &[];
