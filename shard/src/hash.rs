@@ -487,7 +487,7 @@ fn hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let cursor = keys::scan_cursor(&args[2])?;
     // Redis reads the options only once it has found the hash.
     let Some(h) = ctx.read_as::<Hash>(&args[1])? else {
-        return Ok(scan_reply(0, Vec::new()));
+        return Ok(crate::keys::scan_reply(0, Vec::new()));
     };
     let o = keys::collection_scan_options(args)?;
     let pattern = o.pattern.as_deref();
@@ -498,14 +498,7 @@ fn hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             found.push(bulk(v));
         }
     });
-    Ok(scan_reply(next, found))
-}
-
-fn scan_reply(cursor: u64, items: Vec<Reply>) -> Reply {
-    Reply::Array(vec![
-        Reply::Bulk(Bytes::from(cursor.to_string())),
-        Reply::Array(items),
-    ])
+    Ok(crate::keys::scan_reply(next, found))
 }
 
 #[cfg(test)]

@@ -659,7 +659,7 @@ fn store(ctx: &mut Ctx<'_>, dest: &[u8], result: Set) -> CmdResult {
 fn sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let cursor = scan_cursor(&args[2])?;
     let Some(set) = ctx.read_as::<Set>(&args[1])? else {
-        return Ok(scan_reply(0, Vec::new()));
+        return Ok(crate::keys::scan_reply(0, Vec::new()));
     };
     let options = collection_scan_options(args)?;
     let wanted = |text: &[u8]| {
@@ -685,14 +685,7 @@ fn sscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }),
     };
-    Ok(scan_reply(next, found))
-}
-
-fn scan_reply(cursor: u64, items: Vec<Reply>) -> Reply {
-    Reply::Array(vec![
-        Reply::Bulk(Bytes::from(cursor.to_string())),
-        Reply::Array(items),
-    ])
+    Ok(crate::keys::scan_reply(next, found))
 }
 
 #[cfg(test)]
