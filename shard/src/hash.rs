@@ -504,6 +504,7 @@ fn hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::scan_reply;
     use crate::string::test_support::{err, int, ok, TestShard};
 
     const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
