@@ -17,7 +17,7 @@ use bytes::Bytes;
 use ferrokv_protocol::Reply;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::value::Value;
-use ferrokv_shard::{keys, string, CmdError, Shard, Split};
+use ferrokv_shard::{keys, sort, string, CmdError, Ctx, Shard, Split};
 
 use crate::commands::ServerCmd;
 use crate::connection::Client;
@@ -147,9 +147,65 @@ pub async fn run(
         (Split::Transaction, "rename" | "renamenx") => rename(node, db, cmd, args, outer).await,
         (Split::Transaction, "copy") => copy(node, db, args, outer).await,
         (Split::Transaction, "lcs") => lcs(node, db, args, outer).await,
+        (Split::Transaction, "sort") => sort_store(node, db, cmd, args, outer).await,
         (Split::Transaction, _) => gathered(node, db, cmd, args, outer).await,
         _ => Reply::error("CROSSSLOT Keys in request don't hash to the same slot"),
     }
+}
+
+/// SORT ... STORE with the destination on another shard. BY and GET patterns read keys of
+/// the sorted key's shard, so the sort runs there (without STORE) under the transaction's
+/// locks, and its result is written to the destination's shard before they are released.
+async fn sort_store(
+    node: &Rc<Node>,
+    db: usize,
+    cmd: &'static Command,
+    args: &[Bytes],
+    outer: Option<TxId>,
+) -> Reply {
+    let Some(dest) = sort::store_key(args) else {
+        return Reply::error("ERR internal error: SORT spans shards without STORE");
+    };
+    let (src, dst) = (KeyRef::new(node, db, &args[1]), KeyRef::new(node, db, dest));
+    let mut tx = Tx::new(node, outer);
+    lock_pair(node, &mut tx, &src, &dst, LockMode::Exclusive).await;
+    let sorted = single(Some(
+        node.run_on(
+            src.shard,
+            run_part(cmd, db, sort::without_store(args), tx.id),
+        )
+        .await,
+    ));
+    let reply = match sorted {
+        Reply::Array(items) => {
+            let items: Vec<Bytes> = items
+                .into_iter()
+                .map(|r| match r {
+                    Reply::Bulk(b) => b,
+                    _ => Bytes::new(),
+                })
+                .collect();
+            let key = dst.key.clone();
+            let stored = node
+                .run_on(
+                    dst.shard,
+                    on_shard(move |n: &Node| {
+                        let mut shard = n.shard.borrow_mut();
+                        let mut ctx = Ctx {
+                            shard: &mut shard,
+                            db,
+                            now_ms: now_ms(),
+                        };
+                        sort::store_result(&mut ctx, &key, items)
+                    }),
+                )
+                .await;
+            Reply::Int(stored.take::<usize>().unwrap_or(0) as i64)
+        }
+        other => other,
+    };
+    tx.release(node).await;
+    reply
 }
 
 /// Entries taken from their owners for a gathered run: key, value and deadline.

@@ -31,6 +31,13 @@ const HOP_SPIN: Duration = Duration::from_micros(50);
 
 /// Runs the server until SHUTDOWN or a signal; returns the process exit code.
 pub fn run(config: Config, shared: Arc<Shared>) -> i32 {
+    // The shards' listeners share the port through SO_REUSEPORT, which would just as silently
+    // share it with another process's: a plain bind first refuses a port already in use.
+    if let Err(e) = bind_all(&config, std::net::TcpListener::bind) {
+        tracing::error!("{e}");
+        eprintln!("{e}");
+        return 1;
+    }
     let nshards = shared.nshards;
     let mut ends = build_mesh(nshards);
     let (ready_tx, ready_rx) = mpsc::channel::<Result<(), String>>();
@@ -130,7 +137,11 @@ fn watch_signals(shared: Arc<Shared>) {
     }
 }
 
-fn bind_all(config: &Config) -> Result<Vec<TcpListener>, String> {
+/// Binds every configured address with `bind`, with Redis's messages on failure.
+fn bind_all<L, E: std::fmt::Display>(
+    config: &Config,
+    bind: impl Fn(String) -> Result<L, E>,
+) -> Result<Vec<L>, String> {
     let mut listeners = Vec::new();
     for addr in config.bind_addrs() {
         let host = if addr.host.contains(':') {
@@ -138,7 +149,7 @@ fn bind_all(config: &Config) -> Result<Vec<TcpListener>, String> {
         } else {
             addr.host.clone()
         };
-        match TcpListener::bind(format!("{host}:{}", config.port)) {
+        match bind(format!("{host}:{}", config.port)) {
             Ok(l) => listeners.push(l),
             Err(e) if addr.optional => tracing::debug!("skipping optional bind {}: {e}", addr.host),
             Err(e) => {
@@ -184,7 +195,7 @@ async fn shard_main(
     for rx in receivers {
         glommio::spawn_local(node.clone().serve_hops(rx)).detach();
     }
-    let listeners = match bind_all(&config) {
+    let listeners = match bind_all(&config, TcpListener::bind) {
         Ok(l) => l,
         Err(e) => {
             let _ = ready.send(Err(e));

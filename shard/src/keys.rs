@@ -547,6 +547,14 @@ pub fn scan_options(args: &[Bytes]) -> Result<ScanOptions, CmdError> {
     parse_scan_options(args, 2, true)
 }
 
+/// A SCAN-family reply: the next cursor and the items of this step.
+pub fn scan_reply(cursor: u64, items: Vec<Reply>) -> Reply {
+    Reply::Array(vec![
+        Reply::Bulk(Bytes::from(cursor.to_string())),
+        Reply::Array(items),
+    ])
+}
+
 /// The options of HSCAN/SSCAN/ZSCAN (`key cursor [MATCH p] [COUNT n]`; no TYPE).
 pub fn collection_scan_options(args: &[Bytes]) -> Result<ScanOptions, CmdError> {
     parse_scan_options(args, 3, false)

@@ -20,6 +20,7 @@ pub mod listpack;
 pub mod set;
 pub mod shard;
 pub mod slot;
+pub mod sort;
 pub mod string;
 pub mod txlock;
 pub mod value;
@@ -30,7 +31,7 @@ pub use error::{CmdError, CmdResult};
 pub use shard::{Ctx, Shard};
 
 /// Every command family implemented inside a shard, for the server's command table.
-pub fn families() -> [&'static [CommandSpec]; 8] {
+pub fn families() -> [&'static [CommandSpec]; 9] {
     [
         string::COMMANDS,
         keys::COMMANDS,
@@ -40,5 +41,6 @@ pub fn families() -> [&'static [CommandSpec]; 8] {
         zset::COMMANDS,
         bitmap::COMMANDS,
         hyperloglog::COMMANDS,
+        sort::COMMANDS,
     ]
 }

@@ -29,10 +29,11 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("sort_ro", -2, READONLY, (1, 1, 1), ACL_RO, "generic", "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", Some(sort_ro), Split::None),
 ];
 
-/// The sorted key and, when there is one, the STORE destination (Redis's `sortGetKeys`:
-/// LIMIT takes two arguments, BY and GET one, so a value named "store" is not mistaken).
-fn sort_keys(args: &[Bytes]) -> Vec<usize> {
-    let mut keys = vec![1];
+/// Positions of the STORE keywords that have a value after them, walking the options as
+/// Redis's `sortGetKeys` does: LIMIT takes two arguments, BY and GET one, so a value named
+/// "store" is not mistaken for the keyword.
+fn store_positions(args: &[Bytes]) -> Vec<usize> {
+    let mut found = Vec::new();
     let mut i = 2;
     while i < args.len() {
         let skip = if args::is(&args[i], "LIMIT") {
@@ -41,8 +42,7 @@ fn sort_keys(args: &[Bytes]) -> Vec<usize> {
             1
         } else if args::is(&args[i], "STORE") {
             if i + 1 < args.len() {
-                keys.truncate(1);
-                keys.push(i + 1);
+                found.push(i);
             }
             1
         } else {
@@ -50,7 +50,37 @@ fn sort_keys(args: &[Bytes]) -> Vec<usize> {
         };
         i += skip + 1;
     }
+    found
+}
+
+/// The sorted key and the STORE destination, if any (the last STORE wins).
+fn sort_keys(args: &[Bytes]) -> Vec<usize> {
+    let mut keys = vec![1];
+    keys.extend(store_positions(args).last().map(|i| i + 1));
     keys
+}
+
+/// The call without its STORE options: what the sorted key's shard runs when the destination
+/// lives on another shard.
+pub fn without_store(args: &[Bytes]) -> Vec<Bytes> {
+    let stores = store_positions(args);
+    args.iter()
+        .enumerate()
+        .filter(|(i, _)| !stores.iter().any(|&s| *i == s || *i == s + 1))
+        .map(|(_, a)| a.clone())
+        .collect()
+}
+
+/// The destination of a SORT ... STORE, if the call has one.
+pub fn store_key(args: &[Bytes]) -> Option<&Bytes> {
+    store_positions(args).last().map(|&i| &args[i + 1])
+}
+
+/// Writes a sorted result to `dest` as a list (an empty result deletes it); returns its length.
+pub fn store_result(ctx: &mut Ctx<'_>, dest: &[u8], items: Vec<Bytes>) -> usize {
+    let n = items.len();
+    ctx.store(dest, List::from_elements(items));
+    n
 }
 
 #[derive(Default)]
@@ -121,8 +151,8 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdResult
     let Some(mut elems) = elements(ctx, key)? else {
         return store_or_reply(ctx, &o, Vec::new());
     };
-    // Unsorted, a sorted set keeps its own order, which DESC reverses; a list ignores DESC.
-    if o.dont_sort && o.desc && is_sorted_set(ctx, key) {
+    // Unsorted, a list or sorted set keeps its own order, which DESC reverses.
+    if o.dont_sort && o.desc && !is_set(ctx, key) {
         elems.reverse();
     }
     // Redis sorts a set anyway when it must be deterministic (STORE), since its order is
@@ -181,11 +211,15 @@ fn window(limit: Option<(i64, i64)>, len: usize) -> (usize, usize) {
     let Some((offset, count)) = limit else {
         return (0, len);
     };
-    let start = usize::try_from(offset.max(0)).unwrap_or(usize::MAX).min(len);
+    let start = usize::try_from(offset.max(0))
+        .unwrap_or(usize::MAX)
+        .min(len);
     let end = if count < 0 {
         len
     } else {
-        start.saturating_add(usize::try_from(count).unwrap_or(usize::MAX)).min(len)
+        start
+            .saturating_add(usize::try_from(count).unwrap_or(usize::MAX))
+            .min(len)
     };
     (start, end)
 }
@@ -279,13 +313,6 @@ fn is_set(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
         .is_some_and(|e| matches!(e.value, Value::Set(_)))
 }
 
-fn is_sorted_set(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
-    let now = ctx.now_ms;
-    ctx.ks()
-        .peek(key, now)
-        .is_some_and(|e| matches!(e.value, Value::ZSet(_)))
-}
-
 /// The elements of the sorted key in its own order; None when it does not exist.
 fn elements(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<Bytes>>, CmdError> {
     let Some(entry) = ctx.read(key) else {
@@ -307,8 +334,6 @@ fn store_or_reply(ctx: &mut Ctx<'_>, o: &SortOptions, out: Vec<Option<Bytes>>) -
                 .collect(),
         ));
     };
-    let n = out.len();
-    let list = List::from_elements(out.into_iter().map(Option::unwrap_or_default));
-    ctx.store(dest, list);
-    Ok(Reply::Int(n as i64))
+    let items = out.into_iter().map(Option::unwrap_or_default).collect();
+    Ok(Reply::Int(store_result(ctx, dest, items) as i64))
 }

@@ -256,7 +256,10 @@ impl TestServer {
         let log = File::create(&self.log).map_err(|e| format!("log file: {e}"))?;
         let log2 = log.try_clone().map_err(|e| format!("log file: {e}"))?;
         let mut cmd = Command::new(&self.program);
-        cmd.args(self.args())
+        // redis-server compares SORT ALPHA with strcoll in the locale it inherits; ferrokv
+        // compares bytes, which is what the C locale gives.
+        cmd.env("LC_ALL", "C")
+            .args(self.args())
             .stdin(Stdio::null())
             .stdout(Stdio::from(log))
             .stderr(Stdio::from(log2))

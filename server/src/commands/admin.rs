@@ -208,6 +208,8 @@ pub async fn config(node: &Rc<Node>, args: &[Bytes]) -> Reply {
                 Err(e) => Reply::error(e),
             }
         }
+        // Redis takes name/value pairs: a name without its value is a syntax error.
+        b"set" if args.len() >= 4 => Reply::error("ERR syntax error"),
         b"resetstat" if args.len() == 2 => {
             node.run_on_all(|| {
                 on_shard(|n| {

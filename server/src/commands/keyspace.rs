@@ -112,10 +112,7 @@ pub async fn scan(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
     } else {
         (shard * SEGMENTS + segment) as u64
     };
-    Reply::Array(vec![
-        Reply::Bulk(Bytes::from(next.to_string())),
-        Reply::Array(found.into_iter().map(Reply::Bulk).collect()),
-    ])
+    keys::scan_reply(next, found.into_iter().map(Reply::Bulk).collect())
 }
 
 pub async fn randomkey(node: &Rc<Node>, db: usize) -> Reply {

@@ -360,9 +360,13 @@ impl Gen {
             90..=94 => hyperloglogs::next(self),
             _ => sorts::next(self),
         };
-        // Wrong arities: drop trailing arguments or add junk.
+        // Wrong arities: drop trailing arguments or add junk. A command compared loosely (its
+        // reply is in hash order or random) only gets junk and keeps its comparison: a shorter
+        // form of it may be random (SPOP key 1000 -> SPOP key) or hash-ordered (SINTER a b ->
+        // SINTER a).
         if self.chance(0.03) {
-            if self.chance(0.5) && c.args.len() > 1 {
+            let exact = matches!(c.cmp, Cmp::Exact);
+            if exact && self.chance(0.5) && c.args.len() > 1 {
                 let keep = self.rng.gen_range(1..c.args.len());
                 c.args.truncate(keep);
             } else {
@@ -372,7 +376,6 @@ impl Gen {
                     c.args.push(v);
                 }
             }
-            c.cmp = Cmp::Exact;
         }
         c
     }
