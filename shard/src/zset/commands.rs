@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use crate::args;
 use crate::error::{CmdError, CmdResult};
 use crate::glob;
-use crate::keys::{collection_scan_options, scan_cursor};
+use crate::keys::{collection_scan_options, scan_cursor, scan_reply};
 use crate::shard::Ctx;
 use crate::value::Collection;
 
@@ -318,10 +318,10 @@ pub fn zmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Reply::NullArray)
 }
 
-/// Most picks one ZRANDMEMBER with a negative count may ask for. Redis streams however many
-/// it is asked for (and runs out of memory on absurd counts); a reply here is built whole
-/// before it is sent, so absurd counts are refused instead.
-const MAX_REPEATED_PICKS: u64 = 1 << 22;
+/// Most picks ZRANDMEMBER with a negative count may return. Redis accepts counts down to
+/// -(2^63-1) and fills memory trying to build such a reply; this bound (SRANDMEMBER's) keeps a
+/// reply under about a gigabyte.
+const MAX_REPEATED_PICKS: u64 = 1 << 23;
 
 pub fn zrandmember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let key = &args[1];
@@ -410,10 +410,7 @@ fn listpack_score(score: f64) -> Bytes {
 pub fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let cursor = scan_cursor(&args[2])?;
     let Some(z) = ctx.read_as::<SortedSet>(&args[1])? else {
-        return Ok(Reply::Array(vec![
-            Reply::Bulk(Bytes::from_static(b"0")),
-            Reply::Array(Vec::new()),
-        ]));
+        return Ok(scan_reply(0, Vec::new()));
     };
     let o = collection_scan_options(args)?;
     let keep = |m: &[u8]| {
@@ -438,10 +435,7 @@ pub fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
         }),
     };
-    Ok(Reply::Array(vec![
-        Reply::Bulk(Bytes::from(next.to_string())),
-        Reply::Array(out),
-    ]))
+    Ok(scan_reply(next, out))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! `zunionInterDiffGenericCommand`). Sources may be sorted sets or plain sets, whose members
 //! all score 1.
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry as MapEntry;
 use std::collections::HashMap;
 
@@ -11,7 +12,6 @@ use ferrokv_protocol::Reply;
 use crate::args;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::Entry;
-use crate::set::Set;
 use crate::shard::Ctx;
 use crate::value::{Collection, Value};
 
@@ -19,27 +19,13 @@ use super::commands::pairs;
 use super::parse::score;
 use super::SortedSet;
 
-/// What the sorted-set operations read from a plain set given as a source.
+/// What the sorted-set operations read from a plain set given as a source (the set family
+/// implements it for its `Set`).
 pub trait MemberSet {
     fn member_count(&self) -> usize;
     fn has_member(&self, member: &[u8]) -> bool;
-    fn members(&self) -> Box<dyn Iterator<Item = &[u8]> + '_>;
-}
-
-/// The set family's `Set` as a source. Its members are read through the set family's API;
-/// until that family lands its `Set` holds none.
-impl MemberSet for Set {
-    fn member_count(&self) -> usize {
-        self.len()
-    }
-
-    fn has_member(&self, _member: &[u8]) -> bool {
-        false
-    }
-
-    fn members(&self) -> Box<dyn Iterator<Item = &[u8]> + '_> {
-        Box::new(std::iter::empty())
-    }
+    /// Every member, integers as their decimal text.
+    fn members(&self) -> Box<dyn Iterator<Item = Cow<'_, [u8]>> + '_>;
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -110,10 +96,10 @@ impl<'a> Source<'a> {
         }
     }
 
-    fn entries(&self) -> Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a> {
+    fn entries(&self) -> Box<dyn Iterator<Item = (Cow<'a, [u8]>, f64)> + 'a> {
         match *self {
             Source::Missing => Box::new(std::iter::empty()),
-            Source::Sorted(z) => Box::new(z.iter_at(0, false)),
+            Source::Sorted(z) => Box::new(z.iter_at(0, false).map(|(m, s)| (Cow::Borrowed(m), s))),
             Source::Plain(s) => Box::new(s.members().map(|m| (m, 1.0))),
         }
     }
@@ -180,9 +166,12 @@ fn parse_options(
     Ok(o)
 }
 
+/// A member of a source, with its (weighted) score.
+type Scored<'a> = (Cow<'a, [u8]>, f64);
+
 /// What an operation produced: entries, or only their number (ZINTERCARD).
 enum Outcome<'a> {
-    Entries(Vec<(&'a [u8], f64)>),
+    Entries(Vec<Scored<'a>>),
     Count(usize),
 }
 
@@ -197,7 +186,7 @@ fn intersect<'a>(inputs: &[(Source<'a>, f64)], o: &Options, card_only: bool) -> 
         if total.is_nan() {
             total = 0.0;
         }
-        let everywhere = rest.iter().all(|(src, w)| match src.score(m) {
+        let everywhere = rest.iter().all(|(src, w)| match src.score(&m) {
             Some(v) => {
                 aggregate(&mut total, v * w, o.aggregate);
                 true
@@ -223,9 +212,9 @@ fn intersect<'a>(inputs: &[(Source<'a>, f64)], o: &Options, card_only: bool) -> 
     }
 }
 
-fn unite<'a>(inputs: &[(Source<'a>, f64)], o: &Options) -> Vec<(&'a [u8], f64)> {
+fn unite<'a>(inputs: &[(Source<'a>, f64)], o: &Options) -> Vec<Scored<'a>> {
     let largest = inputs.last().map_or(0, |(s, _)| s.len());
-    let mut acc: HashMap<&[u8], f64> = HashMap::with_capacity(largest);
+    let mut acc: HashMap<Cow<'a, [u8]>, f64> = HashMap::with_capacity(largest);
     for (src, w) in inputs {
         for (m, s) in src.entries() {
             let mut v = w * s;
@@ -246,7 +235,7 @@ fn unite<'a>(inputs: &[(Source<'a>, f64)], o: &Options) -> Vec<(&'a [u8], f64)> 
 /// The first source minus the others, by whichever of Redis's two algorithms costs less:
 /// probing every other source for each member of the first (N*M), or removing every member
 /// of the others from a copy of the first (L, all sizes summed).
-fn subtract<'a>(inputs: &[(Source<'a>, f64)]) -> Vec<(&'a [u8], f64)> {
+fn subtract<'a>(inputs: &[(Source<'a>, f64)]) -> Vec<Scored<'a>> {
     let Some(((first, _), rest)) = inputs.split_first() else {
         return Vec::new();
     };
@@ -258,10 +247,10 @@ fn subtract<'a>(inputs: &[(Source<'a>, f64)]) -> Vec<(&'a [u8], f64)> {
             .filter(|(m, _)| rest.iter().all(|(src, _)| src.score(m).is_none()))
             .collect();
     }
-    let mut acc: HashMap<&[u8], f64> = first.entries().collect();
+    let mut acc: HashMap<Cow<'a, [u8]>, f64> = first.entries().collect();
     for (src, _) in rest {
         for (m, _) in src.entries() {
-            acc.remove(m);
+            acc.remove(&m);
         }
         if acc.is_empty() {
             break;
@@ -323,7 +312,7 @@ fn generic(
     };
     let mut owned: Vec<(Bytes, f64)> = entries
         .into_iter()
-        .map(|(m, s)| (Bytes::copy_from_slice(m), s))
+        .map(|(m, s)| (Bytes::from(m.into_owned()), s))
         .collect();
     if store {
         let z = SortedSet::from_entries(owned);
