@@ -245,6 +245,24 @@ impl Set {
     }
 }
 
+/// A set as a source of ZUNION, ZINTER and ZDIFF (every member scores 1 there).
+impl crate::zset::MemberSet for Set {
+    fn member_count(&self) -> usize {
+        self.len()
+    }
+
+    fn has_member(&self, member: &[u8]) -> bool {
+        self.contains(Member::Str(member))
+    }
+
+    fn members(&self) -> Box<dyn Iterator<Item = std::borrow::Cow<'_, [u8]>> + '_> {
+        Box::new(self.members().map(|m| match m {
+            Member::Int(v) => std::borrow::Cow::Owned(int_text(v, &mut [0; 20]).to_vec()),
+            Member::Str(s) => std::borrow::Cow::Borrowed(s),
+        }))
+    }
+}
+
 impl Collection for Set {
     const TYPE_NAME: &'static str = "set";
 
