@@ -949,7 +949,6 @@ fn set_operations_options_and_errors() {
 }
 
 #[test]
-#[ignore = "plain sets as sources need the set family's MemberSet impl (wired at merge)"]
 fn plain_sets_are_sources_scoring_one() {
     let mut c = shared().raw();
     let z = k("setsrc", "{t}z");
@@ -966,7 +965,33 @@ fn plain_sets_are_sources_scoring_one() {
     );
     assert_eq!(c.cmd(&["ZDIFF", "2", &z, &s]), bulks(&["c"]));
     assert_eq!(c.cmd(&["ZINTERCARD", "2", &s, &z]), int(2));
-    c.cmd(&["DEL", &z, &s]);
+    // An intset's members are integers: they meet sorted-set members as text.
+    let ints = key_on_shard(&k("setsrc", "ints"), 3, DEFAULT_SHARDS);
+    let nums = key_on_shard(&k("setsrc", "nums"), 0, DEFAULT_SHARDS);
+    let dst = key_on_shard(&k("setsrc", "dst"), 1, DEFAULT_SHARDS);
+    assert_eq!(c.cmd(&["SADD", &ints, "-5", "1", "20"]), int(3));
+    assert_eq!(c.cmd(&["OBJECT", "ENCODING", &ints]), bulk("intset"));
+    c.cmd(&["ZADD", &nums, "1.5", "1", "2", "01", "3", "20"]);
+    assert_eq!(
+        c.cmd(&[
+            "ZINTER",
+            "2",
+            &nums,
+            &ints,
+            "WEIGHTS",
+            "2",
+            "10",
+            "WITHSCORES"
+        ]),
+        bulks(&["1", "13", "20", "16"])
+    );
+    assert_eq!(c.cmd(&["ZUNIONSTORE", &dst, "2", &ints, &nums]), int(4));
+    assert_eq!(
+        c.cmd(&["ZRANGE", &dst, "0", "-1", "WITHSCORES"]),
+        bulks(&["-5", "1", "01", "2", "1", "2.5", "20", "4"])
+    );
+    assert_eq!(c.cmd(&["ZDIFF", "2", &ints, &nums]), bulks(&["-5"]));
+    c.cmd(&["DEL", &z, &s, &ints, &nums, &dst]);
 }
 
 #[test]

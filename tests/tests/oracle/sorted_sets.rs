@@ -6,9 +6,8 @@
 //! whose members are not in lex order Redis's own answer depends on its skiplist's random
 //! levels.
 //!
-//! ZRANDMEMBER and ZSCAN are left to the integration tests: the harness turns some commands
-//! into others by dropping or adding arguments and then compares them exactly, and a
-//! `ZRANDMEMBER key` or `ZSCAN key 0` on a big sorted set has no exact answer.
+//! ZRANDMEMBER always carries a count here: junk appended to the bare form could make it
+//! `ZRANDMEMBER key -9223372036854775807`, which Redis really tries to answer.
 
 use rand::Rng;
 
@@ -169,8 +168,28 @@ pub fn next(g: &mut Gen) -> Cmd {
             exact(a)
         }
         700..=729 => zmpop(g),
-        730..=839 => setop(g),
-        840..=899 => zrangestore(g),
+        730..=759 => zrandmember(g),
+        760..=849 => setop(g),
+        850..=879 => zrangestore(g),
+        880..=899 => {
+            let mut a = vec![
+                g.name("ZSCAN"),
+                key(g),
+                pick(g, &["0", "0", "1", "x", "-1"]),
+            ];
+            if g.chance(0.3) {
+                a.push(g.name("MATCH"));
+                a.push(pick(g, &["*", "a*", "m?", "*1*", "[a-c]"]));
+            }
+            if g.chance(0.3) {
+                a.push(g.name("COUNT"));
+                a.push(pick(g, &["1", "5", "1000", "0", "x"]));
+            }
+            Cmd {
+                args: a,
+                cmp: Cmp::Shape,
+            }
+        }
         900..=949 => {
             let k = if g.chance(0.2) { lex_key(g) } else { key(g) };
             exact(vec![b"OBJECT".to_vec(), g.name("ENCODING"), k])
@@ -385,6 +404,45 @@ fn zmpop(g: &mut Gen) -> Cmd {
         a.push(g.name("COUNT"));
     }
     exact(a)
+}
+
+fn zrandmember(g: &mut Gen) -> Cmd {
+    let withscores = g.chance(0.4);
+    // Without WITHSCORES a huge negative count is a reply Redis really tries to build.
+    let counts: &[&str] = if withscores {
+        &[
+            "0",
+            "1",
+            "3",
+            "-3",
+            "10",
+            "-10",
+            "1000",
+            "-9223372036854775808",
+            "-4611686018427387904",
+            "x",
+        ]
+    } else {
+        &[
+            "0",
+            "1",
+            "3",
+            "-3",
+            "10",
+            "-10",
+            "1000",
+            "-9223372036854775808",
+            "x",
+        ]
+    };
+    let mut a = vec![g.name("ZRANDMEMBER"), key(g), pick(g, counts)];
+    if withscores {
+        a.push(g.name("WITHSCORES"));
+    }
+    Cmd {
+        args: a,
+        cmp: Cmp::Shape,
+    }
 }
 
 fn setop(g: &mut Gen) -> Cmd {
