@@ -36,12 +36,12 @@ struct AddFlags {
     incr: bool,
 }
 
-/// What adding one pair did.
+/// What adding one pair did, with the member's score after it.
 enum Added {
-    /// A new member.
     New(f64),
-    /// An existing member, now with this score (maybe the same).
-    Kept(f64),
+    Updated(f64),
+    /// An existing member given the score it had (or a zero increment).
+    Unchanged(f64),
     /// Nothing: NX, XX, GT or LT said no.
     Skipped,
 }
@@ -51,34 +51,29 @@ fn nan_error() -> CmdError {
 }
 
 /// Redis's `zsetAdd` for one pair.
-fn add_one(
-    z: &mut SortedSet,
-    member: &[u8],
-    score: f64,
-    f: AddFlags,
-) -> Result<(Added, bool), CmdError> {
+fn add_one(z: &mut SortedSet, member: &[u8], score: f64, f: AddFlags) -> Result<Added, CmdError> {
     let Some(current) = z.score(member) else {
         if f.xx {
-            return Ok((Added::Skipped, false));
+            return Ok(Added::Skipped);
         }
         z.add(member, score);
-        return Ok((Added::New(score), false));
+        return Ok(Added::New(score));
     };
     if f.nx {
-        return Ok((Added::Skipped, false));
+        return Ok(Added::Skipped);
     }
     let score = if f.incr { score + current } else { score };
     if score.is_nan() {
         return Err(nan_error());
     }
     if (f.lt && score >= current) || (f.gt && score <= current) {
-        return Ok((Added::Skipped, false));
+        return Ok(Added::Skipped);
     }
-    let changed = score != current;
-    if changed {
-        z.set_score(member, score);
+    if score == current {
+        return Ok(Added::Unchanged(score));
     }
-    Ok((Added::Kept(score), changed))
+    z.set_score(member, score);
+    Ok(Added::Updated(score))
 }
 
 pub fn zadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -138,15 +133,16 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], incr: bool) -> CmdResult {
         let z = ctx.create_as(key, SortedSet::default)?;
         for (pair, score) in pairs.chunks(2).zip(scores) {
             match add_one(z, &pair[1], score, f)? {
-                (Added::New(s), _) => {
+                Added::New(s) => {
                     added += 1;
                     last = Some(s);
                 }
-                (Added::Kept(s), changed) => {
-                    updated += i64::from(changed);
+                Added::Updated(s) => {
+                    updated += 1;
                     last = Some(s);
                 }
-                (Added::Skipped, _) => {}
+                Added::Unchanged(s) => last = Some(s),
+                Added::Skipped => {}
             }
         }
     }

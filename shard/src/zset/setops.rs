@@ -15,7 +15,6 @@ use crate::keyspace::Entry;
 use crate::shard::Ctx;
 use crate::value::{Collection, Value};
 
-use super::commands::pairs;
 use super::parse::score;
 use super::SortedSet;
 
@@ -287,6 +286,7 @@ fn generic(
             }
         }
     }
+    // Only the STORE forms have an argument (the destination) before numkeys.
     let store = numkeys_at == 2;
     let o = parse_options(&args[first_key + setnum..], setnum, op, store, card_only)?;
     let now = ctx.now_ms;
@@ -321,15 +321,15 @@ fn generic(
         return Ok(Reply::Int(n as i64));
     }
     super::sort_entries(&mut owned);
-    let entries = owned.iter().map(|(m, s)| (&m[..], *s));
     Ok(if o.withscores {
-        pairs(entries)
-    } else {
-        Reply::Array(
-            entries
-                .map(|(m, _)| Reply::Bulk(Bytes::copy_from_slice(m)))
+        Reply::Pairs(
+            owned
+                .into_iter()
+                .map(|(m, s)| (Reply::Bulk(m), Reply::Double(s)))
                 .collect(),
         )
+    } else {
+        Reply::Array(owned.into_iter().map(|(m, _)| Reply::Bulk(m)).collect())
     })
 }
 
