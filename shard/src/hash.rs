@@ -505,15 +505,11 @@ fn hscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 mod tests {
     use super::*;
     use crate::keys::scan_reply;
-    use crate::string::test_support::{err, int, ok, TestShard};
+    use crate::string::test_support::{bulks, err, int, ok, TestShard};
 
     const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
     const NOT_INT: &str = "ERR value is not an integer or out of range";
     const SYNTAX: &str = "ERR syntax error";
-
-    fn bulks(items: &[&str]) -> Reply {
-        Reply::Array(items.iter().map(|s| bulk(s.as_bytes())).collect())
-    }
 
     fn map(items: &[(&str, &str)]) -> Reply {
         Reply::Map(

@@ -22,6 +22,7 @@ pub mod shard;
 pub mod slot;
 pub mod sort;
 pub mod string;
+pub mod strtod;
 pub mod txlock;
 pub mod value;
 pub mod zset;

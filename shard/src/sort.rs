@@ -18,6 +18,7 @@ use crate::hash::Hash;
 use crate::list::List;
 use crate::shard::Ctx;
 use crate::slot;
+use crate::strtod::strtod;
 use crate::value::{Kind, Value};
 
 const ACL: &[&str] = &["write", "set", "sortedset", "list", "slow", "dangerous"];
@@ -245,30 +246,18 @@ fn compare(a: &Item, b: &Item, alpha: bool, by_pattern: bool) -> Ordering {
     a.elem.cmp(&b.elem)
 }
 
-/// A weight as Redis's SORT reads it: `strtod` must take the whole string (leading spaces
-/// allowed, an empty string is 0), and NaN or a value out of the double range is an error.
+/// A weight as Redis's SORT reads it: `strtod` must take the whole (C) string, leading spaces
+/// allowed and an empty string read as 0; NaN, or any result strtod flags ERANGE (overflow,
+/// underflow, subnormal), is an error.
 fn parse_score(w: &[u8]) -> Result<f64, CmdError> {
-    let bad = || CmdError::other("ERR One or more scores can't be converted into double");
-    if w.is_empty() {
-        return Ok(0.0);
+    let text = args::c_str(w);
+    let p = strtod(text);
+    if p.len != text.len() || p.erange() || p.value.is_nan() {
+        return Err(CmdError::other(
+            "ERR One or more scores can't be converted into double",
+        ));
     }
-    let s = std::str::from_utf8(w).map_err(|_| bad())?;
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let v: f64 = match t.to_ascii_lowercase().as_str() {
-        "inf" | "+inf" | "infinity" | "+infinity" => return Ok(f64::INFINITY),
-        "-inf" | "-infinity" => return Ok(f64::NEG_INFINITY),
-        lower if lower.contains(['x', 'n']) => return Err(bad()),
-        _ => t.parse().map_err(|_| bad())?,
-    };
-    let underflow = v == 0.0 && t.bytes().any(|c| (b'1'..=b'9').contains(&c)) && {
-        // Digits after an exponent mark do not make the mantissa non-zero.
-        let mantissa = t.split(['e', 'E']).next().unwrap_or("");
-        mantissa.bytes().any(|c| (b'1'..=b'9').contains(&c))
-    };
-    if v.is_infinite() || underflow {
-        return Err(bad());
-    }
-    Ok(v)
+    Ok(p.value)
 }
 
 /// The value a BY/GET pattern names for `elem`: `#` is the element itself; otherwise the
@@ -336,4 +325,80 @@ fn store_or_reply(ctx: &mut Ctx<'_>, o: &SortOptions, out: Vec<Option<Bytes>>) -
     };
     let items = out.into_iter().map(Option::unwrap_or_default).collect();
     Ok(Reply::Int(store_result(ctx, dest, items) as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::string::test_support::*;
+
+    #[test]
+    fn weights_read_like_strtod() {
+        for (w, v) in [
+            ("", 0.0),
+            (" 1", 1.0),
+            ("0x10", 16.0),
+            ("-inf", f64::NEG_INFINITY),
+        ] {
+            assert_eq!(parse_score(w.as_bytes()), Ok(v), "{w:?}");
+        }
+        assert_eq!(parse_score(b"2\0junk"), Ok(2.0));
+        for w in [
+            "a", "1 ", "   ", "nan", "1e999", "5e-324", "1e-308", "1e-400",
+        ] {
+            assert!(parse_score(w.as_bytes()).is_err(), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn limit_windows() {
+        assert_eq!(window(None, 4), (0, 4));
+        assert_eq!(window(Some((1, 2)), 4), (1, 3));
+        assert_eq!(window(Some((-5, 2)), 4), (0, 2));
+        assert_eq!(window(Some((1, -1)), 4), (1, 4));
+        assert_eq!(window(Some((10, 2)), 4), (4, 4));
+        assert_eq!(window(Some((i64::MAX, i64::MAX)), 4), (4, 4));
+    }
+
+    #[test]
+    fn store_keys_skip_option_values() {
+        let args = |line: &str| -> Vec<Bytes> {
+            line.split(' ')
+                .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                .collect()
+        };
+        let keys = |line: &str| sort_keys(&args(line));
+        assert_eq!(keys("sort l"), vec![1]);
+        assert_eq!(keys("sort l store d"), vec![1, 3]);
+        assert_eq!(keys("sort l get store store d"), vec![1, 5]);
+        assert_eq!(keys("sort l limit store store store e"), vec![1, 6]);
+        assert_eq!(keys("sort l store a store b"), vec![1, 5]);
+        assert_eq!(keys("sort l store"), vec![1]);
+        let stripped = without_store(&args("sort l store a desc store b"));
+        assert_eq!(stripped, args("sort l desc"));
+    }
+
+    #[test]
+    fn sorts_a_list_and_stores_it() {
+        let mut t = TestShard::new();
+        let replies = t.script(&[
+            "rpush l 3 1 2",
+            "sort l desc store d",
+            "lrange d 0 -1",
+            "sort l by nosort get #",
+            "sort nokey store d",
+            "exists d",
+        ]);
+        assert_eq!(
+            replies,
+            vec![
+                int(3),
+                int(3),
+                bulks(&["3", "2", "1"]),
+                bulks(&["3", "1", "2"]),
+                int(0),
+                int(0),
+            ]
+        );
+    }
 }

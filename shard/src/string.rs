@@ -728,6 +728,10 @@ pub(crate) mod test_support {
     pub fn int(i: i64) -> Reply {
         Reply::Int(i)
     }
+
+    pub fn bulks(items: &[&str]) -> Reply {
+        Reply::Array(items.iter().map(|s| bulk(s)).collect())
+    }
 }
 
 #[cfg(test)]

@@ -381,10 +381,6 @@ mod tests {
     const SYNTAX: &str = "ERR syntax error";
     const NOT_INT: &str = "ERR value is not an integer or out of range";
 
-    fn bulks(items: &[&str]) -> Reply {
-        Reply::Array(items.iter().map(|s| bulk(s)).collect())
-    }
-
     fn ints(items: &[i64]) -> Reply {
         Reply::Array(items.iter().map(|&i| int(i)).collect())
     }

@@ -439,10 +439,6 @@ mod tests {
     use crate::string::test_support::*;
     use ferrokv_protocol::Reply;
 
-    fn bulks(v: &[&str]) -> Reply {
-        Reply::Array(v.iter().map(|s| bulk(s)).collect())
-    }
-
     #[test]
     fn reads_count_keyspace_hits_and_writes_do_not() {
         let mut t = TestShard::new();
