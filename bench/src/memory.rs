@@ -57,7 +57,7 @@ impl Conn {
             .map_err(|e| e.to_string())?;
         let text = String::from_utf8_lossy(&line).trim_end().to_string();
         match line.first() {
-            Some(b'+' | b':') => Ok(text[1..].as_bytes().to_vec()),
+            Some(b'+' | b':') => Ok(text.as_bytes()[1..].to_vec()),
             Some(b'$') => {
                 let n: usize = text[1..].parse().map_err(|_| format!("bad bulk {text}"))?;
                 let mut body = vec![0; n + 2];
