@@ -196,6 +196,9 @@ struct Gen {
     keys: Vec<Vec<u8>>,
     used_rel: HashSet<u64>,
     base_secs: u64,
+    /// Commands a family asked to send next, in order (a command that needs another right
+    /// before it).
+    queued: std::collections::VecDeque<Cmd>,
 }
 
 impl Gen {
@@ -205,6 +208,7 @@ impl Gen {
             keys: key_pool(),
             used_rel: HashSet::new(),
             base_secs,
+            queued: Default::default(),
         }
     }
 
@@ -350,6 +354,9 @@ impl Gen {
 
     /// The next random command: the string/keyspace mix or one of the type families.
     fn next(&mut self) -> Cmd {
+        if let Some(c) = self.queued.pop_front() {
+            return c;
+        }
         let mut c = match self.rng.gen_range(0..100) {
             0..=29 => self.next_string(),
             30..=41 => hashes::next(self),

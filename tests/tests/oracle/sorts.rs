@@ -37,13 +37,28 @@ const GET: &[&str] = &["#", "{srt}w_*", "{srt}h_*->f", "nokey"];
 const OFFSETS: &[&str] = &["0", "1", "2", "5", "-1"];
 const COUNTS: &[&str] = &["0", "1", "3", "10", "-1"];
 
+/// A command that fills the sources or the pattern keys; most calls also queue a SORT to
+/// follow. Redis reads numeric weights with strtod and tests errno for ERANGE without clearing
+/// it first, so an earlier command's ERANGE (ZADD 5e-324, say) can fail a later SORT. A ZADD XX
+/// on a missing key parses its score with errno cleared and changes nothing: queued right
+/// before the SORT (queued commands are sent as they are, never cut or extended), it makes
+/// Redis's answer deterministic.
 pub fn next(g: &mut Gen) -> Cmd {
+    if g.chance(0.65) {
+        let sort = sort(g);
+        let reset = [&b"ZADD"[..], b"{srt}none", b"XX", b"0", b"m"];
+        g.queued.push_back(Cmd {
+            args: reset.iter().map(|a| a.to_vec()).collect(),
+            cmp: Cmp::Exact,
+        });
+        g.queued.push_back(sort);
+    }
     let exact = |args| Cmd {
         args,
         cmp: Cmp::Exact,
     };
     match g.rng.gen_range(0..100) {
-        0..=19 => {
+        0..=54 => {
             let src = g.pick(SOURCES);
             let kind = match src {
                 "{srt}l" => 0,
@@ -63,8 +78,8 @@ pub fn next(g: &mut Gen) -> Cmd {
             }
             exact(a)
         }
-        20..=24 => exact(vec![g.name("DEL"), g.pick(SOURCES).into()]),
-        25..=34 => {
+        55..=64 => exact(vec![g.name("DEL"), g.pick(SOURCES).into()]),
+        _ => {
             let elem = g.pick(ELEMENTS);
             let weight = g.pick(WEIGHTS).as_bytes().to_vec();
             if g.chance(0.5) {
@@ -82,7 +97,6 @@ pub fn next(g: &mut Gen) -> Cmd {
                 ])
             }
         }
-        _ => sort(g),
     }
 }
 
@@ -94,8 +108,12 @@ fn sort(g: &mut Gen) -> Cmd {
         g.family_key(PREFIX)
     };
     let may_be_set = src != b"{srt}l" && src != b"{srt}z";
+    // Patterns reach `{srt}` keys, which share a shard with the tagged sources only.
+    let tagged = src.starts_with(b"{srt}");
     let mut a = vec![g.name(if read_only { "SORT_RO" } else { "SORT" }), src];
-    let by = g.chance(0.4).then(|| g.pick(BY));
+    let by = g
+        .chance(0.4)
+        .then(|| if tagged { g.pick(BY) } else { "nosort" });
     let alpha = g.chance(0.5);
     let store = (!read_only && g.chance(0.25)).then(|| {
         if g.chance(0.7) {
@@ -122,7 +140,12 @@ fn sort(g: &mut Gen) -> Cmd {
     }
     for _ in 0..g.rng.gen_range(0..3) {
         a.push(g.name("GET"));
-        a.push(g.pick(GET).into());
+        let pattern = if tagged {
+            g.pick(GET)
+        } else {
+            g.pick(&["#", "nokey"])
+        };
+        a.push(pattern.into());
     }
     if g.chance(0.3) {
         a.push(g.name_either(0.5, "ASC", "DESC"));
