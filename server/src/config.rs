@@ -5,6 +5,7 @@
 //! `config.c` and were checked against a real `redis-server` 7.0.15. Deliberate differences
 //! are called out where they are implemented.
 
+use ferrokv_shard::limits;
 use std::fmt;
 use std::io::Read;
 use std::path::PathBuf;
@@ -129,12 +130,12 @@ impl Default for Config {
             busy_reply_threshold: 5000,
             notify_keyspace_events: KeyspaceEvents::NONE,
             shards: std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SHARDS)),
-            hash_max_listpack_entries: 512,
-            hash_max_listpack_value: 64,
-            set_max_intset_entries: 512,
-            zset_max_listpack_entries: 128,
-            zset_max_listpack_value: 64,
-            list_max_listpack_size: -2,
+            hash_max_listpack_entries: limits::DEFAULT.hash_max_listpack_entries,
+            hash_max_listpack_value: limits::DEFAULT.hash_max_listpack_value,
+            set_max_intset_entries: limits::DEFAULT.set_max_intset_entries,
+            zset_max_listpack_entries: limits::DEFAULT.zset_max_listpack_entries,
+            zset_max_listpack_value: limits::DEFAULT.zset_max_listpack_value,
+            list_max_listpack_size: limits::DEFAULT.list_max_listpack_size as i32,
         }
     }
 }
@@ -153,7 +154,7 @@ impl Config {
     /// thresholds) to it; called at startup and after every CONFIG SET.
     pub fn publish_shard_limits(&self) {
         ferrokv_shard::string::set_proto_max_bulk_len(self.proto_max_bulk_len);
-        ferrokv_shard::limits::set(ferrokv_shard::limits::EncodingLimits {
+        limits::set(limits::EncodingLimits {
             hash_max_listpack_entries: self.hash_max_listpack_entries,
             hash_max_listpack_value: self.hash_max_listpack_value,
             set_max_intset_entries: self.set_max_intset_entries,

@@ -70,6 +70,19 @@ pub fn float(arg: &[u8]) -> Result<f64, CmdError> {
     Ok(v)
 }
 
+/// The inclusive index range `start..=end` covers in a sequence of `len` (LRANGE, LTRIM, ZRANGE
+/// by rank): negative indexes count from the tail, a start before the head is the head, an end
+/// past the tail is the tail; `None` when nothing is covered.
+pub fn index_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 { len + start } else { start }.max(0);
+    let end = if end < 0 { len + end } else { end };
+    if start > end || start >= len {
+        return None;
+    }
+    Some((start as usize, end.min(len - 1) as usize))
+}
+
 /// Case-insensitive comparison of an option argument with its upper-case name.
 pub fn is(arg: &[u8], name: &str) -> bool {
     arg.eq_ignore_ascii_case(name.as_bytes())

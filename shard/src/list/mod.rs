@@ -65,18 +65,6 @@ fn element_index(index: i64, len: usize) -> Option<usize> {
     (0..len).contains(&i).then_some(i as usize)
 }
 
-/// The inclusive range LRANGE and LTRIM cover: negative indexes count from the tail, a
-/// start before the head is the head, an end past the tail is the tail; `None` when empty.
-fn index_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let len = len as i64;
-    let start = if start < 0 { len + start } else { start }.max(0);
-    let end = if end < 0 { len + end } else { end };
-    if start > end || start >= len {
-        return None;
-    }
-    Some((start as usize, end.min(len - 1) as usize))
-}
-
 fn push(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, only_existing: bool) -> CmdResult {
     let key = &args[1];
     let list = if only_existing {
@@ -162,7 +150,7 @@ fn lrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let Some(list) = ctx.read_as::<List>(&args[1])? else {
         return Ok(Reply::Array(Vec::new()));
     };
-    let Some((first, last)) = index_range(start, end, list.len()) else {
+    let Some((first, last)) = args::index_range(start, end, list.len()) else {
         return Ok(Reply::Array(Vec::new()));
     };
     Ok(Reply::Array(
@@ -228,7 +216,7 @@ fn ltrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(Reply::ok());
     };
     let len = list.len();
-    let (head, tail) = match index_range(start, end, len) {
+    let (head, tail) = match args::index_range(start, end, len) {
         Some((first, last)) => (first, len - 1 - last),
         None => (len, 0),
     };

@@ -105,22 +105,11 @@ fn parse_span(args: &[Bytes], r: &Request) -> Result<Span, CmdError> {
     })
 }
 
-/// Redis's clamping of `start..=end` rank arguments against `len`; `None` when empty.
-fn clamp_ranks(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
-    let len = len as i64;
-    let start = if start < 0 { len + start } else { start }.max(0);
-    let end = if end < 0 { len + end } else { end };
-    if start > end || start >= len {
-        return None;
-    }
-    Some((start as usize, end.min(len - 1) as usize))
-}
-
 /// The entries a request selects, in reply order.
 fn select<'a>(z: &'a SortedSet, span: &Span, r: &Request) -> Vec<(&'a [u8], f64)> {
     match span {
         Span::Ranks(start, end) => {
-            let Some((start, end)) = clamp_ranks(*start, *end, z.len()) else {
+            let Some((start, end)) = args::index_range(*start, *end, z.len()) else {
                 return Vec::new();
             };
             let from = if r.rev { z.len() - 1 - start } else { start };
@@ -254,9 +243,11 @@ fn remove_from(
 
 pub fn zremrangebyrank(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (start, end) = (args::int(&args[2])?, args::int(&args[3])?);
-    remove_from(ctx, &args[1], |z| match clamp_ranks(start, end, z.len()) {
-        Some((start, end)) => z.remove_ranks(start, end + 1),
-        None => 0,
+    remove_from(ctx, &args[1], |z| {
+        match args::index_range(start, end, z.len()) {
+            Some((start, end)) => z.remove_ranks(start, end + 1),
+            None => 0,
+        }
     })
 }
 
