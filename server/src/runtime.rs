@@ -2,6 +2,7 @@
 //! when the system allows, each listening on the port with SO_REUSEPORT.
 
 use std::cell::{Cell, RefCell};
+use std::net::IpAddr;
 use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
 use std::os::unix::net::UnixStream as StdUnixStream;
 use std::rc::Rc;
@@ -31,9 +32,7 @@ const HOP_SPIN: Duration = Duration::from_micros(50);
 
 /// Runs the server until SHUTDOWN or a signal; returns the process exit code.
 pub fn run(config: Config, shared: Arc<Shared>) -> i32 {
-    // The shards' listeners share the port through SO_REUSEPORT, which would just as silently
-    // share it with another process's: a plain bind first refuses a port already in use.
-    if let Err(e) = bind_all(&config, std::net::TcpListener::bind) {
+    if let Err(e) = check_port_free(&config) {
         tracing::error!("{e}");
         eprintln!("{e}");
         return 1;
@@ -137,11 +136,69 @@ fn watch_signals(shared: Arc<Shared>) {
     }
 }
 
-/// Binds every configured address with `bind`, with Redis's messages on failure.
-fn bind_all<L, E: std::fmt::Display>(
-    config: &Config,
-    bind: impl Fn(String) -> Result<L, E>,
-) -> Result<Vec<L>, String> {
+/// The shards' listeners share the port through SO_REUSEPORT, which would just as silently
+/// share it with another process's listener (each would get part of the connections). Refuse
+/// a port something already listens on for an overlapping address, as Redis's bind would.
+/// (A plain probe bind would not do: after a kill -9 the dead server's connections still hold
+/// the port without SO_REUSEADDR, and a restart must work.)
+fn check_port_free(config: &Config) -> Result<(), String> {
+    let taken = listeners_on(config.port);
+    for addr in config.bind_addrs() {
+        let Ok(ours) = addr.host.parse::<IpAddr>() else {
+            continue;
+        };
+        let overlaps = |t: &IpAddr| t.is_unspecified() || ours.is_unspecified() || *t == ours;
+        if !addr.optional && taken.iter().any(overlaps) {
+            return Err(format!(
+                "Warning: Could not create server TCP listening socket {}:{}: bind: Address already in use",
+                addr.host, config.port
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Local addresses of the TCP sockets listening on `port`, from /proc/net/tcp and tcp6.
+fn listeners_on(port: u16) -> Vec<IpAddr> {
+    let mut found = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // sl local_address rem_address st ...; 0A is LISTEN.
+            let (Some(local), Some("0A")) = (fields.get(1), fields.get(3).copied()) else {
+                continue;
+            };
+            let Some((ip, p)) = local.split_once(':') else {
+                continue;
+            };
+            if u16::from_str_radix(p, 16) != Ok(port) {
+                continue;
+            }
+            if let Some(ip) = proc_net_ip(ip) {
+                found.push(ip);
+            }
+        }
+    }
+    found
+}
+
+/// An address as /proc/net/tcp{,6} prints it: 32-bit words in hex, each in host byte order.
+fn proc_net_ip(hex: &str) -> Option<IpAddr> {
+    let words: Vec<u32> = (0..hex.len() / 8)
+        .map(|i| u32::from_str_radix(hex.get(i * 8..i * 8 + 8)?, 16).ok())
+        .collect::<Option<_>>()?;
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    match bytes.len() {
+        4 => Some(IpAddr::from(<[u8; 4]>::try_from(bytes).ok()?)),
+        16 => Some(IpAddr::from(<[u8; 16]>::try_from(bytes).ok()?)),
+        _ => None,
+    }
+}
+
+fn bind_all(config: &Config) -> Result<Vec<TcpListener>, String> {
     let mut listeners = Vec::new();
     for addr in config.bind_addrs() {
         let host = if addr.host.contains(':') {
@@ -149,7 +206,7 @@ fn bind_all<L, E: std::fmt::Display>(
         } else {
             addr.host.clone()
         };
-        match bind(format!("{host}:{}", config.port)) {
+        match TcpListener::bind(format!("{host}:{}", config.port)) {
             Ok(l) => listeners.push(l),
             Err(e) if addr.optional => tracing::debug!("skipping optional bind {}: {e}", addr.host),
             Err(e) => {
@@ -195,7 +252,7 @@ async fn shard_main(
     for rx in receivers {
         glommio::spawn_local(node.clone().serve_hops(rx)).detach();
     }
-    let listeners = match bind_all(&config, TcpListener::bind) {
+    let listeners = match bind_all(&config) {
         Ok(l) => l,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -312,5 +369,33 @@ async fn expire_cycle(node: Rc<Node>) {
         for db in 0..shard.databases() {
             shard.db_mut(db).expire_cycle(now, EXPIRE_BUDGET);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_net_addresses() {
+        // /proc prints each 32-bit word in host order; these are what a little-endian machine shows.
+        if cfg!(target_endian = "little") {
+            assert_eq!(proc_net_ip("0100007F"), "127.0.0.1".parse().ok());
+            assert_eq!(proc_net_ip("00000000"), "0.0.0.0".parse().ok());
+            assert_eq!(
+                proc_net_ip("00000000000000000000000001000000"),
+                "::1".parse().ok()
+            );
+        }
+        assert_eq!(proc_net_ip("zz"), None);
+    }
+
+    #[test]
+    fn a_listening_socket_is_found() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = l.local_addr().expect("addr").port();
+        assert!(listeners_on(port).contains(&"127.0.0.1".parse().expect("ip")));
+        drop(l);
+        assert!(listeners_on(port).is_empty());
     }
 }
