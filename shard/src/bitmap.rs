@@ -169,13 +169,14 @@ fn bitcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         4 | 5 => {
             let start = args::int(&args[2])?;
             let end = args::int(&args[3])?;
+            // Checked before the unit is read: a bad unit goes unnoticed here.
+            if start < 0 && end < 0 && start > end {
+                return Ok(Reply::Int(0));
+            }
             let in_bits = match args.get(4) {
                 Some(unit) => index_unit(unit)?,
                 None => false,
             };
-            if start < 0 && end < 0 && start > end {
-                return Ok(Reply::Int(0));
-            }
             bit_range(start, end, if in_bits { len * 8 } else { len }, in_bits)
         }
         _ => return Err(CmdError::Syntax),
@@ -432,6 +433,7 @@ mod tests {
             ("bitcount s a 1", err(NOT_INT)),
             ("bitcount s 1 a foo", err(NOT_INT)),
             ("bitcount s 1 2 bit x", err(SYNTAX)),
+            ("bitcount s -1 -2 foo", int(0)),
             // A missing key is 0 before anything else is read.
             ("bitcount nokey a b", int(0)),
             ("bitcount nokey 1", int(0)),

@@ -201,8 +201,8 @@ fn sparse_ops(s: &[u8]) -> impl Iterator<Item = Op> + '_ {
     })
 }
 
-/// Calls `set(i, value)` for every non-zero register of a sparse HLL. Stops at a VAL run that
-/// would pass the last register; corrupt unless the runs cover exactly every register.
+/// Calls `set(i, value)` for every non-zero register of a sparse HLL; corrupt unless the runs
+/// cover exactly every register (a VAL run past the last register fails at once).
 fn sparse_registers(s: &[u8], mut set: impl FnMut(usize, u8)) -> Result<(), Corrupt> {
     let mut i = 0;
     for op in sparse_ops(s) {
@@ -210,7 +210,7 @@ fn sparse_registers(s: &[u8], mut set: impl FnMut(usize, u8)) -> Result<(), Corr
             Op::Zero(n) | Op::XZero(n) => i += n,
             Op::Val(value, n) => {
                 if i + n > REGISTERS {
-                    break;
+                    return Err(Corrupt);
                 }
                 (i..i + n).for_each(|r| set(r, value));
                 i += n;
@@ -634,6 +634,11 @@ mod tests {
         s.truncate(HEADER_LEN);
         assert_eq!(add(&mut s, b"a"), Err(Corrupt));
         assert_eq!(decode(&s), "");
+        // All registers covered, then one VAL run too many: Redis 7.0.15 rejects it.
+        let mut s = new_sparse();
+        s.extend_from_slice(&[val_op(32, 1)]);
+        assert_eq!(MaxRegisters::new().merge(&s), Err(Corrupt));
+        assert_eq!(to_dense(&mut s), Err(Corrupt));
     }
 
     #[test]
