@@ -183,25 +183,32 @@ impl StrValue {
     /// `dbUnshareStringValue` makes it; a buffer nobody else holds grows without a copy, so a
     /// loop of APPENDs stays linear.
     pub fn append(&mut self, data: &[u8]) -> usize {
-        let mut buf = std::mem::replace(self, StrValue::Int(0)).into_mut();
-        buf.extend_from_slice(data);
-        let len = buf.len();
-        *self = StrValue::Raw(buf.freeze());
-        len
+        self.edit_raw(|buf| {
+            buf.extend_from_slice(data);
+            buf.len()
+        })
     }
 
     /// Overwrites from `offset`, padding with zero bytes when the string is shorter; returns
     /// the new length. The result is `raw`, as in Redis.
     pub fn set_range(&mut self, offset: usize, data: &[u8]) -> usize {
+        self.edit_raw(|buf| {
+            let end = offset + data.len();
+            if buf.len() < end {
+                buf.resize(end, 0);
+            }
+            buf[offset..end].copy_from_slice(data);
+            buf.len()
+        })
+    }
+
+    /// Edits the bytes in place (SETBIT, PFADD...). The result is `raw`, as Redis's
+    /// `dbUnshareStringValue` makes it; a buffer nobody else holds is edited without a copy.
+    pub fn edit_raw<R>(&mut self, edit: impl FnOnce(&mut BytesMut) -> R) -> R {
         let mut buf = std::mem::replace(self, StrValue::Int(0)).into_mut();
-        let end = offset + data.len();
-        if buf.len() < end {
-            buf.resize(end, 0);
-        }
-        buf[offset..end].copy_from_slice(data);
-        let len = buf.len();
+        let result = edit(&mut buf);
         *self = StrValue::Raw(buf.freeze());
-        len
+        result
     }
 
     fn into_mut(self) -> BytesMut {
