@@ -365,6 +365,15 @@ fn bitfield_overflow_modes() {
             "INCRBY u8 0 2 OVERFLOW FAIL INCRBY u8 0 2 OVERFLOW SAT INCRBY u8 0 1000",
             arr(vec![int(0), int(2), int(255)]),
         ),
+        // Redis's overflow test wraps for values this far below an i63's range: saturates up.
+        (
+            "OVERFLOW SAT SET i63 #3 -9223372036854775808 GET i63 #3",
+            arr(vec![int(0), int(4611686018427387903)]),
+        ),
+        (
+            "OVERFLOW SAT SET i63 #3 -4611686018427387904 GET i63 #3",
+            arr(vec![int(4611686018427387903), int(-4611686018427387904)]),
+        ),
         (
             "OVERFLOW SAT INCRBY i64 #1 9223372036854775807 INCRBY i64 #1 1 INCRBY i64 #1 -1",
             arr(vec![int(i64::MAX), int(i64::MAX), int(i64::MAX - 1)]),

@@ -151,50 +151,63 @@ impl Field {
         self.value_of(get_bits(s, offset, self.bits))
     }
 
-    fn min_max(self) -> (i128, i128) {
-        if self.signed {
-            let max = (1i128 << (self.bits - 1)) - 1;
-            (-max - 1, max)
-        } else {
-            (0, (1i128 << self.bits) - 1)
-        }
-    }
-
     /// `value + incr` in this type (for SET, `incr` is 0 and `value` the argument, which an
-    /// unsigned field reads as its two's complement bits, as Redis does): `None` when it
-    /// overflows under FAIL.
+    /// unsigned field reads as its two's complement bits), or `None` when it overflows under
+    /// FAIL. The overflow tests are Redis's `check*BitfieldOverflow` to the letter: their
+    /// differences wrap for far out-of-range values, so that, say, SET i63 of -2^63 counts as
+    /// overflowing upwards and saturates to the maximum, as in Redis.
     fn add(self, value: i64, incr: i64, overflow: Overflow) -> Option<i64> {
-        let (min, max) = self.min_max();
-        let value = if self.signed {
-            value as i128
-        } else {
-            value as u64 as i128
-        };
-        let sum = value + incr as i128;
-        let saturated = if value > max || sum > max {
-            max
-        } else if sum < min {
-            min
-        } else {
-            return Some(sum as i64);
-        };
-        match overflow {
-            Overflow::Fail => None,
-            Overflow::Sat => Some(saturated as i64),
-            Overflow::Wrap => {
-                let low = (sum as u128 & field_mask(self.bits)) as u64;
-                Some(self.value_of(low))
+        let bits = self.bits;
+        let saturated = if self.signed {
+            let max = if bits == 64 {
+                i64::MAX
+            } else {
+                (1i64 << (bits - 1)) - 1
+            };
+            let min = -max - 1;
+            let max_incr = (max as u64).wrapping_sub(value as u64) as i64;
+            let min_incr = min.wrapping_sub(value);
+            if value > max
+                || (bits != 64 && incr > max_incr)
+                || (value >= 0 && incr > 0 && incr > max_incr)
+            {
+                Some(max)
+            } else if value < min
+                || (bits != 64 && incr < min_incr)
+                || (value < 0 && incr < 0 && incr < min_incr)
+            {
+                Some(min)
+            } else {
+                None
             }
+        } else {
+            let value = value as u64;
+            let max = (1u64 << bits) - 1;
+            let max_incr = max.wrapping_sub(value) as i64;
+            let min_incr = value.wrapping_neg() as i64;
+            if value > max || (incr > 0 && incr > max_incr) {
+                Some(max as i64)
+            } else if incr < 0 && incr < min_incr {
+                Some(0)
+            } else {
+                None
+            }
+        };
+        let sum = self.value_of((value as u64).wrapping_add(incr as u64));
+        match (saturated, overflow) {
+            (None, _) | (Some(_), Overflow::Wrap) => Some(sum),
+            (Some(limit), Overflow::Sat) => Some(limit),
+            (Some(_), Overflow::Fail) => None,
         }
     }
 
     /// The low `bits` bits of `raw` as a value of this type.
     fn value_of(self, raw: u64) -> i64 {
+        let unused = 64 - self.bits;
         if self.signed {
-            let unused = 64 - self.bits;
             ((raw << unused) as i64) >> unused
         } else {
-            raw as i64
+            ((raw << unused) >> unused) as i64
         }
     }
 }
@@ -400,6 +413,27 @@ mod tests {
             (
                 "bitfield k set i1 100 -1 get u1 100 get i1 100",
                 arr(vec![int(0), int(1), int(-1)]),
+            ),
+            // Redis's overflow test wraps for values this far below an i63's range.
+            (
+                "bitfield w overflow sat set i63 0 -9223372036854775808 get i63 0",
+                arr(vec![int(0), int(4611686018427387903)]),
+            ),
+            (
+                "bitfield w overflow sat set i63 0 -4611686018427387905 get i63 0",
+                arr(vec![int(4611686018427387903), int(4611686018427387903)]),
+            ),
+            (
+                "bitfield w overflow sat set i63 0 -4611686018427387904 get i63 0",
+                arr(vec![int(4611686018427387903), int(-4611686018427387904)]),
+            ),
+            (
+                "bitfield w overflow fail set i63 0 -9223372036854775808",
+                arr(vec![Reply::Null]),
+            ),
+            (
+                "bitfield w overflow wrap set i63 0 -9223372036854775808 get i63 0",
+                arr(vec![int(-4611686018427387904), int(0)]),
             ),
             (
                 "bitfield n overflow fail incrby u2 100 5",
