@@ -4,7 +4,7 @@
 
 mod sketch;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::Reply;
 
 use crate::args;
@@ -53,7 +53,7 @@ fn hll_mut(e: &mut Entry) -> Result<&mut StrValue, CmdError> {
 
 /// Adds `elements`; whether a register changed. Stops at a corrupt sparse HLL, keeping what
 /// was already added, as Redis does.
-fn add_all(s: &mut bytes::BytesMut, elements: &[Bytes]) -> Result<bool, CmdError> {
+fn add_all(s: &mut BytesMut, elements: &[Bytes]) -> Result<bool, CmdError> {
     let mut changed = false;
     for element in elements {
         changed |= sketch::add(s, element).map_err(corrupt)?;
