@@ -27,7 +27,9 @@ const ACL_RO: &[&str] = &["read", "set", "sortedset", "list", "slow", "dangerous
 #[rustfmt::skip]
 pub static COMMANDS: &[CommandSpec] = &[
     spec("sort", -2, WRITE | DENYOOM, (1, 1, 1), ACL, "generic", "Sort the elements in a list, set or sorted set", "1.0.0", Some(sort), Split::Transaction).movable(sort_keys),
-    spec("sort_ro", -2, READONLY, (1, 1, 1), ACL_RO, "generic", "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", Some(sort_ro), Split::None),
+    // Movable like SORT, as COMMAND reports it (BY/GET read keys named by the data), though
+    // only the sorted key is declared.
+    spec("sort_ro", -2, READONLY, (1, 1, 1), ACL_RO, "generic", "Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", Some(sort_ro), Split::None).movable(|_| vec![1]),
 ];
 
 /// Positions of the STORE keywords that have a value after them, walking the options as
