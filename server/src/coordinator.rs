@@ -147,44 +147,40 @@ pub async fn run(
         (Split::Transaction, "rename" | "renamenx") => rename(node, db, cmd, args, outer).await,
         (Split::Transaction, "copy") => copy(node, db, args, outer).await,
         (Split::Transaction, "lcs") => lcs(node, db, args, outer).await,
-        (Split::Transaction, "sort") => sort_store(node, db, cmd, args, outer).await,
+        (Split::Transaction, "sort") => sort_store(node, db, args, outer).await,
         (Split::Transaction, _) => gathered(node, db, cmd, args, outer).await,
         _ => Reply::error("CROSSSLOT Keys in request don't hash to the same slot"),
     }
 }
 
 /// SORT ... STORE with the destination on another shard. BY and GET patterns read keys of
-/// the sorted key's shard, so the sort runs there (without STORE) under the transaction's
-/// locks, and its result is written to the destination's shard before they are released.
-async fn sort_store(
-    node: &Rc<Node>,
-    db: usize,
-    cmd: &'static Command,
-    args: &[Bytes],
-    outer: Option<TxId>,
-) -> Reply {
+/// the sorted key's shard, so the sort runs there under the transaction's locks, and its result
+/// is written to the destination's shard before they are released.
+async fn sort_store(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) -> Reply {
     let Some(dest) = sort::store_key(args) else {
         return Reply::error("ERR internal error: SORT spans shards without STORE");
     };
     let (src, dst) = (KeyRef::new(node, db, &args[1]), KeyRef::new(node, db, dest));
     let mut tx = Tx::new(node, outer);
     lock_pair(node, &mut tx, &src, &dst, LockMode::Exclusive).await;
-    let sorted = single(Some(
-        node.run_on(
+    let call = args.to_vec();
+    let sorted = node
+        .run_on(
             src.shard,
-            run_part(cmd, db, sort::without_store(args), tx.id),
+            on_shard(move |n: &Node| {
+                let mut shard = n.shard.borrow_mut();
+                let mut ctx = Ctx {
+                    shard: &mut shard,
+                    db,
+                    now_ms: now_ms(),
+                };
+                sort::sorted_for_store(&mut ctx, &call)
+            }),
         )
-        .await,
-    ));
+        .await
+        .take::<Result<Vec<Bytes>, CmdError>>();
     let reply = match sorted {
-        Reply::Array(items) => {
-            let items: Vec<Bytes> = items
-                .into_iter()
-                .map(|r| match r {
-                    Reply::Bulk(b) => b,
-                    _ => Bytes::new(),
-                })
-                .collect();
+        Some(Ok(items)) => {
             let key = dst.key.clone();
             let stored = node
                 .run_on(
@@ -202,7 +198,8 @@ async fn sort_store(
                 .await;
             Reply::Int(stored.take::<usize>().unwrap_or(0) as i64)
         }
-        other => other,
+        Some(Err(e)) => e.into_reply(),
+        None => Reply::error("ERR internal error: missing shard reply"),
     };
     tx.release(node).await;
     reply

@@ -63,17 +63,6 @@ fn sort_keys(args: &[Bytes]) -> Vec<usize> {
     keys
 }
 
-/// The call without its STORE options: what the sorted key's shard runs when the destination
-/// lives on another shard.
-pub fn without_store(args: &[Bytes]) -> Vec<Bytes> {
-    let stores = store_positions(args);
-    args.iter()
-        .enumerate()
-        .filter(|(i, _)| !stores.iter().any(|&s| *i == s || *i == s + 1))
-        .map(|(_, a)| a.clone())
-        .collect()
-}
-
 /// The destination of a SORT ... STORE, if the call has one.
 pub fn store_key(args: &[Bytes]) -> Option<&Bytes> {
     store_positions(args).last().map(|&i| &args[i + 1])
@@ -150,9 +139,27 @@ struct Item {
 
 fn sort_generic(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdResult {
     let mut o = parse(args, read_only)?;
-    let key = &args[1];
+    let out = run_sort(ctx, &args[1], &mut o)?;
+    store_or_reply(ctx, &o, out)
+}
+
+/// What SORT ... STORE would store, without storing it: for a destination on another shard,
+/// where the coordinator writes it. The call keeps its STORE option, which changes the sort
+/// (an unsorted set is sorted anyway).
+pub fn sorted_for_store(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Result<Vec<Bytes>, CmdError> {
+    let mut o = parse(args, false)?;
+    let out = run_sort(ctx, &args[1], &mut o)?;
+    Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+}
+
+/// The sorted (and GET-mapped) output of SORT on `key`; empty for a missing key.
+fn run_sort(
+    ctx: &mut Ctx<'_>,
+    key: &[u8],
+    o: &mut SortOptions,
+) -> Result<Vec<Option<Bytes>>, CmdError> {
     let Some(mut elems) = elements(ctx, key)? else {
-        return store_or_reply(ctx, &o, Vec::new());
+        return Ok(Vec::new());
     };
     // Unsorted, a list or sorted set keeps its own order, which DESC reverses.
     if o.dont_sort && o.desc && !is_set(ctx, key) {
@@ -206,7 +213,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdResult
             out.push(lookup(ctx, pattern, &item.elem)?);
         }
     }
-    store_or_reply(ctx, &o, out)
+    Ok(out)
 }
 
 /// Redis's LIMIT arithmetic: a negative offset is 0, a negative count means all.
@@ -376,8 +383,6 @@ mod tests {
         assert_eq!(keys("sort l limit store store store e"), vec![1, 6]);
         assert_eq!(keys("sort l store a store b"), vec![1, 5]);
         assert_eq!(keys("sort l store"), vec![1]);
-        let stripped = without_store(&args("sort l store a desc store b"));
-        assert_eq!(stripped, args("sort l desc"));
     }
 
     #[test]

@@ -197,6 +197,19 @@ fn store_replaces_the_destination_even_on_another_shard() {
         int(2)
     );
     assert_eq!(c.cmd(&["LRANGE", &dst, "0", "-1"]), bulks(&["3", "2"]));
+    // An unsorted set is sorted when stored, also when the destination is on another shard.
+    let set = key_on_shard("sort:store:set", 0, DEFAULT_SHARDS);
+    c.cmd(&["DEL", &set]);
+    c.cmd(&["SADD", &set, "c", "-1", "10", "b", "2", "1", "3"]);
+    assert_eq!(
+        c.cmd(&["SORT", &set, "BY", "nosort", "STORE", &dst]),
+        int(7)
+    );
+    assert_eq!(
+        c.cmd(&["LRANGE", &dst, "0", "-1"]),
+        bulks(&["-1", "1", "10", "2", "3", "b", "c"])
+    );
+    c.cmd(&["DEL", &set]);
     // The last STORE wins; an empty result deletes the destination.
     let missing = key_on_shard("sort:store:missing", 1, DEFAULT_SHARDS);
     assert_eq!(
