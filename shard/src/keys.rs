@@ -61,6 +61,13 @@ static MEMORY_SUBCOMMANDS: &[CommandSpec] = &[
     spec("memory|usage", -3, READONLY, (2, 2, 1), ACL_READ_SLOW, "server", "Estimate the memory usage of a key", "4.0.0", Some(memory_usage), Split::None),
 ];
 
+/// A container's HELP: one status line per line of text.
+fn help_reply(lines: &[&'static str]) -> CmdResult {
+    Ok(Reply::Array(
+        lines.iter().map(|l| Reply::simple(l)).collect(),
+    ))
+}
+
 fn memory(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     run_subcommand(ctx, args, "MEMORY", MEMORY_SUBCOMMANDS)
 }
@@ -82,9 +89,7 @@ fn memory_help(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
         "HELP",
         "    Prints this help.",
     ];
-    Ok(Reply::Array(
-        LINES.iter().map(|l| Reply::simple(l)).collect(),
-    ))
+    help_reply(LINES)
 }
 
 fn memory_unsupported(_ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -475,9 +480,7 @@ fn object_help(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
         "HELP",
         "    Prints this help.",
     ];
-    Ok(Reply::Array(
-        LINES.iter().map(|l| Reply::simple(l)).collect(),
-    ))
+    help_reply(LINES)
 }
 
 fn object_encoding(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
