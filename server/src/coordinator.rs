@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
+use ferrokv_shard::keyspace::Entry;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::value::Value;
 use ferrokv_shard::{keys, sort, string, CmdError, Ctx, Shard, Split};
@@ -153,6 +154,23 @@ pub async fn run(
     }
 }
 
+/// Runs `f` against database `db` of the shard it is sent to, as a command handler would
+/// (callers hold the transaction's locks on the keys it touches).
+fn in_ctx<T, F>(db: usize, f: F) -> Job
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Ctx<'_>) -> T + Send + 'static,
+{
+    on_shard(move |n: &Node| {
+        let mut shard = n.shard.borrow_mut();
+        f(&mut Ctx {
+            shard: &mut shard,
+            db,
+            now_ms: now_ms(),
+        })
+    })
+}
+
 /// SORT ... STORE with the destination on another shard. BY and GET patterns read keys of
 /// the sorted key's shard, so the sort runs there under the transaction's locks, and its result
 /// is written to the destination's shard before they are released.
@@ -167,15 +185,7 @@ async fn sort_store(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<Tx
     let sorted = node
         .run_on(
             src.shard,
-            on_shard(move |n: &Node| {
-                let mut shard = n.shard.borrow_mut();
-                let mut ctx = Ctx {
-                    shard: &mut shard,
-                    db,
-                    now_ms: now_ms(),
-                };
-                sort::sorted_for_store(&mut ctx, &call)
-            }),
+            in_ctx(db, move |ctx| sort::sorted_for_store(ctx, &call)),
         )
         .await
         .take::<Result<Vec<Bytes>, CmdError>>();
@@ -185,15 +195,7 @@ async fn sort_store(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<Tx
             let stored = node
                 .run_on(
                     dst.shard,
-                    on_shard(move |n: &Node| {
-                        let mut shard = n.shard.borrow_mut();
-                        let mut ctx = Ctx {
-                            shard: &mut shard,
-                            db,
-                            now_ms: now_ms(),
-                        };
-                        sort::store_result(&mut ctx, &key, items)
-                    }),
+                    in_ctx(db, move |ctx| sort::store_result(ctx, &key, items)),
                 )
                 .await;
             Reply::Int(stored.take::<usize>().unwrap_or(0) as i64)
@@ -206,7 +208,7 @@ async fn sort_store(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<Tx
 }
 
 /// Entries taken from their owners for a gathered run: key, value and deadline.
-type Taken = Vec<(Bytes, Option<(Value, Option<u64>)>)>;
+type Taken = Vec<(Bytes, Exported)>;
 
 /// Takes `keys` out of this shard (moves them, for a command that may write them) or copies
 /// them (for a read-only one).
@@ -218,10 +220,7 @@ fn take_entries(db: usize, keys: Vec<Bytes>, moving: bool) -> Job {
         keys.into_iter()
             .map(|k| {
                 let entry = if moving {
-                    ks.remove(&k, now).map(|e| {
-                        let expire_at = e.expire_at();
-                        (e.value, expire_at)
-                    })
+                    ks.remove(&k, now).map(Entry::into_parts)
                 } else {
                     ks.get(&k, now).map(|e| (e.value.clone(), e.expire_at()))
                 };
@@ -232,7 +231,7 @@ fn take_entries(db: usize, keys: Vec<Bytes>, moving: bool) -> Job {
 }
 
 /// Puts entries back on their owner after a gathered run (absent ones stay deleted).
-fn return_entries(db: usize, entries: Taken) -> Job {
+fn put_entries(db: usize, entries: Taken) -> Job {
     on_shard(move |n: &Node| {
         let mut shard = n.shard.borrow_mut();
         let ks = shard.db_mut(db);
@@ -302,14 +301,11 @@ async fn gathered(
             let entries: Taken = keys
                 .into_iter()
                 .map(|k| {
-                    let entry = scratch.db_mut(db).remove(&k, now).map(|e| {
-                        let expire_at = e.expire_at();
-                        (e.value, expire_at)
-                    });
+                    let entry = scratch.db_mut(db).remove(&k, now).map(Entry::into_parts);
                     (k, entry)
                 })
                 .collect();
-            node.run_on(shard, return_entries(db, entries)).await;
+            node.run_on(shard, put_entries(db, entries)).await;
         }
     }
     tx.release(node).await;
@@ -419,31 +415,20 @@ async fn msetnx(
 /// A key's value and deadline, read on its owner to be written on another shard.
 type Exported = Option<(Value, Option<u64>)>;
 
-fn export(db: usize, key: Bytes) -> Job {
-    on_shard(move |n: &Node| -> Exported {
-        let mut shard = n.shard.borrow_mut();
-        let e = shard.db_mut(db).get(&key, now_ms())?;
-        Some((e.value.clone(), e.expire_at()))
-    })
-}
-
 fn exists_on(db: usize, key: Bytes) -> Job {
     on_shard(move |n: &Node| n.shard.borrow_mut().db_mut(db).contains(&key, now_ms()))
 }
 
-fn import(db: usize, key: Bytes, value: Value, expire_at: Option<u64>) -> Job {
-    on_shard(move |n: &Node| {
-        n.shard
-            .borrow_mut()
-            .db_mut(db)
-            .insert(&key, value, expire_at, now_ms());
-    })
-}
-
-fn delete_on(db: usize, key: Bytes) -> Job {
-    on_shard(move |n: &Node| {
-        n.shard.borrow_mut().db_mut(db).remove(&key, now_ms());
-    })
+/// One key's entry from its owner: moved out, or copied.
+async fn take_one(node: &Rc<Node>, key: &KeyRef, moving: bool) -> Exported {
+    let taken = node
+        .run_on(
+            key.shard,
+            take_entries(key.db, vec![key.key.clone()], moving),
+        )
+        .await
+        .take::<Taken>()?;
+    taken.into_iter().next()?.1
 }
 
 /// A key of a two-key command: its shard, database and name.
@@ -493,7 +478,8 @@ enum Transfer {
 }
 
 /// RENAME and COPY across shards: under locks on both keys, writes the source's value and TTL
-/// to the destination, unless it exists and `keep_dst`; `move_src` then deletes the source.
+/// to the destination, unless it exists and `keep_dst`; with `move_src` the source is moved
+/// rather than copied.
 async fn transfer(
     node: &Rc<Node>,
     outer: Option<TxId>,
@@ -505,26 +491,24 @@ async fn transfer(
     let mut tx = Tx::new(node, outer);
     lock_pair(node, &mut tx, &src, &dst, LockMode::Exclusive).await;
     let outcome = async {
-        let exported = node
-            .run_on(src.shard, export(src.db, src.key.clone()))
-            .await;
-        let Some(Some((value, expire_at))) = exported.take::<Exported>() else {
-            return Transfer::NoSource;
-        };
+        // The destination check comes first, so the source is only taken when it will be
+        // written: moved in O(1) for RENAME, copied for COPY.
         if keep_dst {
-            let exists = node
-                .run_on(dst.shard, exists_on(dst.db, dst.key.clone()))
-                .await;
-            if exists.take::<bool>().unwrap_or(false) {
-                return Transfer::DestinationKept;
+            let exists = node.run_on(dst.shard, exists_on(dst.db, dst.key.clone()));
+            if exists.await.take::<bool>().unwrap_or(false) {
+                let src_exists = node.run_on(src.shard, exists_on(src.db, src.key.clone()));
+                return if src_exists.await.take::<bool>().unwrap_or(false) {
+                    Transfer::DestinationKept
+                } else {
+                    Transfer::NoSource
+                };
             }
         }
-        node.run_on(dst.shard, import(dst.db, dst.key.clone(), value, expire_at))
-            .await;
-        if move_src {
-            node.run_on(src.shard, delete_on(src.db, src.key.clone()))
-                .await;
-        }
+        let Some(entry) = take_one(node, &src, move_src).await else {
+            return Transfer::NoSource;
+        };
+        let put = put_entries(dst.db, vec![(dst.key.clone(), Some(entry))]);
+        node.run_on(dst.shard, put).await;
         Transfer::Done
     }
     .await;
@@ -580,16 +564,8 @@ async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) ->
     );
     let mut tx = Tx::new(node, outer);
     lock_pair(node, &mut tx, &a, &b, LockMode::Shared).await;
-    let va = node
-        .run_on(a.shard, export(db, a.key))
-        .await
-        .take::<Exported>()
-        .flatten();
-    let vb = node
-        .run_on(b.shard, export(db, b.key))
-        .await
-        .take::<Exported>()
-        .flatten();
+    let va = take_one(node, &a, false).await;
+    let vb = take_one(node, &b, false).await;
     tx.release(node).await;
     let text = |v: Exported| -> Result<Bytes, CmdError> {
         match v {

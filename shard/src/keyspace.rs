@@ -37,6 +37,12 @@ impl Entry {
         (self.expire_at != 0).then_some(self.expire_at)
     }
 
+    /// The value and deadline, for moving an entry to another keyspace.
+    pub fn into_parts(self) -> (Value, Option<u64>) {
+        let expire_at = self.expire_at();
+        (self.value, expire_at)
+    }
+
     fn is_expired(&self, now_ms: u64) -> bool {
         self.expire_at != 0 && self.expire_at <= now_ms
     }
