@@ -158,16 +158,16 @@ fn run_sort(
     key: &[u8],
     o: &mut SortOptions,
 ) -> Result<Vec<Option<Bytes>>, CmdError> {
-    let Some(mut elems) = elements(ctx, key)? else {
+    let Some((mut elems, is_set)) = elements(ctx, key)? else {
         return Ok(Vec::new());
     };
     // Unsorted, a list or sorted set keeps its own order, which DESC reverses.
-    if o.dont_sort && o.desc && !is_set(ctx, key) {
+    if o.dont_sort && o.desc && !is_set {
         elems.reverse();
     }
     // Redis sorts a set anyway when it must be deterministic (STORE), since its order is
     // the hash table's.
-    if o.dont_sort && o.store.is_some() && is_set(ctx, key) {
+    if o.dont_sort && o.store.is_some() && is_set {
         o.dont_sort = false;
         o.alpha = true;
         o.by = None;
@@ -304,22 +304,16 @@ fn lookup(ctx: &mut Ctx<'_>, pattern: &[u8], elem: &[u8]) -> Result<Option<Bytes
     })
 }
 
-fn is_set(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
-    let now = ctx.now_ms;
-    ctx.ks()
-        .peek(key, now)
-        .is_some_and(|e| matches!(e.value, Value::Set(_)))
-}
-
-/// The elements of the sorted key in its own order; None when it does not exist.
-fn elements(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Vec<Bytes>>, CmdError> {
+/// The elements of the sorted key in its own order, and whether it is a set (whose order is
+/// its hash table's); None when it does not exist.
+fn elements(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<(Vec<Bytes>, bool)>, CmdError> {
     let Some(entry) = ctx.read(key) else {
         return Ok(None);
     };
     match &entry.value {
-        Value::List(l) => Ok(Some(l.sort_elements())),
-        Value::Set(s) => Ok(Some(s.sort_elements())),
-        Value::ZSet(z) => Ok(Some(z.sort_elements())),
+        Value::List(l) => Ok(Some((l.sort_elements(), false))),
+        Value::Set(s) => Ok(Some((s.sort_elements(), true))),
+        Value::ZSet(z) => Ok(Some((z.sort_elements(), false))),
         _ => Err(CmdError::WrongType),
     }
 }
