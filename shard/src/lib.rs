@@ -17,6 +17,7 @@ pub mod keyspace;
 pub mod limits;
 pub mod list;
 pub mod listpack;
+pub mod script;
 pub mod set;
 pub mod shard;
 pub mod slot;

@@ -1,0 +1,3 @@
+//! Lua scripting: one Lua 5.1 VM per shard thread with Redis's environment.
+
+pub mod libs;
