@@ -208,40 +208,44 @@ async fn sort_store(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<Tx
 }
 
 /// Entries taken from their owners for a gathered run: key, value and deadline.
-type Taken = Vec<(Bytes, Exported)>;
+pub type Taken = Vec<(Bytes, Exported)>;
 
-/// Takes `keys` out of this shard (moves them, for a command that may write them) or copies
-/// them (for a read-only one).
-fn take_entries(db: usize, keys: Vec<Bytes>, moving: bool) -> Job {
-    on_shard(move |n: &Node| -> Taken {
-        let mut shard = n.shard.borrow_mut();
-        let ks = shard.db_mut(db);
-        let now = now_ms();
-        keys.into_iter()
-            .map(|k| {
-                let entry = if moving {
-                    ks.remove(&k, now).map(Entry::into_parts)
-                } else {
-                    ks.get(&k, now).map(|e| (e.value.clone(), e.expire_at()))
-                };
-                (k, entry)
-            })
-            .collect()
-    })
+/// Takes `keys` out of `node`'s shard (moves them, for a command that may write them) or
+/// copies them (for a read-only one).
+pub fn take_from(node: &Node, db: usize, keys: Vec<Bytes>, moving: bool) -> Taken {
+    let mut shard = node.shard.borrow_mut();
+    let ks = shard.db_mut(db);
+    let now = now_ms();
+    keys.into_iter()
+        .map(|k| {
+            let entry = if moving {
+                ks.remove(&k, now).map(Entry::into_parts)
+            } else {
+                ks.get(&k, now).map(|e| (e.value.clone(), e.expire_at()))
+            };
+            (k, entry)
+        })
+        .collect()
 }
 
-/// Puts entries back on their owner after a gathered run (absent ones stay deleted).
-fn put_entries(db: usize, entries: Taken) -> Job {
-    on_shard(move |n: &Node| {
-        let mut shard = n.shard.borrow_mut();
-        let ks = shard.db_mut(db);
-        let now = now_ms();
-        for (k, entry) in entries {
-            if let Some((value, expire_at)) = entry {
-                ks.insert(&k, value, expire_at, now);
-            }
+fn take_entries(db: usize, keys: Vec<Bytes>, moving: bool) -> Job {
+    on_shard(move |n: &Node| take_from(n, db, keys, moving))
+}
+
+/// Puts entries back on `node`'s shard after a gathered run (absent ones stay deleted).
+pub fn put_into(node: &Node, db: usize, entries: Taken) {
+    let mut shard = node.shard.borrow_mut();
+    let ks = shard.db_mut(db);
+    let now = now_ms();
+    for (k, entry) in entries {
+        if let Some((value, expire_at)) = entry {
+            ks.insert(&k, value, expire_at, now);
         }
-    })
+    }
+}
+
+fn put_entries(db: usize, entries: Taken) -> Job {
+    on_shard(move |n: &Node| put_into(n, db, entries))
 }
 
 /// Any other multi-key command (SINTERSTORE, SMOVE, LMOVE, ZUNIONSTORE, BITOP, PFMERGE...):
@@ -258,58 +262,105 @@ async fn gathered(
     args: &[Bytes],
     outer: Option<TxId>,
 ) -> Reply {
-    let mut by_shard: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
-    for pos in cmd.spec.key_positions(args) {
-        let keys = by_shard.entry(node.owner_of(&args[pos])).or_default();
-        if !keys.contains(&args[pos]) {
-            keys.push(args[pos].clone());
-        }
-    }
-    let moving = cmd.spec.is_write();
-    let mode = if moving {
-        LockMode::Exclusive
-    } else {
-        LockMode::Shared
-    };
-    let mut tx = Tx::new(node, outer);
-    let mut scratch = Shard::new(node.id, node.shard.borrow().databases(), 0);
-    let now = now_ms();
-    let mut homes: Vec<(usize, Vec<Bytes>)> = Vec::with_capacity(by_shard.len());
-    for (shard, keys) in by_shard {
-        let locks = keys.iter().map(|k| (db, k.clone())).collect();
-        let taken = tx
-            .lock_then(
-                node,
-                shard,
-                locks,
-                mode,
-                Some(take_entries(db, keys.clone(), moving)),
-            )
-            .await
-            .and_then(|a| a.take::<Taken>())
-            .unwrap_or_default();
-        for (k, entry) in taken {
-            if let Some((value, expire_at)) = entry {
-                scratch.db_mut(db).insert(&k, value, expire_at, now);
+    let keys: Vec<Bytes> = cmd
+        .spec
+        .key_positions(args)
+        .map(|pos| args[pos].clone())
+        .collect();
+    let mut gathered = Gathered::collect(node, db, &keys, cmd.spec.is_write(), outer).await;
+    let reply = gathered
+        .scratch
+        .execute(cmd.id, cmd.spec, db, args, now_ms(), false);
+    gathered.finish(node).await;
+    reply
+}
+
+/// Keys of several shards brought into one scratch shard under the locks of a transaction.
+pub struct Gathered {
+    pub scratch: Shard,
+    tx: Tx,
+    db: usize,
+    /// Moved (may be written: locked exclusive, sent back) or copied (read-only: locked shared).
+    moving: bool,
+    homes: Vec<(usize, Vec<Bytes>)>,
+}
+
+impl Gathered {
+    /// Locks `keys` on their shards in ascending order and brings their entries here.
+    pub async fn collect(
+        node: &Rc<Node>,
+        db: usize,
+        keys: &[Bytes],
+        moving: bool,
+        outer: Option<TxId>,
+    ) -> Gathered {
+        let mut by_shard: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
+        for key in keys {
+            let list = by_shard.entry(node.owner_of(key)).or_default();
+            if !list.contains(key) {
+                list.push(key.clone());
             }
         }
-        homes.push((shard, keys));
-    }
-    let reply = scratch.execute(cmd.id, cmd.spec, db, args, now, false);
-    if moving {
-        for (shard, keys) in homes {
-            let entries: Taken = keys
-                .into_iter()
-                .map(|k| {
-                    let entry = scratch.db_mut(db).remove(&k, now).map(Entry::into_parts);
-                    (k, entry)
-                })
-                .collect();
-            node.run_on(shard, put_entries(db, entries)).await;
+        let mode = if moving {
+            LockMode::Exclusive
+        } else {
+            LockMode::Shared
+        };
+        let mut tx = Tx::new(node, outer);
+        let mut scratch =
+            Shard::new(node.id, node.shard.borrow().databases(), 0).with_shards(node.nshards);
+        let now = now_ms();
+        let mut homes = Vec::with_capacity(by_shard.len());
+        for (shard, keys) in by_shard {
+            let locks = keys.iter().map(|k| (db, k.clone())).collect();
+            let taken = tx
+                .lock_then(
+                    node,
+                    shard,
+                    locks,
+                    mode,
+                    Some(take_entries(db, keys.clone(), moving)),
+                )
+                .await
+                .and_then(|a| a.take::<Taken>())
+                .unwrap_or_default();
+            for (k, entry) in taken {
+                if let Some((value, expire_at)) = entry {
+                    scratch.db_mut(db).insert(&k, value, expire_at, now);
+                }
+            }
+            homes.push((shard, keys));
+        }
+        Gathered {
+            scratch,
+            tx,
+            db,
+            moving,
+            homes,
         }
     }
-    tx.release(node).await;
-    reply
+
+    /// Sends every moved key back to its owner as the run left it, then releases the locks.
+    pub async fn finish(mut self, node: &Rc<Node>) {
+        if self.moving {
+            let now = now_ms();
+            for (shard, keys) in std::mem::take(&mut self.homes) {
+                let entries: Taken = keys
+                    .into_iter()
+                    .map(|k| {
+                        let entry = self
+                            .scratch
+                            .db_mut(self.db)
+                            .remove(&k, now)
+                            .map(Entry::into_parts);
+                        (k, entry)
+                    })
+                    .collect();
+                node.run_on(shard, put_entries(self.db, entries)).await;
+            }
+        }
+        self.tx.release(node).await;
+    }
 }
 
 /// Runs each shard's part while taking its locks, then merges: integer sums (DEL, EXISTS),
@@ -413,7 +464,7 @@ async fn msetnx(
 }
 
 /// A key's value and deadline, read on its owner to be written on another shard.
-type Exported = Option<(Value, Option<u64>)>;
+pub type Exported = Option<(Value, Option<u64>)>;
 
 fn exists_on(db: usize, key: Bytes) -> Job {
     on_shard(move |n: &Node| n.shard.borrow_mut().db_mut(db).contains(&key, now_ms()))
@@ -612,14 +663,26 @@ pub async fn exec(
         }
     }
     let mut tx = Tx::new(node, None);
-    for (shard, keys) in locks {
-        tx.lock_then(node, shard, keys, LockMode::Exclusive, None)
-            .await;
+    let scripted = queued
+        .iter()
+        .any(|(cmd, _)| cmd.server.is_some_and(ServerCmd::runs_script));
+    if scripted {
+        // A script's keys are only known as it runs: the transaction holds every shard.
+        crate::scripting::lock_every_shard(node, tx.id).await;
+        tx.shards = (0..node.nshards).collect();
+    } else {
+        for (shard, keys) in locks {
+            tx.lock_then(node, shard, keys, LockMode::Exclusive, None)
+                .await;
+        }
     }
     let mut replies = Vec::with_capacity(queued.len());
     for (_, args) in queued {
         let reply = match dispatch::route(node, client, &args) {
             Route::Reply(r) => r,
+            Route::Server(_, server) if server.runs_script() => {
+                crate::scripting::run_command(node, client, server, &args, Some(tx.id)).await
+            }
             Route::Server(_, server) => crate::commands::run(node, client, server, &args).await,
             Route::Local(cmd) => node.run_local(cmd, client.db, &args, Some(tx.id)).await,
             Route::Remote(shard, cmd) => single(Some(

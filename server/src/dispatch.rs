@@ -61,6 +61,11 @@ pub(crate) fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
     if !client.authenticated && spec.flags & flag::NO_AUTH == 0 {
         return Route::Reply(Reply::error("NOAUTH Authentication required."));
     }
+    if spec.flags & flag::ALLOW_BUSY == 0 {
+        if let Some(busy) = node.shared.scripts.busy_reply() {
+            return Route::Reply(busy);
+        }
+    }
     if let Some(server) = cmd.server {
         return Route::Server(cmd, server);
     }

@@ -72,6 +72,9 @@ pub enum Hop {
     Release {
         tx: TxId,
     },
+    /// Synchronous work whose sender is blocked waiting for it (see `Mesh::call_blocking`):
+    /// run at once by the receive loop, answered through the sender's own channel.
+    Blocking(Box<dyn FnOnce(&Node) + Send>),
 }
 
 /// This thread's ends of the mesh.
@@ -176,6 +179,32 @@ impl Mesh {
                 Answer::Replies(vec![Reply::error("ERR shard unavailable (shutting down)")])
             })
         }
+    }
+
+    /// Runs `f` on shard `to` and blocks this thread until it answers; None if the shard is
+    /// gone. Only a script in global mode may do this: it holds every shard, so the owner
+    /// never waits on this thread, and no other thread can be blocked on a call at once.
+    pub fn call_blocking<T, F>(&self, to: usize, f: F) -> Option<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Node) -> T + Send + 'static,
+    {
+        let sender = self.senders.get(to)?.as_ref()?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        let mut hop = Hop::Blocking(Box::new(move |node: &Node| {
+            let _ = tx.send(f(node));
+        }));
+        loop {
+            match sender.try_send(hop) {
+                Ok(()) => break,
+                Err(GlommioError::WouldBlock(ResourceType::Channel(back))) => {
+                    hop = back;
+                    std::thread::yield_now();
+                }
+                Err(_) => return None,
+            }
+        }
+        rx.recv().ok()
     }
 
     /// Fire and forget: the per-pair FIFO still orders it before anything sent later.

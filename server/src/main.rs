@@ -11,6 +11,7 @@ mod memory;
 mod node;
 mod notify;
 mod runtime;
+mod scripting;
 mod shared;
 mod table;
 

@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::Reply;
 use ferrokv_shard::txlock::{LockMode, TxId};
+use ferrokv_shard::script::ScriptVm;
 use ferrokv_shard::Shard;
 use glommio::channels::shared_channel::ConnectedReceiver;
 
@@ -36,6 +37,9 @@ pub struct Node {
     pub net_output: Cell<u64>,
     /// DEBUG SET-ACTIVE-EXPIRE: tests turn the cycle off to observe lazy expiry alone.
     pub active_expire: Cell<bool>,
+    /// This thread's Lua VM: scripts whose keys are on this shard, or that this thread
+    /// coordinates, run here.
+    pub vm: RefCell<ScriptVm>,
 }
 
 pub fn now_ms() -> u64 {
@@ -172,6 +176,7 @@ impl Node {
                 }
                 Hop::Reply { id, answer } => self.mesh.complete(id, answer),
                 Hop::Release { tx } => self.release(tx),
+                Hop::Blocking(work) => work(&self),
             }
         }
     }

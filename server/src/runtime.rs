@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
+use ferrokv_shard::script::ScriptVm;
 use ferrokv_shard::Shard;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::{TcpListener, UnixStream};
@@ -248,6 +249,7 @@ async fn shard_main(
         net_input: Cell::new(0),
         net_output: Cell::new(0),
         active_expire: Cell::new(true),
+        vm: RefCell::new(ScriptVm::new()),
     });
     for rx in receivers {
         glommio::spawn_local(node.clone().serve_hops(rx)).detach();

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::config::ConfigStore;
+use crate::scripting::Scripts;
 
 pub struct Shared {
     pub config: Arc<ConfigStore>,
@@ -24,6 +25,7 @@ pub struct Shared {
     pub shutting_down: AtomicBool,
     /// Per-shard write ends of the stop signal (see `runtime`).
     pub stop_signals: Mutex<Vec<std::os::unix::net::UnixStream>>,
+    pub scripts: Scripts,
 }
 
 impl Shared {
@@ -49,6 +51,7 @@ impl Shared {
             rejected_connections: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),
             stop_signals: Mutex::new(Vec::new()),
+            scripts: Scripts::new(snapshot.shards.max(1)),
         }
     }
 

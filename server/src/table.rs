@@ -33,6 +33,7 @@ impl CommandTable {
         let shard_specs = families.iter().flat_map(|f| f.iter()).map(|s| (s, None));
         let server_specs = commands::SPECS
             .iter()
+            .chain(crate::scripting::SPECS)
             .map(|s| (s, Some(commands::server_cmd(s.name))));
         for (spec, server) in shard_specs.chain(server_specs) {
             commands.push(Command {

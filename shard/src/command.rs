@@ -45,6 +45,8 @@ pub mod flag {
     pub const NO_MULTI: u32 = 1 << 14;
     pub const ALLOW_BUSY: u32 = 1 << 15;
     pub const MOVABLE_KEYS: u32 = 1 << 16;
+    /// Keys are optional (EVAL with no keys): COMMAND GETKEYS answers an empty list.
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 17;
 
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),
@@ -61,6 +63,7 @@ pub mod flag {
         (FAST, "fast"),
         (NO_AUTH, "no_auth"),
         (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
         (NO_MULTI, "no_multi"),
         (ALLOW_BUSY, "allow_busy"),
         (MOVABLE_KEYS, "movablekeys"),

@@ -30,14 +30,38 @@ type LockedKey = (usize, Box<[u8]>);
 pub struct TxLocks {
     keys: HashMap<LockedKey, KeyLock>,
     by_tx: HashMap<TxId, Vec<LockedKey>>,
+    /// A transaction holding the whole shard (a script in global mode, whose keys are only
+    /// known as it runs): every key of every database is locked for everyone else.
+    whole: Option<TxId>,
 }
 
 impl TxLocks {
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.keys.is_empty() && self.whole.is_none()
+    }
+
+    /// Whether a transaction other than `tx` holds the whole shard.
+    pub fn whole_held_by_other(&self, tx: Option<TxId>) -> bool {
+        self.whole.is_some_and(|t| Some(t) != tx)
+    }
+
+    /// Takes the whole shard for `tx`, when no other transaction holds any lock here.
+    pub fn try_lock_whole(&mut self, tx: TxId) -> bool {
+        let others_hold_keys = self
+            .keys
+            .values()
+            .any(|l| l.exclusive.is_some_and(|t| t != tx) || l.shared.iter().any(|&t| t != tx));
+        if self.whole_held_by_other(Some(tx)) || others_hold_keys {
+            return false;
+        }
+        self.whole = Some(tx);
+        true
     }
 
     fn conflicts(&self, db: usize, key: &[u8], mode: LockMode, tx: Option<TxId>) -> bool {
+        if self.whole_held_by_other(tx) {
+            return true;
+        }
         let Some(lock) = self.keys.get(&(db, Box::<[u8]>::from(key))) else {
             return false;
         };
@@ -57,7 +81,8 @@ impl TxLocks {
         mode: LockMode,
         tx: Option<TxId>,
     ) -> bool {
-        !self.is_empty() && keys.into_iter().any(|k| self.conflicts(db, k, mode, tx))
+        self.whole_held_by_other(tx)
+            || (!self.keys.is_empty() && keys.into_iter().any(|k| self.conflicts(db, k, mode, tx)))
     }
 
     /// Takes every lock or none; keys are `(database, key)`. Returns false when some key is
@@ -96,6 +121,9 @@ impl TxLocks {
 
     /// Drops every lock `tx` holds on this shard.
     pub fn release(&mut self, tx: TxId) {
+        if self.whole == Some(tx) {
+            self.whole = None;
+        }
         for id in self.by_tx.remove(&tx).unwrap_or_default() {
             if let Some(lock) = self.keys.get_mut(&id) {
                 if lock.exclusive == Some(tx) {
@@ -146,6 +174,24 @@ mod tests {
         assert!(l.blocks(0, [A.1], LockMode::Exclusive, None));
         l.release(2);
         assert!(l.is_empty());
+    }
+
+    #[test]
+    fn whole_shard_lock_excludes_every_key_and_waits_for_holders() {
+        let mut l = TxLocks::default();
+        assert!(l.try_lock(1, [A], LockMode::Shared));
+        assert!(!l.try_lock_whole(2), "a key is held by another");
+        assert!(l.try_lock_whole(1), "its own locks do not block it");
+        assert!(l.blocks(3, std::iter::empty(), LockMode::Shared, None));
+        assert!(l.blocks(0, [B.1], LockMode::Shared, Some(2)));
+        assert!(!l.blocks(0, [B.1], LockMode::Exclusive, Some(1)));
+        assert!(!l.try_lock(2, [B], LockMode::Shared));
+        assert!(!l.try_lock_whole(2));
+        l.release(1);
+        assert!(l.is_empty());
+        assert!(l.try_lock_whole(2));
+        assert!(l.whole_held_by_other(None));
+        assert!(!l.whole_held_by_other(Some(2)));
     }
 
     #[test]

@@ -406,7 +406,7 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
         let mem = crate::memory::stats();
         let _ = write!(
             out,
-            "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\nused_memory_startup:{}\r\nused_memory_dataset:{}\r\nallocator_allocated:{}\r\nallocator_active:{}\r\nallocator_resident:{}\r\ntotal_system_memory:{}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:0\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_allocator:jemalloc-5.3.0\r\nlazyfree_pending_objects:0\r\n\r\n",
+            "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\nused_memory_startup:{}\r\nused_memory_dataset:{}\r\nallocator_allocated:{}\r\nallocator_active:{}\r\nallocator_resident:{}\r\ntotal_system_memory:{}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:0\r\nnumber_of_cached_scripts:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:{:.2}\r\nmem_allocator:jemalloc-5.3.0\r\nlazyfree_pending_objects:0\r\n\r\n",
             mem.allocated,
             human_bytes(mem.allocated),
             mem.resident,
@@ -420,6 +420,7 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
             mem.resident,
             mem.total_system,
             human_bytes(mem.total_system),
+            shared.scripts.cached(),
             config.maxmemory,
             human_bytes(config.maxmemory),
             config.maxmemory_policy.as_str(),
@@ -444,7 +445,7 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
             .sum();
         let _ = write!(
             out,
-            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\ntotal_error_replies:0\r\n\r\n",
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:0\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\ntotal_error_replies:0\r\nferrokv_global_scripts:{}\r\nferrokv_global_script_runs:{}\r\n\r\n",
             shared.total_connections.load(std::sync::atomic::Ordering::Relaxed),
             processed,
             reports.iter().map(|r| r.net_input).sum::<u64>(),
@@ -453,6 +454,8 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
             expired,
             hits,
             misses,
+            shared.scripts.global_count(),
+            shared.scripts.global_runs.load(std::sync::atomic::Ordering::Relaxed),
         );
     }
     if want("replication", true) {

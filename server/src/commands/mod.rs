@@ -44,6 +44,29 @@ pub enum ServerCmd {
     Exec,
     Discard,
     Watch,
+    Eval,
+    EvalSha,
+    EvalRo,
+    EvalShaRo,
+    Fcall,
+    FcallRo,
+    Script,
+    Function,
+}
+
+impl ServerCmd {
+    /// Scripts and functions: inside EXEC they run holding every shard.
+    pub fn runs_script(self) -> bool {
+        matches!(
+            self,
+            ServerCmd::Eval
+                | ServerCmd::EvalSha
+                | ServerCmd::EvalRo
+                | ServerCmd::EvalShaRo
+                | ServerCmd::Fcall
+                | ServerCmd::FcallRo
+        )
+    }
 }
 
 const CONN: &[&str] = &["fast", "connection"];
@@ -340,7 +363,8 @@ pub fn server_cmd(name: &str) -> ServerCmd {
         "exec" => ServerCmd::Exec,
         "discard" => ServerCmd::Discard,
         "watch" => ServerCmd::Watch,
-        other => unreachable!("server command {other} has no implementation"),
+        other => crate::scripting::server_cmd(other)
+            .unwrap_or_else(|| unreachable!("server command {other} has no implementation")),
     }
 }
 
@@ -394,6 +418,31 @@ pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[B
         }
         // WATCH needs key versions on every shard; it comes with the transactions issue.
         ServerCmd::Watch => Reply::error("ERR WATCH is not supported by ferrokv yet"),
+        ServerCmd::Eval
+        | ServerCmd::EvalSha
+        | ServerCmd::EvalRo
+        | ServerCmd::EvalShaRo
+        | ServerCmd::Fcall
+        | ServerCmd::FcallRo
+        | ServerCmd::Script
+        | ServerCmd::Function => {
+            Box::pin(crate::scripting::run_command(node, client, cmd, args, None)).await
+        }
+    }
+}
+
+/// A server command called by a script (`redis.call('TIME')`): those that need neither a
+/// connection nor every shard answer here; the rest are refused inside scripts.
+pub fn in_script(node: &Node, cmd: ServerCmd, args: &[Bytes]) -> Reply {
+    match cmd {
+        ServerCmd::Ping => connection::ping(args),
+        ServerCmd::Echo => Reply::Bulk(args[1].clone()),
+        ServerCmd::Time => admin::time(),
+        ServerCmd::LastSave => Reply::Int(node.shared.started_unix as i64),
+        _ => Reply::error(format!(
+            "ERR ferrokv does not support '{}' inside scripts",
+            String::from_utf8_lossy(&args[0]).to_ascii_lowercase()
+        )),
     }
 }
 

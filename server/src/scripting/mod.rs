@@ -1,0 +1,337 @@
+//! Lua scripts and functions: where a run happens, and the state every thread shares about them.
+//!
+//! A run happens where its declared keys live, cheapest first:
+//! - **One shard** (or no keys: the connection's own shard): on that shard's VM, synchronously,
+//!   so it is atomic for free. When the server has other shards, every write keeps an undo
+//!   record, because the script may still touch a key another shard owns.
+//! - **Several shards**: the declared keys are locked through the transaction framework and
+//!   brought to a scratch shard on the coordinator, where the script runs on the coordinator's
+//!   VM (see `coordinator::gather`); then they go back.
+//! - **Global**: a script that touched a key it did not declare on a shard it does not hold is
+//!   rolled back from its undo record, its SHA is remembered as global, and it runs again holding
+//!   every shard; later runs of that SHA go global at once. Keys are brought to the coordinator
+//!   as the script first touches them (see `global`).
+//!
+//! Every shard thread has its own VM, so no run ever waits for another thread's VM; a script
+//! loaded on any connection is known to all of them through [`Scripts`].
+
+mod commands;
+mod functions;
+mod global;
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use ferrokv_protocol::{Reply, RespVersion};
+use ferrokv_shard::command::flag::NOSCRIPT;
+use ferrokv_shard::command::CommandSpec;
+use ferrokv_shard::script::{FunctionRegistry, RunOptions, ScriptHost, ScriptVm, ShardHost, Watchdog};
+use ferrokv_shard::txlock::{LockMode, TxId};
+use ferrokv_shard::Shard;
+
+pub use commands::{run_command, server_cmd, SPECS};
+pub use global::lock_every_shard;
+
+use crate::coordinator::Gathered;
+use crate::hop::{job, Answer};
+use crate::node::{now_ms, Node};
+use crate::table::CommandTable;
+
+/// What every thread knows about scripts: their bodies by SHA, which of them run global, the
+/// function libraries, and each thread's watchdog (SCRIPT KILL and BUSY replies).
+pub struct Scripts {
+    bodies: RwLock<HashMap<Box<str>, Bytes>>,
+    global: RwLock<HashSet<Box<str>>>,
+    pub functions: Mutex<FunctionRegistry>,
+    pub watchdogs: Vec<Arc<Watchdog>>,
+    /// Runs that went global (INFO).
+    pub global_runs: AtomicU64,
+}
+
+impl Scripts {
+    pub fn new(threads: usize) -> Scripts {
+        Scripts {
+            bodies: RwLock::default(),
+            global: RwLock::default(),
+            functions: Mutex::new(FunctionRegistry::default()),
+            watchdogs: (0..threads).map(|_| Arc::new(Watchdog::default())).collect(),
+            global_runs: AtomicU64::new(0),
+        }
+    }
+
+    pub fn body(&self, sha: &str) -> Option<Bytes> {
+        self.bodies.read().ok()?.get(sha).cloned()
+    }
+
+    pub fn add(&self, sha: &str, body: Bytes) {
+        if self.body(sha).is_none() {
+            if let Ok(mut bodies) = self.bodies.write() {
+                bodies.insert(sha.into(), body);
+            }
+        }
+    }
+
+    /// How many scripts EVAL and SCRIPT LOAD have cached (INFO).
+    pub fn cached(&self) -> usize {
+        self.bodies.read().map_or(0, |b| b.len())
+    }
+
+    pub fn exists(&self, sha: &str) -> bool {
+        self.bodies.read().is_ok_and(|b| b.contains_key(sha))
+    }
+
+    /// SCRIPT FLUSH: forget every script (the VMs drop their compiled copies separately).
+    pub fn flush(&self) {
+        if let Ok(mut b) = self.bodies.write() {
+            b.clear();
+        }
+        if let Ok(mut g) = self.global.write() {
+            g.clear();
+        }
+    }
+
+    fn is_global(&self, id: &str) -> bool {
+        self.global.read().is_ok_and(|g| g.contains(id))
+    }
+
+    fn mark_global(&self, id: &str) {
+        if let Ok(mut g) = self.global.write() {
+            g.insert(id.into());
+        }
+    }
+
+    /// How many scripts and functions are known to run global (INFO).
+    pub fn global_count(&self) -> usize {
+        self.global.read().map_or(0, |g| g.len())
+    }
+
+    /// Redis's answer while a run has passed busy-reply-threshold, to every command but the
+    /// few allowed then (SCRIPT KILL, SHUTDOWN NOSAVE...).
+    pub fn busy_reply(&self) -> Option<Reply> {
+        let busy = self.watchdogs.iter().find(|w| w.is_busy())?;
+        Some(Reply::error(if busy.is_function() {
+            "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+        } else {
+            "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+        }))
+    }
+}
+
+/// What to run: a script by SHA, or a function of a library.
+#[derive(Clone)]
+pub enum Code {
+    Script { sha: String, body: Bytes },
+    Function { name: Bytes },
+}
+
+impl Code {
+    /// The name under which a run is remembered as global.
+    fn id(&self) -> String {
+        match self {
+            Code::Script { sha, .. } => sha.clone(),
+            Code::Function { name } => format!("function:{}", String::from_utf8_lossy(name)),
+        }
+    }
+}
+
+/// One call of EVAL/EVALSHA/FCALL and their read-only forms, parsed.
+#[derive(Clone)]
+pub struct Run {
+    pub code: Code,
+    pub keys: Vec<Bytes>,
+    pub argv: Vec<Bytes>,
+    pub read_only: bool,
+    pub db: usize,
+    pub resp: RespVersion,
+}
+
+/// How a run on one VM ended.
+enum Outcome {
+    Done(Reply),
+    /// The script touched a key this place does not hold; its writes were undone.
+    Abandoned,
+}
+
+impl Run {
+    fn execute(&self, vm: &mut ScriptVm, host: &mut dyn ScriptHost, node: &Node) -> Reply {
+        let config = node.shared.config.snapshot();
+        let opts = RunOptions {
+            read_only: self.read_only,
+            resp: self.resp,
+            busy_after: Duration::from_millis(config.busy_reply_threshold),
+            watchdog: &node.shared.scripts.watchdogs[node.id],
+        };
+        match &self.code {
+            Code::Script { sha, body } => vm.run(sha, body, &self.keys, &self.argv, host, &opts),
+            Code::Function { name } => {
+                let registry = &node.shared.scripts.functions;
+                vm.call_function(registry, name, &self.keys, &self.argv, host, &opts)
+            }
+        }
+    }
+}
+
+/// Wraps a host so that the server's own commands a script may call (PING, TIME...) are
+/// answered here; data commands go to the host.
+struct WithServer<'n, H> {
+    node: &'n Node,
+    host: H,
+}
+
+impl<H: ScriptHost> ScriptHost for WithServer<'_, H> {
+    fn call(&mut self, args: &[Bytes]) -> Reply {
+        let server = args
+            .first()
+            .and_then(|name| CommandTable::get().lookup(name))
+            .filter(|c| c.spec.flags & NOSCRIPT == 0 && c.spec.arity_ok(args.len()));
+        match server.and_then(|c| c.server) {
+            Some(cmd) => crate::commands::in_script(self.node, cmd, args),
+            None => self.host.call(args),
+        }
+    }
+
+    fn abandoned(&self) -> bool {
+        self.host.abandoned()
+    }
+
+    fn wrote(&self) -> bool {
+        self.host.wrote()
+    }
+}
+
+/// The command table's view for scripts: a command's spec by name.
+fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    CommandTable::get().lookup(name).map(|c| c.spec)
+}
+
+/// Runs a script or function call; `outer` is the enclosing EXEC, which holds every shard.
+pub async fn run(node: &Rc<Node>, run: Run, outer: Option<TxId>) -> Reply {
+    let scripts = &node.shared.scripts;
+    let id = run.code.id();
+    if outer.is_some() || scripts.is_global(&id) {
+        return global::run(node, &run, outer).await;
+    }
+    let mut owners: Vec<usize> = run.keys.iter().map(|k| node.owner_of(k)).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    let outcome = match owners[..] {
+        [] => on_one_shard(node, node.id, &run).await,
+        [shard] => on_one_shard(node, shard, &run).await,
+        _ => on_gathered_keys(node, &run).await,
+    };
+    match outcome {
+        Outcome::Done(reply) => reply,
+        Outcome::Abandoned => {
+            scripts.mark_global(&id);
+            global::run(node, &run, None).await
+        }
+    }
+}
+
+/// A run on the shard that owns every declared key, on that shard's thread. It waits while a
+/// transaction holds one of those keys; an undeclared key is usable when this shard owns it
+/// and no transaction holds it.
+async fn on_one_shard(node: &Rc<Node>, shard: usize, run: &Run) -> Outcome {
+    let run = run.clone();
+    let answer = node
+        .run_on(
+            shard,
+            job(move |node: Rc<Node>| async move {
+                loop {
+                    let ready = {
+                        let s = node.shard.borrow();
+                        let mode = if run.read_only {
+                            LockMode::Shared
+                        } else {
+                            LockMode::Exclusive
+                        };
+                        !s.locks.blocks(run.db, run.keys.iter().map(|k| &k[..]), mode, None)
+                    };
+                    if ready {
+                        break;
+                    }
+                    node.unlocked.notified().await;
+                }
+                Answer::Value(Box::new(run_here(&node, &run)))
+            }),
+        )
+        .await;
+    answer
+        .take::<Outcome>()
+        .unwrap_or_else(|| Outcome::Done(Reply::error("ERR internal error: lost script run")))
+}
+
+/// Runs on this thread's VM against this thread's shard.
+fn run_here(node: &Node, run: &Run) -> Outcome {
+    let mut shard = node.shard.borrow_mut();
+    let mut vm = node.vm.borrow_mut();
+    let me = node.id;
+    let nshards = node.nshards;
+    let holds = move |s: &Shard, db: usize, key: &[u8]| {
+        ferrokv_shard::slot::shard_of_key(key, nshards) == me
+            && !s.locks.blocks(db, [key], LockMode::Exclusive, None)
+    };
+    let mut host = WithServer {
+        node,
+        host: ShardHost::new(
+            &mut shard,
+            run.db,
+            now_ms(),
+            &lookup,
+            &holds,
+            run.read_only,
+            nshards > 1,
+        ),
+    };
+    let reply = run.execute(&mut vm, &mut host, node);
+    if host.abandoned() {
+        host.host.undo();
+        return Outcome::Abandoned;
+    }
+    Outcome::Done(reply)
+}
+
+/// A run whose declared keys span shards: they are locked and brought here, the script runs
+/// on this thread's VM against them, and they go back.
+async fn on_gathered_keys(node: &Rc<Node>, run: &Run) -> Outcome {
+    let mut gathered = Gathered::collect(node, run.db, &run.keys, !run.read_only, None).await;
+    let outcome = {
+        let mut vm = node.vm.borrow_mut();
+        let declared: HashSet<Bytes> = run.keys.iter().cloned().collect();
+        let db = run.db;
+        let holds = move |_: &Shard, d: usize, key: &[u8]| d == db && declared.contains(key);
+        let mut host = WithServer {
+            node,
+            host: ShardHost::new(
+                &mut gathered.scratch,
+                run.db,
+                now_ms(),
+                &lookup,
+                &holds,
+                run.read_only,
+                true,
+            ),
+        };
+        let reply = run.execute(&mut vm, &mut host, node);
+        if host.abandoned() {
+            host.host.undo();
+            Outcome::Abandoned
+        } else {
+            Outcome::Done(reply)
+        }
+    };
+    gathered.finish(node).await;
+    outcome
+}
+
+/// Counts a run that went global, for INFO.
+fn count_global_run(node: &Node) {
+    node.shared
+        .scripts
+        .global_runs
+        .fetch_add(1, Ordering::Relaxed);
+}
