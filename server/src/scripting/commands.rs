@@ -155,19 +155,21 @@ fn eval_args(
     read_only: bool,
 ) -> Result<Run, Reply> {
     let scripts = &node.shared.scripts;
+    let noscript = || Reply::error("NOSCRIPT No matching script. Please use EVAL.");
+    if by_sha && args[1].len() != 40 {
+        return Err(noscript());
+    }
+    let (keys, argv) = keys_and_argv(args)?;
     let (sha, body) = if by_sha {
         let sha = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
-        match scripts.body(&sha) {
-            Some(body) if sha.len() == 40 => (sha, body),
-            _ => return Err(Reply::error("NOSCRIPT No matching script. Please use EVAL.")),
-        }
+        let body = scripts.body(&sha).ok_or_else(noscript)?;
+        (sha, body)
     } else {
         let body = args[1].clone();
         let sha = sha1_hex(&body);
         scripts.add(&sha, body.clone());
         (sha, body)
     };
-    let (keys, argv) = keys_and_argv(args)?;
     let flags = parse_shebang(&body)?;
     Ok(Run {
         code: Code::Script { sha, body },
@@ -180,12 +182,11 @@ fn eval_args(
 }
 
 fn fcall_args(node: &Node, client: &Client, args: &[Bytes], read_only: bool) -> Result<Run, Reply> {
+    let (library, index) = super::functions::resolve(node, &args[1], read_only)?;
     let (keys, argv) = keys_and_argv(args)?;
-    let no_writes = super::functions::check_call(node, &args[1], read_only)?;
+    let no_writes = library.functions[index].no_writes();
     Ok(Run {
-        code: Code::Function {
-            name: args[1].clone(),
-        },
+        code: Code::Function { library, index },
         keys,
         argv,
         read_only: read_only || no_writes,

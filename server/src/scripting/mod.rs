@@ -29,7 +29,8 @@ use bytes::Bytes;
 use ferrokv_protocol::{Reply, RespVersion};
 use ferrokv_shard::command::flag::NOSCRIPT;
 use ferrokv_shard::command::CommandSpec;
-use ferrokv_shard::script::{FunctionRegistry, RunOptions, ScriptHost, ScriptVm, ShardHost, Watchdog};
+use ferrokv_shard::script::functions::{FunctionRegistry, Library};
+use ferrokv_shard::script::{RunOptions, ScriptHost, ScriptVm, ShardHost, Watchdog};
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::Shard;
 
@@ -124,8 +125,14 @@ impl Scripts {
 /// What to run: a script by SHA, or a function of a library.
 #[derive(Clone)]
 pub enum Code {
-    Script { sha: String, body: Bytes },
-    Function { name: Bytes },
+    Script {
+        sha: String,
+        body: Bytes,
+    },
+    Function {
+        library: Arc<Library>,
+        index: usize,
+    },
 }
 
 impl Code {
@@ -133,7 +140,9 @@ impl Code {
     fn id(&self) -> String {
         match self {
             Code::Script { sha, .. } => sha.clone(),
-            Code::Function { name } => format!("function:{}", String::from_utf8_lossy(name)),
+            Code::Function { library, index } => {
+                format!("function:{}", library.functions[*index].name.to_lowercase())
+            }
         }
     }
 }
@@ -167,9 +176,8 @@ impl Run {
         };
         match &self.code {
             Code::Script { sha, body } => vm.run(sha, body, &self.keys, &self.argv, host, &opts),
-            Code::Function { name } => {
-                let registry = &node.shared.scripts.functions;
-                vm.call_function(registry, name, &self.keys, &self.argv, host, &opts)
+            Code::Function { library, index } => {
+                vm.call_function(library, *index, &self.keys, &self.argv, host, &opts)
             }
         }
     }

@@ -70,10 +70,13 @@ impl ScriptVm {
         todo!()
     }
     pub fn flush(&mut self) {}
+    pub fn load_library(&mut self, code: &[u8]) -> Result<Vec<super::functions::FunctionInfo>, Reply> {
+        todo!()
+    }
     pub fn call_function(
         &mut self,
-        registry: &std::sync::Mutex<FunctionRegistry>,
-        name: &[u8],
+        library: &super::functions::Library,
+        index: usize,
         keys: &[Bytes],
         argv: &[Bytes],
         host: &mut dyn ScriptHost,
@@ -82,8 +85,6 @@ impl ScriptVm {
         todo!()
     }
 }
-#[derive(Default)]
-pub struct FunctionRegistry;
 pub type Lookup<'a> = &'a dyn Fn(&[u8]) -> Option<&'static CommandSpec>;
 pub type Holds<'a> = &'a dyn Fn(&Shard, usize, &[u8]) -> bool;
 pub struct ShardHost<'a> {
