@@ -1,0 +1,4 @@
+use mlua::Lua;
+pub fn open(_lua: &Lua) -> mlua::Result<()> {
+    Ok(())
+}
