@@ -183,6 +183,38 @@ pub(crate) fn raw_get_exact(t: &Table, key: impl IntoLua + Clone) -> mlua::Resul
     }
 }
 
+/// Lua's `next`, answering numbers exactly (see [`is_lossy`]): a number key or value comes
+/// back once more as an f64, which mlua reads without loss.
+pub(crate) struct ExactNext(Function);
+
+impl ExactNext {
+    pub(crate) fn new(lua: &Lua) -> mlua::Result<Self> {
+        let f = lua
+            .load(
+                r#"local next, type = ...
+                return function(t, k)
+                    local k2, v = next(t, k)
+                    return k2, v, type(k2) == "number" and k2 or nil, type(v) == "number" and v or nil
+                end"#,
+            )
+            .call::<Function>((lua.globals().raw_get::<Function>("next")?, lua.globals().raw_get::<Function>("type")?))?;
+        Ok(ExactNext(f))
+    }
+
+    /// The pair after `key` in `table` (the first for nil), or None at the end.
+    pub(crate) fn next(&self, table: &Table, key: Value) -> mlua::Result<Option<(Value, Value)>> {
+        let (k, v, kn, vn): (Value, Value, Option<f64>, Option<f64>) =
+            self.0.call((table.clone(), key))?;
+        if k == Value::Nil {
+            return Ok(None);
+        }
+        Ok(Some((
+            kn.map_or(k, Value::Number),
+            vn.map_or(v, Value::Number),
+        )))
+    }
+}
+
 /// C's conversion of a double to a 64-bit integer on x86-64 (cvttsd2si): truncation, and the
 /// "integer indefinite" value for NaN and out-of-range numbers.
 pub(crate) fn c_double_to_i64(n: f64) -> i64 {

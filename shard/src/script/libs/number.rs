@@ -48,7 +48,8 @@ pub(crate) fn strtod(s: &[u8]) -> Option<(f64, usize)> {
     if matches!(at(i), b'-' | b'+') {
         i += 1;
     }
-    let sign = if negative { -1.0 } else { 1.0 };
+    // Negation, not multiplication by -1, which leaves a NaN's sign alone on x86.
+    let signed = |v: f64| if negative { -v } else { v };
     let starts_with = |from: usize, word: &[u8]| {
         word.iter()
             .enumerate()
@@ -56,7 +57,7 @@ pub(crate) fn strtod(s: &[u8]) -> Option<(f64, usize)> {
     };
     if starts_with(i, b"inf") {
         let len = if starts_with(i, b"infinity") { 8 } else { 3 };
-        return Some((sign * f64::INFINITY, i + len));
+        return Some((signed(f64::INFINITY), i + len));
     }
     if starts_with(i, b"nan") {
         let mut end = i + 3;
@@ -69,11 +70,11 @@ pub(crate) fn strtod(s: &[u8]) -> Option<(f64, usize)> {
                 end = j + 1;
             }
         }
-        return Some((sign * f64::NAN, end));
+        return Some((signed(f64::NAN), end));
     }
     if at(i) == b'0' && (at(i + 1) | 0x20) == b'x' {
         if let Some((v, end)) = hex_float(s, i + 2) {
-            return Some((sign * v, end));
+            return Some((signed(v), end));
         }
     }
     let start = i;
@@ -106,7 +107,7 @@ pub(crate) fn strtod(s: &[u8]) -> Option<(f64, usize)> {
     }
     let text = std::str::from_utf8(&s[start..i]).ok()?;
     let v: f64 = text.parse().ok()?;
-    Some((sign * v, i))
+    Some((signed(v), i))
 }
 
 /// The hexadecimal form after "0x": hex digits with an optional point, then an optional
