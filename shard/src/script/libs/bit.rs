@@ -2,9 +2,9 @@
 //! bits the way LuaBitOp does it, by adding 2^52+2^51 and keeping the low word of the sum,
 //! which rounds to the nearest integer (ties to even) and wraps modulo 2^32.
 
-use mlua::{Lua, MultiValue};
+use mlua::Lua;
 
-use super::{ret, set_function, Args, Outcome};
+use super::{ret, set_function, Args, Outcome, Results};
 
 pub fn open(lua: &Lua) -> mlua::Result<()> {
     let bit = lua.create_table()?;
@@ -79,7 +79,7 @@ fn barg(args: &Args, n: usize) -> Outcome<u32> {
     }
 }
 
-fn result(lua: &Lua, b: u32) -> Outcome<MultiValue> {
+fn result(lua: &Lua, b: u32) -> Outcome<Results> {
     ret(lua, f64::from(b as i32))
 }
 

@@ -14,7 +14,7 @@ use mlua::{LightUserData, Lua, MultiValue, Table, Value};
 use super::number::{format_g, strtod};
 use super::{
     as_number, c_double_to_i32, fail, raw_get_exact, ret, set_function, type_name, Args, ExactNext,
-    Outcome, MAX_C_STACK,
+    Outcome, Results, MAX_C_STACK,
 };
 
 /// Encoding deeper than this fails even when `encode_max_depth` allows more (Redis's own
@@ -97,7 +97,7 @@ fn module(lua: &Lua) -> mlua::Result<Table> {
             0,
             i32::MAX,
         )?);
-        Ok(out)
+        Ok(Results::Values(out))
     })?;
     let integer_options: [(&str, fn(&mut Config) -> &mut i32, i32); 3] = [
         ("encode_max_depth", |c| &mut c.encode_max_depth, i32::MAX),
@@ -205,7 +205,7 @@ fn enum_option(
 
 // ===== Encoding =====
 
-fn encode(lua: &Lua, args: &Args, cfg: Config, next: &ExactNext) -> Outcome<MultiValue> {
+fn encode(lua: &Lua, args: &Args, cfg: Config, next: &ExactNext) -> Outcome<Results> {
     if args.count() != 1 {
         return Err(args.arg_error(1, "expected 1 argument"));
     }
@@ -416,7 +416,7 @@ impl Encoder {
 
 // ===== Decoding =====
 
-fn decode(lua: &Lua, args: &Args, cfg: Config) -> Outcome<MultiValue> {
+fn decode(lua: &Lua, args: &Args, cfg: Config) -> Outcome<Results> {
     if args.count() != 1 {
         return Err(args.arg_error(1, "expected 1 argument"));
     }

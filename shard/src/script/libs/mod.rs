@@ -27,6 +27,9 @@ pub fn open_all(lua: &Lua) -> mlua::Result<()> {
 pub(crate) enum Fail {
     /// A script error: the message reaches the script as a string, as `luaL_error` raises it.
     Msg(Vec<u8>),
+    /// An error the Lua core raises inside a C function (`lua_settable`'s "table index is
+    /// nil"): a string without the caller's position.
+    Runtime(Vec<u8>),
     /// The Lua state itself failed (memory, a metamethod's error); passed on unchanged.
     Lua(mlua::Error),
 }
@@ -38,6 +41,18 @@ impl From<mlua::Error> for Fail {
 }
 
 pub(crate) type Outcome<T> = Result<T, Fail>;
+
+/// What a library function returns.
+pub(crate) enum Results {
+    Values(MultiValue),
+    /// `count` values stored in `table` from index `first` on. Functions that can return
+    /// thousands of values use this: mlua could not hold them all as handles at once.
+    Stored {
+        table: Table,
+        first: i64,
+        count: i64,
+    },
+}
 
 /// A script error carrying `msg`.
 pub(crate) fn fail<T>(msg: impl Into<Vec<u8>>) -> Outcome<T> {
@@ -53,7 +68,7 @@ pub(crate) const MAX_C_STACK: usize = 8000;
 /// raises its `Fail::Msg` as a string error.
 pub(crate) fn function<F>(lua: &Lua, f: F) -> mlua::Result<Function>
 where
-    F: Fn(&Lua, Args) -> Outcome<MultiValue> + 'static,
+    F: Fn(&Lua, Args) -> Outcome<Results> + 'static,
 {
     let inner = lua.create_function(move |lua, mut vals: MultiValue| {
         let exact = vals.pop_front();
@@ -61,17 +76,33 @@ where
         if let Some(Value::String(bits)) = exact {
             restore_exact_numbers(&mut vals, &bits.as_bytes());
         }
-        let mut out = match f(lua, Args { lua, vals }) {
-            Ok(out) => out,
+        let mut out = MultiValue::new();
+        match f(lua, Args { lua, vals }) {
+            Ok(Results::Values(vals)) => {
+                out = vals;
+                out.push_front(Value::Boolean(true));
+            }
+            Ok(Results::Stored {
+                table,
+                first,
+                count,
+            }) => {
+                out.push_back(Value::Integer(1));
+                out.push_back(Value::Table(table));
+                out.push_back(Value::Integer(first));
+                out.push_back(Value::Integer(count));
+            }
             Err(Fail::Msg(msg)) => {
-                let mut out = MultiValue::new();
                 out.push_back(Value::Boolean(false));
                 out.push_back(Value::String(lua.create_string(msg)?));
-                return Ok(out);
+            }
+            Err(Fail::Runtime(msg)) => {
+                out.push_back(Value::Boolean(false));
+                out.push_back(Value::String(lua.create_string(msg)?));
+                out.push_back(Value::Boolean(true));
             }
             Err(Fail::Lua(e)) => return Err(e),
-        };
-        out.push_front(Value::Boolean(true));
+        }
         Ok(out)
     })?;
     // SAFETY: exec_raw runs the closure in a protected call whose stack holds exactly the one
@@ -98,9 +129,10 @@ fn restore_exact_numbers(vals: &mut [Value], bits: &[u8]) {
 
 /// The C function scripts call. Upvalue 1 is the Rust implementation, called with the
 /// arguments preceded by nil or, when an argument is a number mlua would read as 0 though it
-/// is not, a string of every argument's f64 bits. It answers `true, results...` or
-/// `false, message`; the message is raised here, from a C frame holding nothing to drop,
-/// after the position of the calling Lua code as `luaL_error` puts it.
+/// is not, a string of every argument's f64 bits. It answers `true, results...`;
+/// `1, table, first, count` for results stored in a table; or `false, message[, plain]`.
+/// The message is raised here, from a C frame holding nothing to drop, after the position
+/// of the calling Lua code as `luaL_error` puts it unless `plain`.
 unsafe extern "C-unwind" fn call_raising(state: *mut ffi::lua_State) -> c_int {
     let nargs = ffi::lua_gettop(state);
     let lossy = (1..=nargs).any(|i| {
@@ -125,31 +157,48 @@ unsafe extern "C-unwind" fn call_raising(state: *mut ffi::lua_State) -> c_int {
     }
     ffi::lua_insert(state, 2);
     ffi::lua_call(state, nargs + 1, ffi::LUA_MULTRET);
+    if ffi::lua_type(state, 1) == ffi::LUA_TNUMBER {
+        let first = ffi::lua_tointeger(state, 3) as c_int;
+        let count = ffi::lua_tointeger(state, 4) as c_int;
+        ffi::lua_settop(state, 2);
+        ffi::lua_replace(state, 1);
+        if ffi::lua_checkstack(state, count) == 0 {
+            ffi::lua_pushstring(state, c"stack overflow (too many results)".as_ptr());
+            ffi::lua_error(state)
+        }
+        for i in first..first + count {
+            ffi::lua_rawgeti(state, 1, i.into());
+        }
+        ffi::lua_remove(state, 1);
+        return count;
+    }
     if ffi::lua_toboolean(state, 1) != 0 {
         ffi::lua_remove(state, 1);
         return ffi::lua_gettop(state);
     }
+    let plain = ffi::lua_toboolean(state, 3) != 0;
     ffi::lua_settop(state, 2);
-    // luaL_error's prefix: where the calling Lua code is ("user_script:1: "), if it is Lua.
-    ffi::luaL_where(state, 1);
-    ffi::lua_insert(state, 2);
-    ffi::lua_concat(state, 2);
+    if !plain {
+        ffi::luaL_where(state, 1);
+        ffi::lua_insert(state, 2);
+        ffi::lua_concat(state, 2);
+    }
     ffi::lua_error(state)
 }
 
 /// Sets `name` in `table` to a library function.
 pub(crate) fn set_function<F>(lua: &Lua, table: &Table, name: &str, f: F) -> mlua::Result<()>
 where
-    F: Fn(&Lua, Args) -> Outcome<MultiValue> + 'static,
+    F: Fn(&Lua, Args) -> Outcome<Results> + 'static,
 {
     table.raw_set(name, function(lua, f)?)
 }
 
 /// One value as the results of a library function.
-pub(crate) fn ret(lua: &Lua, v: impl IntoLua) -> Outcome<MultiValue> {
+pub(crate) fn ret(lua: &Lua, v: impl IntoLua) -> Outcome<Results> {
     let mut out = MultiValue::new();
     out.push_back(v.into_lua(lua)?);
-    Ok(out)
+    Ok(Results::Values(out))
 }
 
 /// Lua's `lua_typename` of a value.
@@ -271,7 +320,7 @@ impl Args<'_> {
             }
             None => (None, false),
         };
-        let mut n = n;
+        let mut n = n as i64;
         let mut msg = Vec::new();
         if method {
             n -= 1;
