@@ -295,6 +295,11 @@ impl Args<'_> {
         self.vals.len()
     }
 
+    /// Adds a value after the arguments, as a C function pushing onto its stack does.
+    pub(crate) fn push(&mut self, v: Value) {
+        self.vals.push(v);
+    }
+
     /// Argument `n` (1-based); nil when absent.
     pub(crate) fn get(&self, n: usize) -> &Value {
         n.checked_sub(1)
