@@ -6,9 +6,12 @@ use mlua::Lua;
 
 use super::{ret, set_function, Args, Outcome, Results};
 
+type Unary = fn(u32) -> u32;
+type Binary = fn(u32, u32) -> u32;
+
 pub fn open(lua: &Lua) -> mlua::Result<()> {
     let bit = lua.create_table()?;
-    let unary: [(&str, fn(u32) -> u32); 3] = [
+    let unary: [(&str, Unary); 3] = [
         ("tobit", |b| b),
         ("bnot", |b| !b),
         ("bswap", u32::swap_bytes),
@@ -18,7 +21,7 @@ pub fn open(lua: &Lua) -> mlua::Result<()> {
             result(lua, op(barg(&args, 1)?))
         })?;
     }
-    let folds: [(&str, fn(u32, u32) -> u32); 3] = [
+    let folds: [(&str, Binary); 3] = [
         ("band", |a, b| a & b),
         ("bor", |a, b| a | b),
         ("bxor", |a, b| a ^ b),
@@ -34,7 +37,7 @@ pub fn open(lua: &Lua) -> mlua::Result<()> {
             result(lua, b)
         })?;
     }
-    let shifts: [(&str, fn(u32, u32) -> u32); 5] = [
+    let shifts: [(&str, Binary); 5] = [
         ("lshift", |b, n| b << n),
         ("rshift", |b, n| b >> n),
         ("arshift", |b, n| ((b as i32) >> n) as u32),

@@ -20,6 +20,9 @@ use super::{
 /// Encoding deeper than this fails even when `encode_max_depth` allows more (Redis's own
 /// stack stops it between 4000 and 8000 levels): each level holds two mlua handles, and
 /// mlua can hold only about 8000.
+/// Picks one setting out of the configuration.
+type Field = fn(&mut Config) -> &mut i32;
+
 const ENCODE_DEPTH_CAP: usize = 2000;
 
 #[derive(Clone, Copy)]
@@ -99,7 +102,7 @@ fn module(lua: &Lua) -> mlua::Result<Table> {
         )?);
         Ok(Results::Values(out))
     })?;
-    let integer_options: [(&str, fn(&mut Config) -> &mut i32, i32); 3] = [
+    let integer_options: [(&str, Field, i32); 3] = [
         ("encode_max_depth", |c| &mut c.encode_max_depth, i32::MAX),
         ("decode_max_depth", |c| &mut c.decode_max_depth, i32::MAX),
         (
@@ -116,11 +119,7 @@ fn module(lua: &Lua) -> mlua::Result<Table> {
             ret(lua, v)
         })?;
     }
-    let enum_options: [(
-        &str,
-        fn(&mut Config) -> &mut i32,
-        Option<&'static [&'static str]>,
-    ); 3] = [
+    let enum_options: [(&str, Field, Option<&'static [&'static str]>); 3] = [
         ("encode_keep_buffer", |c| &mut c.encode_keep_buffer, None),
         (
             "encode_invalid_numbers",

@@ -8,8 +8,8 @@
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::{
-    as_number, fail, raw_get_exact, set_function, Args, ExactNext, Fail, Outcome, Results,
-    MAX_C_STACK,
+    as_number, fail, fits_i64, raw_get_exact, set_function, Args, ExactNext, Fail, Outcome,
+    Results, MAX_C_STACK,
 };
 
 /// Tables nested deeper than this are packed as nil, which also stops cycles.
@@ -112,8 +112,7 @@ fn is_array(t: &Table) -> Outcome<bool> {
 
 fn encode_number(buf: &mut Vec<u8>, n: f64) {
     // (int64_t)n == n on x86-64: finite, integral and within [-2^63, 2^63).
-    if n.trunc() == n && (-9.223_372_036_854_775_808e18..9.223_372_036_854_775_808e18).contains(&n)
-    {
+    if n.trunc() == n && fits_i64(n) {
         encode_int(buf, n as i64);
     } else if f64::from(n as f32) == n {
         buf.push(0xca);

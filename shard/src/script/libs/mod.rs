@@ -267,19 +267,25 @@ impl ExactNext {
 /// C's conversion of a double to a 64-bit integer on x86-64 (cvttsd2si): truncation, and the
 /// "integer indefinite" value for NaN and out-of-range numbers.
 pub(crate) fn c_double_to_i64(n: f64) -> i64 {
-    if n.is_nan() || n >= 9.223_372_036_854_775_808e18 || n < -9.223_372_036_854_775_808e18 {
-        i64::MIN
-    } else {
+    if fits_i64(n) {
         n as i64
+    } else {
+        i64::MIN
     }
+}
+
+/// Whether C converts `n` to a 64-bit integer without overflow: within [-2^63, 2^63).
+pub(crate) fn fits_i64(n: f64) -> bool {
+    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+    (-TWO_POW_63..TWO_POW_63).contains(&n)
 }
 
 /// C's conversion of a double to a 32-bit int on x86-64.
 pub(crate) fn c_double_to_i32(n: f64) -> i32 {
-    if n.is_nan() || n >= 2_147_483_648.0 || n < -2_147_483_648.0 {
-        i32::MIN
-    } else {
+    if (-2_147_483_648.0..2_147_483_648.0).contains(&n) {
         n as i32
+    } else {
+        i32::MIN
     }
 }
 
@@ -320,7 +326,7 @@ impl Args<'_> {
         let (name, method) = match self.lua.inspect_stack(1) {
             Some(ar) => {
                 let names = ar.names();
-                let method = names.name_what.as_deref() == Some("method");
+                let method = names.name_what == Some("method");
                 (names.name.map(|s| s.into_owned()), method)
             }
             None => (None, false),
