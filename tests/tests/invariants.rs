@@ -236,7 +236,7 @@ fn run_bank(bank: &Bank) {
                     // At least one read of each kind, the last one after every writer is done.
                     loop {
                         let last = writers_done.load(Ordering::SeqCst);
-                        let (how, balances) = if (i + r) % 2 == 0 {
+                        let (how, balances) = if (i + r).is_multiple_of(2) {
                             ("MGET", bank.read_mget(&mut c))
                         } else {
                             ("script", bank.read_script(&mut c))
@@ -275,7 +275,7 @@ fn run_bank(bank: &Bank) {
                         // Up to a third of an opening balance, so that some transfers are
                         // refused once money has piled up elsewhere.
                         let amount = rng.gen_range(1..=OPENING_BALANCE / 3);
-                        let moved = if w % 2 == 0 {
+                        let moved = if w.is_multiple_of(2) {
                             bank.transfer_watch(&mut c, from, to, amount)
                         } else {
                             bank.transfer_eval(&mut c, from, to, amount)
@@ -375,7 +375,7 @@ fn counters_incremented_by_scripts_are_exact() {
                     for i in 0..PER_THREAD {
                         let mut cmd = redis::cmd("EVAL");
                         cmd.arg(COUNTERS);
-                        if (t + i) % 2 == 0 {
+                        if (t + i).is_multiple_of(2) {
                             cmd.arg(1).arg(declared);
                             let v: Vec<i64> = cmd.query(&mut c).expect("EVAL declared");
                             assert_eq!(v.len(), 1);
