@@ -9,40 +9,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use ferrokv_tests::*;
 use redis::Connection;
 
-/// `TOKEN_BUCKET_SCRIPT` of the seeds' token_bucket.py, with the newlines that open and close
-/// Python's triple-quoted string.
-const TOKEN_BUCKET_SCRIPT: &str = "
-local key = KEYS[1]
-local capacity = tonumber(ARGV[1])
-local refill_rate = tonumber(ARGV[2])  -- tokens per second
-local now = tonumber(ARGV[3])
+/// `TOKEN_BUCKET_SCRIPT` of the seeds' token_bucket.py: the text between Python's `"""`s,
+/// newlines at both ends included (the SHA and the line numbers in errors depend on them).
+const TOKEN_BUCKET_SCRIPT: &str = include_str!("../seeds/token_bucket.lua");
 
-local data = redis.call('HMGET', key, 'tokens', 'last_refill')
-local tokens = tonumber(data[1]) or capacity
-local last_refill = tonumber(data[2]) or now
-
--- Refill tokens based on elapsed time
-local elapsed = now - last_refill
-tokens = math.min(capacity, tokens + elapsed * refill_rate)
-
-if tokens >= 1 then
-    tokens = tokens - 1
-    redis.call('HMSET', key, 'tokens', tokens, 'last_refill', now)
-    redis.call('EXPIRE', key, math.ceil(capacity / refill_rate) + 1)
-    return 1  -- Allowed
-else
-    redis.call('HMSET', key, 'tokens', tokens, 'last_refill', now)
-    return 0  -- Denied
-end
-";
-
-/// `RELEASE_SCRIPT` of the seeds' distributed_lock.py.
-const RELEASE_SCRIPT: &str = "
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-    return redis.call('DEL', KEYS[1])
-end
-return 0
-";
+/// `RELEASE_SCRIPT` of the seeds' distributed_lock.py, the same way.
+const RELEASE_SCRIPT: &str = include_str!("../seeds/lock_release.lua");
 
 /// `bucket_sha = r.script_load(TOKEN_BUCKET_SCRIPT)`
 fn load_bucket(c: &mut Connection) -> String {
