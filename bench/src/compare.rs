@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use clap::{ArgAction, Args};
 
-use crate::sys;
+use crate::{scripts, sys};
 
 #[derive(Args, Debug, Clone)]
 pub struct CompareArgs {
@@ -34,7 +34,8 @@ pub struct CompareArgs {
     /// redis-benchmark pipeline depths (-P).
     #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "1,16,64")]
     pub pipelines: Vec<u32>,
-    /// redis-benchmark tests (-t), one run per test.
+    /// redis-benchmark tests (-t), one run per test; also the script workloads
+    /// evalsha_bucket, evalsha_transfer_1shard and evalsha_transfer_2shard (see scripts.rs).
     #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "set,get")]
     pub tests: Vec<String>,
     /// Requests per run (-n).
@@ -244,6 +245,7 @@ impl Runner<'_> {
         pipeline: u32,
         requests: u64,
     ) -> Result<(Sample, Vec<String>), String> {
+        let workload = scripts::benchmark_args(test, server.port)?;
         let pid = server.pid();
         let threads_before = if self.args.per_thread {
             sys::thread_ticks(pid)
@@ -254,8 +256,6 @@ impl Runner<'_> {
         let mut cmd = Command::new(&self.args.redis_benchmark);
         cmd.args(["-h", "127.0.0.1", "-p"])
             .arg(server.port.to_string())
-            .arg("-t")
-            .arg(test)
             .arg("-n")
             .arg(requests.to_string())
             .arg("-c")
@@ -267,6 +267,9 @@ impl Runner<'_> {
             .arg("-P")
             .arg(pipeline.to_string())
             .args(["-q", "--csv"])
+            // Last: redis-benchmark takes the first word that is not an option as the start of
+            // a custom command.
+            .args(&workload)
             .stdin(Stdio::null());
         set_affinity_on_exec(&mut cmd, self.client_pin());
         let out = cmd.output().map_err(|e| {

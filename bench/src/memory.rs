@@ -28,13 +28,13 @@ pub struct MemoryArgs {
 /// Elements per fill command.
 const BATCH: usize = 1000;
 
-struct Conn {
+pub(crate) struct Conn {
     reader: BufReader<TcpStream>,
     writer: TcpStream,
 }
 
 impl Conn {
-    fn open(port: u16) -> Result<Conn, String> {
+    pub(crate) fn open(port: u16) -> Result<Conn, String> {
         let s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
         Ok(Conn {
             reader: BufReader::new(s.try_clone().map_err(|e| e.to_string())?),
@@ -43,7 +43,7 @@ impl Conn {
     }
 
     /// Sends one command and returns its reply's payload (a bulk's bytes or a line's text).
-    fn call(&mut self, args: &[Vec<u8>]) -> Result<Vec<u8>, String> {
+    pub(crate) fn call(&mut self, args: &[Vec<u8>]) -> Result<Vec<u8>, String> {
         let mut out = format!("*{}\r\n", args.len()).into_bytes();
         for a in args {
             out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());

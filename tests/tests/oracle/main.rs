@@ -21,6 +21,7 @@ mod bitmaps;
 mod hashes;
 mod hyperloglogs;
 mod lists;
+mod scripts;
 mod sets;
 mod sorted_sets;
 mod sorts;
