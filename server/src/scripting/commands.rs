@@ -167,7 +167,11 @@ fn eval_args(
     } else {
         let body = args[1].clone();
         let sha = sha1_hex(&body);
-        scripts.add(&sha, body.clone());
+        if !scripts.exists(&sha) {
+            // Only a script that compiles is cached, as in Redis.
+            node.vm.borrow_mut().load(&sha, &body)?;
+            scripts.add(&sha, body.clone());
+        }
         (sha, body)
     };
     let flags = parse_shebang(&body)?;
