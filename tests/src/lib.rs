@@ -480,6 +480,50 @@ pub fn poll_until(timeout: Duration, interval: Duration, mut cond: impl FnMut() 
     }
 }
 
+/// Sends `args` on fresh connections, one after another, until one answers within `per_try`;
+/// returns that answer. While a script runs, a server may leave some connections unserved until
+/// the script ends, so tests that must reach it meanwhile (BUSY replies, SCRIPT KILL) ask
+/// through whichever connection answers; the silent ones are dropped. Panics when no connection
+/// answers within `total`.
+pub fn ask_any_conn(
+    server: &TestServer,
+    args: &[&str],
+    per_try: Duration,
+    total: Duration,
+) -> Resp {
+    let deadline = Instant::now() + total;
+    loop {
+        let mut c = server.raw();
+        c.set_read_timeout(per_try);
+        c.send_cmd(args);
+        if let Ok(r) = c.try_read() {
+            return r;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no connection answered {args:?} within {total:?}"
+        );
+    }
+}
+
+/// Asks [`ask_any_conn`] again and again (every 20 ms) until the answer is `want`. Panics with
+/// the last answer when `total` passes first.
+pub fn wait_for_answer(server: &TestServer, args: &[&str], want: &Resp, total: Duration) {
+    let deadline = Instant::now() + total;
+    let per_try = Duration::from_secs(2);
+    loop {
+        let got = ask_any_conn(server, args, per_try, total);
+        if &got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{args:?} never answered {want:?} within {total:?}; last answer {got:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Slots and shards
 //
