@@ -524,6 +524,39 @@ pub fn wait_for_answer(server: &TestServer, args: &[&str], want: &Resp, total: D
     }
 }
 
+/// `-BUSY ...` while a script (`kill` = `"SCRIPT"`) or a function (`"FUNCTION"`) runs past
+/// busy-reply-threshold: the text names the command that can stop it.
+pub fn busy_err(kill: &str) -> Resp {
+    err(&format!(
+        "BUSY Redis is busy running a script. You can only call {kill} KILL or SHUTDOWN NOSAVE."
+    ))
+}
+
+/// SCRIPT KILL / FUNCTION KILL of a script that already wrote.
+pub fn unkillable_err() -> Resp {
+    err(
+        "UNKILLABLE Sorry the script already executed write commands against the dataset. \
+         You can either wait the script termination or kill the server in a hard way using the \
+         SHUTDOWN NOSAVE command.",
+    )
+}
+
+/// Sends SHUTDOWN NOSAVE (which closes the connection without a reply) on fresh connections
+/// until the server process is gone; panics if it still runs after `total`.
+pub fn shutdown_nosave(server: &mut TestServer, total: Duration) {
+    let deadline = Instant::now() + total;
+    loop {
+        server.raw().send_cmd(&["SHUTDOWN", "NOSAVE"]);
+        if server.wait_exit(Duration::from_secs(2)).is_some() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "SHUTDOWN NOSAVE did not stop the server within {total:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Slots and shards
 //

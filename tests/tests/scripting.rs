@@ -8,7 +8,7 @@
 //! SCRIPT FLUSH and the BUSY tests change server-wide state, so they start a server of their own.
 
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ferrokv_tests::*;
 use rand::{rngs::SmallRng, Rng, SeedableRng};
@@ -45,10 +45,6 @@ fn assert_raises(c: &mut RawConn, body: &str, msg: &str) {
     let want = script_err(c, body, msg, 1);
     assert_eq!(eval(c, body, &[], &[]), want, "{body}");
 }
-
-const BUSY: &str =
-    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
-const UNKILLABLE: &str = "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
 
 // ---------------------------------------------------------------------------------------------
 // EVAL, EVALSHA, SCRIPT
@@ -1574,7 +1570,7 @@ fn script_kill_stops_a_read_only_loop() {
     let mut looping = server.raw();
     looping.send_cmd(&command("EVAL", body, &[k], &[]));
     let total = Duration::from_secs(60);
-    wait_for_answer(&server, &["GET", k], &err(BUSY), total);
+    wait_for_answer(&server, &["GET", k], &busy_err("SCRIPT"), total);
     assert_eq!(
         ask_any_conn(&server, &["SCRIPT", "KILL"], Duration::from_secs(2), total),
         ok()
@@ -1597,7 +1593,7 @@ fn script_kill_stops_a_read_only_loop() {
     let ro_sha = sha_of(&mut looping, ro);
     for (name, body, sha, line) in [("EVAL_RO", body, &sha, 1), ("EVAL", ro, &ro_sha, 2)] {
         looping.send_cmd(&command(name, body, &[k], &[]));
-        wait_for_answer(&server, &["GET", k], &err(BUSY), total);
+        wait_for_answer(&server, &["GET", k], &busy_err("SCRIPT"), total);
         assert_eq!(
             ask_any_conn(&server, &["SCRIPT", "KILL"], Duration::from_secs(2), total),
             ok()
@@ -1640,25 +1636,14 @@ fn a_looping_script_that_wrote_is_unkillable() {
         &[],
     ));
     let total = Duration::from_secs(60);
-    wait_for_answer(&server, &["GET", k], &err(BUSY), total);
+    wait_for_answer(&server, &["GET", k], &busy_err("SCRIPT"), total);
     assert_eq!(
         ask_any_conn(&server, &["SCRIPT", "KILL"], Duration::from_secs(2), total),
-        err(UNKILLABLE)
+        unkillable_err()
     );
     assert_eq!(
         ask_any_conn(&server, &["SCRIPT", "KILL"], Duration::from_secs(2), total),
-        err(UNKILLABLE)
+        unkillable_err()
     );
-    // SHUTDOWN NOSAVE closes the connection without a reply; ask until the process is gone.
-    let deadline = Instant::now() + total;
-    loop {
-        server.raw().send_cmd(&["SHUTDOWN", "NOSAVE"]);
-        if server.wait_exit(Duration::from_secs(2)).is_some() {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "SHUTDOWN NOSAVE did not stop the server within {total:?}"
-        );
-    }
+    shutdown_nosave(&mut server, total);
 }
