@@ -506,6 +506,18 @@ pub fn ask_any_conn(
     }
 }
 
+/// Sends a command that runs an endless script on `c`, and checks that no reply comes within
+/// 300 ms: a script that ended (or never started) fails the test at once instead of leaving it
+/// waiting for a BUSY that cannot come.
+pub fn start_endless<A: AsRef<[u8]>>(c: &mut RawConn, args: &[A]) {
+    c.send_cmd(args);
+    c.set_read_timeout(Duration::from_millis(300));
+    if let Ok(r) = c.try_read() {
+        panic!("the endless script answered at once: {r:?}");
+    }
+    c.set_read_timeout(IO_TIMEOUT);
+}
+
 /// Asks [`ask_any_conn`] again and again (every 20 ms) until the answer is `want`. Panics with
 /// the last answer when `total` passes first.
 pub fn wait_for_answer(server: &TestServer, args: &[&str], want: &Resp, total: Duration) {

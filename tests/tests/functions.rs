@@ -1027,7 +1027,7 @@ fn function_kill() {
 
     let mut looping = server.raw();
     for (f, line) in [("spin", 2), ("spin_any", 3)] {
-        looping.send_cmd(&call("FCALL", f, &[k], &[]));
+        start_endless(&mut looping, &call("FCALL", f, &[k], &[]));
         wait_for_answer(&server, &["GET", k], &busy, total);
         // SCRIPT KILL does not stop a function; it gets the same BUSY answer.
         assert_eq!(
@@ -1055,12 +1055,15 @@ fn function_kill() {
     );
 
     // FUNCTION KILL does not stop an EVAL script either.
-    looping.send_cmd(&[
-        "EVAL",
-        "redis.call('get', KEYS[1]) while true do end",
-        "1",
-        k,
-    ]);
+    start_endless(
+        &mut looping,
+        &[
+            "EVAL",
+            "redis.call('get', KEYS[1]) while true do end",
+            "1",
+            k,
+        ],
+    );
     wait_for_answer(&server, &["GET", k], &busy_err("SCRIPT"), total);
     assert_eq!(
         ask_any_conn(&server, &["FUNCTION", "KILL"], per_try, total),
@@ -1073,7 +1076,7 @@ fn function_kill() {
     assert!(looping.read().is_error());
 
     // A function that wrote cannot be killed.
-    looping.send_cmd(&call("FCALL", "spin_write", &[k], &[]));
+    start_endless(&mut looping, &call("FCALL", "spin_write", &[k], &[]));
     wait_for_answer(&server, &["GET", k], &busy, total);
     assert_eq!(
         ask_any_conn(&server, &["FUNCTION", "KILL"], per_try, total),

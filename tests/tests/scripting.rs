@@ -1568,7 +1568,7 @@ fn script_kill_stops_a_read_only_loop() {
     drop(admin);
 
     let mut looping = server.raw();
-    looping.send_cmd(&command("EVAL", body, &[k], &[]));
+    start_endless(&mut looping, &command("EVAL", body, &[k], &[]));
     let total = Duration::from_secs(60);
     wait_for_answer(&server, &["GET", k], &busy_err("SCRIPT"), total);
     assert_eq!(
@@ -1592,7 +1592,7 @@ fn script_kill_stops_a_read_only_loop() {
     let ro = "#!lua flags=no-writes\nlocal v = redis.call('get', KEYS[1]) while true do end";
     let ro_sha = sha_of(&mut looping, ro);
     for (name, body, sha, line) in [("EVAL_RO", body, &sha, 1), ("EVAL", ro, &ro_sha, 2)] {
-        looping.send_cmd(&command(name, body, &[k], &[]));
+        start_endless(&mut looping, &command(name, body, &[k], &[]));
         wait_for_answer(&server, &["GET", k], &busy_err("SCRIPT"), total);
         assert_eq!(
             ask_any_conn(&server, &["SCRIPT", "KILL"], Duration::from_secs(2), total),
@@ -1629,12 +1629,15 @@ fn a_looping_script_that_wrote_is_unkillable() {
     drop(admin);
     let k = "sc:unkillable:k";
     let mut looping = server.raw();
-    looping.send_cmd(&command(
-        "EVAL",
-        "redis.call('set', KEYS[1], 'started') while true do end",
-        &[k],
-        &[],
-    ));
+    start_endless(
+        &mut looping,
+        &command(
+            "EVAL",
+            "redis.call('set', KEYS[1], 'started') while true do end",
+            &[k],
+            &[],
+        ),
+    );
     let total = Duration::from_secs(60);
     wait_for_answer(&server, &["GET", k], &busy_err("SCRIPT"), total);
     assert_eq!(
