@@ -480,6 +480,13 @@ pub fn poll_until(timeout: Duration, interval: Duration, mut cond: impl FnMut() 
     }
 }
 
+/// `name first numkeys keys... args...`: EVAL, EVALSHA, FCALL and their `_RO` forms.
+pub fn keys_command(name: &str, first: &str, keys: &[&str], args: &[&str]) -> Vec<String> {
+    let mut v = vec![name.to_string(), first.to_string(), keys.len().to_string()];
+    v.extend(keys.iter().chain(args).map(|s| s.to_string()));
+    v
+}
+
 /// Sends `args` on fresh connections, one after another, until one answers within `per_try`;
 /// returns that answer. While a script runs, a server may leave some connections unserved until
 /// the script ends, so tests that must reach it meanwhile (BUSY replies, SCRIPT KILL) ask
@@ -1090,6 +1097,12 @@ impl RawConn {
 
     /// Sends a command (text arguments) and reads its reply.
     pub fn cmd(&mut self, args: &[&str]) -> Resp {
+        self.send_cmd(args);
+        self.read()
+    }
+
+    /// Sends a command (owned or borrowed, text or binary arguments) and reads its reply.
+    pub fn send_and_read<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Resp {
         self.send_cmd(args);
         self.read()
     }

@@ -11,29 +11,12 @@ use std::time::Duration;
 
 use ferrokv_tests::*;
 
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
-}
-
-fn run(c: &mut RawConn, v: &[String]) -> Resp {
-    let refs: Vec<&str> = v.iter().map(String::as_str).collect();
-    c.cmd(&refs)
-}
-
-/// `name function numkeys keys... args...` (FCALL or FCALL_RO)
-fn call(name: &str, function: &str, keys: &[&str], args: &[&str]) -> Vec<String> {
-    let mut v = strings(&[name, function]);
-    v.push(keys.len().to_string());
-    v.extend(keys.iter().chain(args).map(|s| s.to_string()));
-    v
-}
-
 fn fcall(c: &mut RawConn, function: &str, keys: &[&str], args: &[&str]) -> Resp {
-    run(c, &call("FCALL", function, keys, args))
+    c.send_and_read(&keys_command("FCALL", function, keys, args))
 }
 
 fn fcall_ro(c: &mut RawConn, function: &str, keys: &[&str], args: &[&str]) -> Resp {
-    run(c, &call("FCALL_RO", function, keys, args))
+    c.send_and_read(&keys_command("FCALL_RO", function, keys, args))
 }
 
 fn load(c: &mut RawConn, code: &str) -> Resp {
@@ -1027,7 +1010,7 @@ fn function_kill() {
 
     let mut looping = server.raw();
     for (f, line) in [("spin", 2), ("spin_any", 3)] {
-        start_endless(&mut looping, &call("FCALL", f, &[k], &[]));
+        start_endless(&mut looping, &keys_command("FCALL", f, &[k], &[]));
         wait_for_answer(&server, &["GET", k], &busy, total);
         // SCRIPT KILL does not stop a function; it gets the same BUSY answer.
         assert_eq!(
@@ -1076,7 +1059,10 @@ fn function_kill() {
     assert!(looping.read().is_error());
 
     // A function that wrote cannot be killed.
-    start_endless(&mut looping, &call("FCALL", "spin_write", &[k], &[]));
+    start_endless(
+        &mut looping,
+        &keys_command("FCALL", "spin_write", &[k], &[]),
+    );
     wait_for_answer(&server, &["GET", k], &busy, total);
     assert_eq!(
         ask_any_conn(&server, &["FUNCTION", "KILL"], per_try, total),

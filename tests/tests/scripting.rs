@@ -15,18 +15,7 @@ use rand::{rngs::SmallRng, Rng, SeedableRng};
 
 /// `EVAL body numkeys keys... args...`
 fn eval(c: &mut RawConn, body: &str, keys: &[&str], args: &[&str]) -> Resp {
-    cmd(c, &command("EVAL", body, keys, args))
-}
-
-fn command<'a>(name: &'a str, body: &'a str, keys: &[&'a str], args: &[&'a str]) -> Vec<String> {
-    let mut v = vec![name.to_string(), body.to_string(), keys.len().to_string()];
-    v.extend(keys.iter().chain(args).map(|s| s.to_string()));
-    v
-}
-
-fn cmd(c: &mut RawConn, v: &[String]) -> Resp {
-    let refs: Vec<&str> = v.iter().map(String::as_str).collect();
-    c.cmd(&refs)
+    c.send_and_read(&keys_command("EVAL", body, keys, args))
 }
 
 /// The SHA1 of a script as the server names it (SCRIPT LOAD does not run it).
@@ -1228,26 +1217,28 @@ fn read_only_scripts_refuse_writes() {
 
     let body = "return redis.call('set', KEYS[1], 'x')";
     let want = script_err(&mut c, body, refused, 1);
-    assert_eq!(cmd(&mut c, &command("EVAL_RO", body, &[k], &[])), want);
+    assert_eq!(
+        c.send_and_read(&keys_command("EVAL_RO", body, &[k], &[])),
+        want
+    );
     let write_sha = sha_of(&mut c, body);
     assert_eq!(c.cmd(&["EVALSHA_RO", &write_sha, "1", k]), want);
     assert_eq!(
-        cmd(
-            &mut c,
-            &command(
-                "EVAL_RO",
-                "return redis.pcall('set', KEYS[1], 'x')",
-                &[k],
-                &[]
-            )
-        ),
+        c.send_and_read(&keys_command(
+            "EVAL_RO",
+            "return redis.pcall('set', KEYS[1], 'x')",
+            &[k],
+            &[]
+        )),
         err(refused)
     );
     assert_eq!(
-        cmd(
-            &mut c,
-            &command("EVAL_RO", "return redis.call('get', KEYS[1])", &[k], &[])
-        ),
+        c.send_and_read(&keys_command(
+            "EVAL_RO",
+            "return redis.call('get', KEYS[1])",
+            &[k],
+            &[]
+        )),
         bulk("v")
     );
     let read_sha = sha_of(&mut c, "return redis.call('get', KEYS[1])");
@@ -1269,27 +1260,21 @@ fn read_only_scripts_refuse_writes() {
     );
     // A shebang without no-writes declares a writing script, which *_RO refuses before running.
     assert_eq!(
-        cmd(
-            &mut c,
-            &command(
-                "EVAL_RO",
-                "#!lua\nreturn redis.call('get', KEYS[1])",
-                &[k],
-                &[]
-            )
-        ),
+        c.send_and_read(&keys_command(
+            "EVAL_RO",
+            "#!lua\nreturn redis.call('get', KEYS[1])",
+            &[k],
+            &[]
+        )),
         err("ERR Can not execute a script with write flag using *_ro command.")
     );
     assert_eq!(
-        cmd(
-            &mut c,
-            &command(
-                "EVAL_RO",
-                "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])",
-                &[k],
-                &[]
-            )
-        ),
+        c.send_and_read(&keys_command(
+            "EVAL_RO",
+            "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])",
+            &[k],
+            &[]
+        )),
         bulk("v")
     );
     assert_eq!(c.cmd(&["GET", k]), bulk("v"));
@@ -1437,7 +1422,7 @@ fn undeclared_keys_on_every_shard() {
         .flat_map(|i| [int(3 * i), bulk((3 * i).to_string())])
         .collect();
     assert_eq!(
-        cmd(&mut c, &command("EVALSHA", &by_sha, &[], &k)),
+        c.send_and_read(&keys_command("EVALSHA", &by_sha, &[], &k)),
         arr(third)
     );
 
@@ -1495,7 +1480,7 @@ fn concurrent_scripts_over_every_shard_are_atomic() {
         mset.push(a.clone());
         mset.push("100".into());
     }
-    assert_eq!(cmd(&mut c, &mset), ok());
+    assert_eq!(c.send_and_read(&mset), ok());
     let total = 100 * accounts.len() as i64;
     let transfer_declared = "local n = tonumber(ARGV[1]) if tonumber(redis.call('get', KEYS[1])) < n then return 0 end redis.call('decrby', KEYS[1], n) redis.call('incrby', KEYS[2], n) return 1";
     let transfer_built = "local n = tonumber(ARGV[3]) if tonumber(redis.call('get', ARGV[1])) < n then return 0 end redis.call('decrby', ARGV[1], n) redis.call('incrby', ARGV[2], n) return 1";
@@ -1568,7 +1553,7 @@ fn script_kill_stops_a_read_only_loop() {
     drop(admin);
 
     let mut looping = server.raw();
-    start_endless(&mut looping, &command("EVAL", body, &[k], &[]));
+    start_endless(&mut looping, &keys_command("EVAL", body, &[k], &[]));
     let total = Duration::from_secs(60);
     wait_for_answer(&server, &["GET", k], &busy_err("SCRIPT"), total);
     assert_eq!(
@@ -1592,7 +1577,7 @@ fn script_kill_stops_a_read_only_loop() {
     let ro = "#!lua flags=no-writes\nlocal v = redis.call('get', KEYS[1]) while true do end";
     let ro_sha = sha_of(&mut looping, ro);
     for (name, body, sha, line) in [("EVAL_RO", body, &sha, 1), ("EVAL", ro, &ro_sha, 2)] {
-        start_endless(&mut looping, &command(name, body, &[k], &[]));
+        start_endless(&mut looping, &keys_command(name, body, &[k], &[]));
         wait_for_answer(&server, &["GET", k], &busy_err("SCRIPT"), total);
         assert_eq!(
             ask_any_conn(&server, &["SCRIPT", "KILL"], Duration::from_secs(2), total),
@@ -1631,7 +1616,7 @@ fn a_looping_script_that_wrote_is_unkillable() {
     let mut looping = server.raw();
     start_endless(
         &mut looping,
-        &command(
+        &keys_command(
             "EVAL",
             "redis.call('set', KEYS[1], 'started') while true do end",
             &[k],
