@@ -480,6 +480,102 @@ pub fn poll_until(timeout: Duration, interval: Duration, mut cond: impl FnMut() 
     }
 }
 
+/// `name first numkeys keys... args...`: EVAL, EVALSHA, FCALL and their `_RO` forms.
+pub fn keys_command(name: &str, first: &str, keys: &[&str], args: &[&str]) -> Vec<String> {
+    let mut v = vec![name.to_string(), first.to_string(), keys.len().to_string()];
+    v.extend(keys.iter().chain(args).map(|s| s.to_string()));
+    v
+}
+
+/// Sends `args` on fresh connections, one after another, until one answers within `per_try`;
+/// returns that answer. While a script runs, a server may leave some connections unserved until
+/// the script ends, so tests that must reach it meanwhile (BUSY replies, SCRIPT KILL) ask
+/// through whichever connection answers; the silent ones are dropped. Panics when no connection
+/// answers within `total`.
+pub fn ask_any_conn(
+    server: &TestServer,
+    args: &[&str],
+    per_try: Duration,
+    total: Duration,
+) -> Resp {
+    let deadline = Instant::now() + total;
+    loop {
+        let mut c = server.raw();
+        c.set_read_timeout(per_try);
+        c.send_cmd(args);
+        if let Ok(r) = c.try_read() {
+            return r;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no connection answered {args:?} within {total:?}"
+        );
+    }
+}
+
+/// Sends a command that runs an endless script on `c`, and checks that no reply comes within
+/// 300 ms: a script that ended (or never started) fails the test at once instead of leaving it
+/// waiting for a BUSY that cannot come.
+pub fn start_endless<A: AsRef<[u8]>>(c: &mut RawConn, args: &[A]) {
+    c.send_cmd(args);
+    c.set_read_timeout(Duration::from_millis(300));
+    if let Ok(r) = c.try_read() {
+        panic!("the endless script answered at once: {r:?}");
+    }
+    c.set_read_timeout(IO_TIMEOUT);
+}
+
+/// Asks [`ask_any_conn`] again and again (every 20 ms) until the answer is `want`. Panics with
+/// the last answer when `total` passes first.
+pub fn wait_for_answer(server: &TestServer, args: &[&str], want: &Resp, total: Duration) {
+    let deadline = Instant::now() + total;
+    let per_try = Duration::from_secs(2);
+    loop {
+        let got = ask_any_conn(server, args, per_try, total);
+        if &got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{args:?} never answered {want:?} within {total:?}; last answer {got:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// `-BUSY ...` while a script (`kill` = `"SCRIPT"`) or a function (`"FUNCTION"`) runs past
+/// busy-reply-threshold: the text names the command that can stop it.
+pub fn busy_err(kill: &str) -> Resp {
+    err(&format!(
+        "BUSY Redis is busy running a script. You can only call {kill} KILL or SHUTDOWN NOSAVE."
+    ))
+}
+
+/// SCRIPT KILL / FUNCTION KILL of a script that already wrote.
+pub fn unkillable_err() -> Resp {
+    err(
+        "UNKILLABLE Sorry the script already executed write commands against the dataset. \
+         You can either wait the script termination or kill the server in a hard way using the \
+         SHUTDOWN NOSAVE command.",
+    )
+}
+
+/// Sends SHUTDOWN NOSAVE (which closes the connection without a reply) on fresh connections
+/// until the server process is gone; panics if it still runs after `total`.
+pub fn shutdown_nosave(server: &mut TestServer, total: Duration) {
+    let deadline = Instant::now() + total;
+    loop {
+        server.raw().send_cmd(&["SHUTDOWN", "NOSAVE"]);
+        if server.wait_exit(Duration::from_secs(2)).is_some() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "SHUTDOWN NOSAVE did not stop the server within {total:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Slots and shards
 //
@@ -1001,6 +1097,12 @@ impl RawConn {
 
     /// Sends a command (text arguments) and reads its reply.
     pub fn cmd(&mut self, args: &[&str]) -> Resp {
+        self.send_cmd(args);
+        self.read()
+    }
+
+    /// Sends a command (owned or borrowed, text or binary arguments) and reads its reply.
+    pub fn send_and_read<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Resp {
         self.send_cmd(args);
         self.read()
     }
