@@ -131,9 +131,16 @@ pub async fn run_command(
     }
 }
 
-/// The keys and arguments after numkeys, with Redis's checks.
-fn keys_and_argv(args: &[Bytes]) -> Result<(Vec<Bytes>, Vec<Bytes>), Reply> {
-    let numkeys = args::int(&args[2]).map_err(|e| e.into_reply())?;
+/// The keys and arguments after numkeys, with Redis's checks (FCALL words a numkeys that
+/// is not a number its own way).
+fn keys_and_argv(args: &[Bytes], fcall: bool) -> Result<(Vec<Bytes>, Vec<Bytes>), Reply> {
+    let numkeys = args::int(&args[2]).map_err(|e| {
+        if fcall {
+            Reply::error("ERR Bad number of keys provided")
+        } else {
+            e.into_reply()
+        }
+    })?;
     if numkeys < 0 {
         return Err(Reply::error("ERR Number of keys can't be negative"));
     }
@@ -159,7 +166,7 @@ fn eval_args(
     if by_sha && args[1].len() != 40 {
         return Err(noscript());
     }
-    let (keys, argv) = keys_and_argv(args)?;
+    let (keys, argv) = keys_and_argv(args, false)?;
     let (sha, body) = if by_sha {
         let sha = String::from_utf8_lossy(&args[1]).to_ascii_lowercase();
         let body = scripts.body(&sha).ok_or_else(noscript)?;
@@ -187,7 +194,7 @@ fn eval_args(
 
 fn fcall_args(node: &Node, client: &Client, args: &[Bytes], read_only: bool) -> Result<Run, Reply> {
     let (library, index) = super::functions::resolve(node, &args[1], read_only)?;
-    let (keys, argv) = keys_and_argv(args)?;
+    let (keys, argv) = keys_and_argv(args, true)?;
     let no_writes = library.functions[index].no_writes();
     Ok(Run {
         code: Code::Function { library, index },
