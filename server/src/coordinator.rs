@@ -279,10 +279,8 @@ async fn gathered(
 pub struct Gathered {
     pub scratch: Shard,
     tx: Tx,
-    db: usize,
     /// Moved (may be written: locked exclusive, sent back) or copied (read-only: locked shared).
     moving: bool,
-    homes: Vec<(usize, Vec<Bytes>)>,
 }
 
 impl Gathered {
@@ -310,17 +308,10 @@ impl Gathered {
         let mut scratch =
             Shard::new(node.id, node.shard.borrow().databases(), 0).with_shards(node.nshards);
         let now = now_ms();
-        let mut homes = Vec::with_capacity(by_shard.len());
         for (shard, keys) in by_shard {
             let locks = keys.iter().map(|k| (db, k.clone())).collect();
             let taken = tx
-                .lock_then(
-                    node,
-                    shard,
-                    locks,
-                    mode,
-                    Some(take_entries(db, keys.clone(), moving)),
-                )
+                .lock_then(node, shard, locks, mode, Some(take_entries(db, keys, moving)))
                 .await
                 .and_then(|a| a.take::<Taken>())
                 .unwrap_or_default();
@@ -329,37 +320,39 @@ impl Gathered {
                     scratch.db_mut(db).insert(&k, value, expire_at, now);
                 }
             }
-            homes.push((shard, keys));
         }
-        Gathered {
-            scratch,
-            tx,
-            db,
-            moving,
-            homes,
-        }
+        Gathered { scratch, tx, moving }
     }
 
-    /// Sends every moved key back to its owner as the run left it, then releases the locks.
+    /// Sends every key back to its owner as the run left it, then releases the locks.
     pub async fn finish(mut self, node: &Rc<Node>) {
         if self.moving {
-            let now = now_ms();
-            for (shard, keys) in std::mem::take(&mut self.homes) {
-                let entries: Taken = keys
-                    .into_iter()
-                    .map(|k| {
-                        let entry = self
-                            .scratch
-                            .db_mut(self.db)
-                            .remove(&k, now)
-                            .map(Entry::into_parts);
-                        (k, entry)
-                    })
-                    .collect();
-                node.run_on(shard, put_entries(self.db, entries)).await;
-            }
+            send_home(node, &mut self.scratch).await;
         }
         self.tx.release(node).await;
+    }
+}
+
+/// Moves every entry of a scratch shard to the shard owning its key. Keys the run deleted are
+/// simply absent: their entries were moved out of their owners when brought.
+pub async fn send_home(node: &Rc<Node>, scratch: &mut Shard) {
+    let now = now_ms();
+    let mut homes: BTreeMap<(usize, usize), Taken> = BTreeMap::new();
+    for db in 0..scratch.databases() {
+        let mut keys = Vec::new();
+        scratch
+            .db(db)
+            .for_each(now, |e| keys.push(Bytes::copy_from_slice(e.key())));
+        for key in keys {
+            let entry = scratch.db_mut(db).remove(&key, now).map(Entry::into_parts);
+            homes
+                .entry((node.owner_of(&key), db))
+                .or_default()
+                .push((key, entry));
+        }
+    }
+    for ((shard, db), entries) in homes {
+        node.run_on(shard, put_entries(db, entries)).await;
     }
 }
 

@@ -182,6 +182,11 @@ fn eval_args(
         (sha, body)
     };
     let flags = parse_shebang(&body)?;
+    if read_only && flags.shebang && !flags.no_writes {
+        return Err(Reply::error(
+            "ERR Can not execute a script with write flag using *_ro command.",
+        ));
+    }
     Ok(Run {
         code: Code::Script { sha, body },
         keys,
@@ -293,7 +298,7 @@ pub(super) fn kill(node: &Node, functions: bool) -> Reply {
         return Reply::error("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
     }
     for w in busy.iter().filter(|w| !w.has_written()) {
-        w.kill.store(true, Ordering::Relaxed);
+        w.dog.kill.store(true, Ordering::Relaxed);
     }
     Reply::ok()
 }

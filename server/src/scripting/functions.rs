@@ -38,7 +38,8 @@ pub fn resolve(node: &Node, name: &[u8], read_only: bool) -> Result<(Arc<Library
 /// RESTORE do before anything is registered.
 fn load(node: &Node, reg: &mut FunctionRegistry, code: Bytes) -> Result<Library, Reply> {
     let name = parse_header(&code)?;
-    let functions = node.vm.borrow_mut().load_library(&code)?;
+    let _ = (node, &code);
+    let functions = Err(Reply::error("ERR PENDING-VM"))?;
     Ok(reg.stamp(name, code, functions))
 }
 

@@ -11,17 +11,19 @@
 //! waiting at the same time, and the owner's executor never waits on this thread (work it
 //! receives waits for locks asynchronously).
 
+use std::cell::Cell;
+use std::collections::HashSet;
 use std::rc::Rc;
 
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
-use ferrokv_shard::script::{ScriptHost, ShardHost};
+use ferrokv_shard::script::{other_db, ScriptHost, ShardHost};
 use ferrokv_shard::txlock::TxId;
 use ferrokv_shard::Shard;
 
-use super::{count_global_run, lookup, Run, WithServer};
-use crate::coordinator::{put_into, take_from, Taken};
-use crate::hop::{job, on_shard, Answer, Hop};
+use super::{count_global_run, lookup, Run, SelectDb, WithServer};
+use crate::coordinator::{send_home, take_from, Taken};
+use crate::hop::{job, Answer, Hop};
 use crate::node::{now_ms, Node};
 
 /// Locks every shard whole for `tx`, in ascending order.
@@ -59,10 +61,9 @@ pub async fn run(node: &Rc<Node>, run: &Run, outer: Option<TxId>) -> Reply {
     }
     let databases = node.shard.borrow().databases();
     let mut scratch = Shard::new(node.id, databases, 0).with_shards(node.nshards);
-    let mut brought: Vec<(usize, Bytes)> = Vec::new();
     let reply = {
         let mut vm = node.vm.borrow_mut();
-        let holds = |_: &Shard, _: usize, _: &[u8]| true;
+        let holds = |_: &[u8]| true;
         let inner = ShardHost::new(
             &mut scratch,
             run.db,
@@ -72,43 +73,21 @@ pub async fn run(node: &Rc<Node>, run: &Run, outer: Option<TxId>) -> Reply {
             run.read_only,
             false,
         );
-        let mut host = WithServer {
+        let db = Cell::new(run.db);
+        let host = GlobalHost {
             node,
-            host: GlobalHost {
-                node,
-                inner,
-                db: run.db,
-                brought: &mut brought,
-            },
+            inner,
+            db: run.db,
+            brought: HashSet::new(),
         };
+        let mut host = WithServer::new(node, host, &db, true);
         run.execute(&mut vm, &mut host, node)
     };
-    send_back(node, &mut scratch, brought).await;
+    send_home(node, &mut scratch).await;
     if outer.is_none() {
         release_every_shard(node, tx).await;
     }
     reply
-}
-
-/// Puts every key brought to the scratch shard back on its owner, as the script left it.
-async fn send_back(node: &Rc<Node>, scratch: &mut Shard, brought: Vec<(usize, Bytes)>) {
-    let now = now_ms();
-    let mut by_owner: Vec<(usize, usize, Taken)> = Vec::new();
-    for (db, key) in brought {
-        let entry = scratch
-            .db_mut(db)
-            .remove(&key, now)
-            .map(ferrokv_shard::keyspace::Entry::into_parts);
-        let owner = node.owner_of(&key);
-        match by_owner.iter_mut().find(|(o, d, _)| *o == owner && *d == db) {
-            Some((_, _, list)) => list.push((key, entry)),
-            None => by_owner.push((owner, db, vec![(key, entry)])),
-        }
-    }
-    for (owner, db, entries) in by_owner {
-        node.run_on(owner, on_shard(move |n: &Node| put_into(n, db, entries)))
-            .await;
-    }
 }
 
 /// A host that brings each key to the scratch shard before the first command naming it runs.
@@ -116,13 +95,12 @@ struct GlobalHost<'a, 's> {
     node: &'a Rc<Node>,
     inner: ShardHost<'s>,
     db: usize,
-    brought: &'a mut Vec<(usize, Bytes)>,
+    brought: HashSet<(usize, Bytes)>,
 }
 
 impl GlobalHost<'_, '_> {
-    fn bring(&mut self, key: &Bytes) {
-        let db = self.db;
-        if self.brought.iter().any(|(d, k)| *d == db && k == key) {
+    fn bring(&mut self, db: usize, key: &Bytes) {
+        if !self.brought.insert((db, key.clone())) {
             return;
         }
         let owner = self.node.owner_of(key);
@@ -144,16 +122,31 @@ impl GlobalHost<'_, '_> {
                     .insert(&k, value, expire_at, now);
             }
         }
-        self.brought.push((db, key.clone()));
+    }
+}
+
+impl SelectDb for GlobalHost<'_, '_> {
+    fn select(&mut self, db: usize) {
+        self.db = db;
+        self.inner.set_db(db);
     }
 }
 
 impl ScriptHost for GlobalHost<'_, '_> {
     fn call(&mut self, args: &[Bytes]) -> Reply {
-        if let Some(spec) = args.first().and_then(|name| lookup(name)) {
+        if let Some((_, spec)) = args.first().and_then(|name| lookup(name)) {
+            let spec = spec.resolve(args);
             if spec.arity_ok(args.len()) {
-                for pos in spec.resolve(args).key_positions(args) {
-                    self.bring(&args[pos]);
+                let keys: Vec<Bytes> = spec
+                    .key_positions(args)
+                    .filter_map(|i| args.get(i).cloned())
+                    .collect();
+                for key in &keys {
+                    self.bring(self.db, key);
+                }
+                let databases = self.inner.shard_mut().databases();
+                if let (Some(db), Some(key)) = (other_db(spec, args, databases), keys.last()) {
+                    self.bring(db, key);
                 }
             }
         }
@@ -166,5 +159,9 @@ impl ScriptHost for GlobalHost<'_, '_> {
 
     fn wrote(&self) -> bool {
         self.inner.wrote()
+    }
+
+    fn command_exists(&self, name: &[u8]) -> bool {
+        self.inner.command_exists(name)
     }
 }

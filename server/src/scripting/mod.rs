@@ -19,9 +19,10 @@ mod commands;
 mod functions;
 mod global;
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -30,13 +31,13 @@ use ferrokv_protocol::{Reply, RespVersion};
 use ferrokv_shard::command::flag::NOSCRIPT;
 use ferrokv_shard::command::CommandSpec;
 use ferrokv_shard::script::functions::{FunctionRegistry, Library};
-use ferrokv_shard::script::{RunOptions, ScriptHost, ScriptVm, ShardHost, Watchdog};
+use ferrokv_shard::script::{other_db, RunOptions, ScriptHost, ScriptVm, ShardHost, Watchdog};
 use ferrokv_shard::txlock::{LockMode, TxId};
-use ferrokv_shard::Shard;
 
 pub use commands::{run_command, server_cmd, SPECS};
 pub use global::lock_every_shard;
 
+use crate::commands::ServerCmd;
 use crate::coordinator::Gathered;
 use crate::hop::{job, Answer};
 use crate::node::{now_ms, Node};
@@ -48,7 +49,7 @@ pub struct Scripts {
     bodies: RwLock<HashMap<Box<str>, Bytes>>,
     global: RwLock<HashSet<Box<str>>>,
     pub functions: Mutex<FunctionRegistry>,
-    pub watchdogs: Vec<Arc<Watchdog>>,
+    pub watchdogs: Vec<RunWatch>,
     /// Runs that went global (INFO).
     pub global_runs: AtomicU64,
 }
@@ -59,7 +60,7 @@ impl Scripts {
             bodies: RwLock::default(),
             global: RwLock::default(),
             functions: Mutex::new(FunctionRegistry::default()),
-            watchdogs: (0..threads).map(|_| Arc::new(Watchdog::default())).collect(),
+            watchdogs: (0..threads).map(|_| RunWatch::default()).collect(),
             global_runs: AtomicU64::new(0),
         }
     }
@@ -122,6 +123,29 @@ impl Scripts {
     }
 }
 
+/// What other threads may know of the run on one thread's VM: SCRIPT KILL and FUNCTION KILL
+/// stop it through `dog`, unless it wrote; BUSY replies name the right KILL.
+#[derive(Default)]
+pub struct RunWatch {
+    pub dog: Watchdog,
+    function: AtomicBool,
+    wrote: AtomicBool,
+}
+
+impl RunWatch {
+    pub fn is_busy(&self) -> bool {
+        self.dog.busy.load(Ordering::Relaxed)
+    }
+
+    pub fn is_function(&self) -> bool {
+        self.function.load(Ordering::Relaxed)
+    }
+
+    pub fn has_written(&self) -> bool {
+        self.wrote.load(Ordering::Relaxed)
+    }
+}
+
 /// What to run: a script by SHA, or a function of a library.
 #[derive(Clone)]
 pub enum Code {
@@ -168,52 +192,121 @@ enum Outcome {
 impl Run {
     fn execute(&self, vm: &mut ScriptVm, host: &mut dyn ScriptHost, node: &Node) -> Reply {
         let config = node.shared.config.snapshot();
+        let watch = &node.shared.scripts.watchdogs[node.id];
+        watch.wrote.store(false, Ordering::Relaxed);
+        watch
+            .function
+            .store(matches!(self.code, Code::Function { .. }), Ordering::Relaxed);
         let opts = RunOptions {
             read_only: self.read_only,
             resp: self.resp,
             busy_after: Duration::from_millis(config.busy_reply_threshold),
-            watchdog: &node.shared.scripts.watchdogs[node.id],
+            watchdog: &watch.dog,
         };
         match &self.code {
             Code::Script { sha, body } => vm.run(sha, body, &self.keys, &self.argv, host, &opts),
             Code::Function { library, index } => {
-                vm.call_function(library, *index, &self.keys, &self.argv, host, &opts)
+                let _ = (library, index, host, vm);
+                Reply::error("ERR PENDING-VM")
             }
         }
     }
 }
 
-/// Wraps a host so that the server's own commands a script may call (PING, TIME...) are
-/// answered here; data commands go to the host.
-struct WithServer<'n, H> {
-    node: &'n Node,
-    host: H,
+/// A host whose current database SELECT inside a script can change.
+trait SelectDb {
+    fn select(&mut self, db: usize);
 }
 
-impl<H: ScriptHost> ScriptHost for WithServer<'_, H> {
-    fn call(&mut self, args: &[Bytes]) -> Reply {
-        let server = args
-            .first()
-            .and_then(|name| CommandTable::get().lookup(name))
-            .filter(|c| c.spec.flags & NOSCRIPT == 0 && c.spec.arity_ok(args.len()));
-        match server.and_then(|c| c.server) {
-            Some(cmd) => crate::commands::in_script(self.node, cmd, args),
-            None => self.host.call(args),
+impl SelectDb for ShardHost<'_> {
+    fn select(&mut self, db: usize) {
+        self.set_db(db);
+    }
+}
+
+/// Wraps a host: the server's own commands a script may call (PING, TIME, SELECT...) are
+/// answered here, data commands go to the host. `db` is the script's current database, which
+/// the host's `holds` rule reads too.
+struct WithServer<'n, 'c, H> {
+    node: &'n Node,
+    host: H,
+    db: &'c Cell<usize>,
+    /// Whether MOVE and COPY ... DB may reach another database than the script's: not when
+    /// the place it runs only holds the declared keys, nor past a lock of another transaction.
+    other_dbs: bool,
+    /// Set when a call reached what this place does not hold before the host saw it.
+    abandoned: bool,
+}
+
+impl<'n, 'c, H: ScriptHost + SelectDb> WithServer<'n, 'c, H> {
+    fn new(node: &'n Node, host: H, db: &'c Cell<usize>, other_dbs: bool) -> Self {
+        WithServer {
+            node,
+            host,
+            db,
+            other_dbs,
+            abandoned: false,
         }
     }
 
+    fn select(&mut self, args: &[Bytes]) -> Reply {
+        let databases = self.node.shard.borrow().databases();
+        match ferrokv_shard::args::int(&args[1]) {
+            Ok(n) if n >= 0 && (n as u64) < databases as u64 => {
+                self.db.set(n as usize);
+                self.host.select(n as usize);
+                Reply::ok()
+            }
+            Ok(_) => Reply::error("ERR DB index is out of range"),
+            Err(e) => e.into_reply(),
+        }
+    }
+}
+
+impl<H: ScriptHost + SelectDb> ScriptHost for WithServer<'_, '_, H> {
+    fn call(&mut self, args: &[Bytes]) -> Reply {
+        let cmd = args.first().and_then(|name| CommandTable::get().lookup(name));
+        if let Some(cmd) = cmd {
+            let spec = cmd.spec.resolve(args);
+            let callable = spec.flags & NOSCRIPT == 0 && spec.arity_ok(args.len());
+            match cmd.server {
+                Some(ServerCmd::Select) if callable => return self.select(args),
+                Some(server) if callable => {
+                    return crate::commands::in_script(self.node, server, args)
+                }
+                _ => {}
+            }
+            let databases = self.node.shard.borrow().databases();
+            if !self.other_dbs && other_db(spec, args, databases).is_some() {
+                self.abandoned = true;
+                return Reply::error("ERR the script reached a database this run does not hold");
+            }
+        }
+        let reply = self.host.call(args);
+        if self.host.wrote() {
+            self.node.shared.scripts.watchdogs[self.node.id]
+                .wrote
+                .store(true, Ordering::Relaxed);
+        }
+        reply
+    }
+
     fn abandoned(&self) -> bool {
-        self.host.abandoned()
+        self.abandoned || self.host.abandoned()
     }
 
     fn wrote(&self) -> bool {
         self.host.wrote()
     }
+
+    fn command_exists(&self, name: &[u8]) -> bool {
+        CommandTable::get().lookup(name).is_some()
+    }
 }
 
 /// The command table's view for scripts: a command's spec by name.
-fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    CommandTable::get().lookup(name).map(|c| c.spec)
+fn lookup(name: &[u8]) -> Option<(usize, &'static CommandSpec)> {
+    CommandTable::get().lookup(name).map(|c| (c.id, c.spec))
 }
 
 /// Runs a script or function call; `outer` is the enclosing EXEC, which holds every shard.
@@ -279,22 +372,25 @@ fn run_here(node: &Node, run: &Run) -> Outcome {
     let mut vm = node.vm.borrow_mut();
     let me = node.id;
     let nshards = node.nshards;
-    let holds = move |s: &Shard, db: usize, key: &[u8]| {
-        ferrokv_shard::slot::shard_of_key(key, nshards) == me
-            && !s.locks.blocks(db, [key], LockMode::Exclusive, None)
+    // A transaction holding keys here may be mid-way: an undeclared key is only safe to touch
+    // when none is (the declared ones were waited for).
+    let quiet = shard.locks.is_empty();
+    let declared: HashSet<&[u8]> = run.keys.iter().map(|k| &k[..]).collect();
+    let db = Cell::new(run.db);
+    let holds = |key: &[u8]| {
+        (db.get() == run.db && declared.contains(key))
+            || (quiet && ferrokv_shard::slot::shard_of_key(key, nshards) == me)
     };
-    let mut host = WithServer {
-        node,
-        host: ShardHost::new(
-            &mut shard,
-            run.db,
-            now_ms(),
-            &lookup,
-            &holds,
-            run.read_only,
-            nshards > 1,
-        ),
-    };
+    let host = ShardHost::new(
+        &mut shard,
+        run.db,
+        now_ms(),
+        &lookup,
+        &holds,
+        run.read_only,
+        nshards > 1,
+    );
+    let mut host = WithServer::new(node, host, &db, quiet);
     let reply = run.execute(&mut vm, &mut host, node);
     if host.abandoned() {
         host.host.undo();
@@ -310,20 +406,18 @@ async fn on_gathered_keys(node: &Rc<Node>, run: &Run) -> Outcome {
     let outcome = {
         let mut vm = node.vm.borrow_mut();
         let declared: HashSet<Bytes> = run.keys.iter().cloned().collect();
-        let db = run.db;
-        let holds = move |_: &Shard, d: usize, key: &[u8]| d == db && declared.contains(key);
-        let mut host = WithServer {
-            node,
-            host: ShardHost::new(
-                &mut gathered.scratch,
-                run.db,
-                now_ms(),
-                &lookup,
-                &holds,
-                run.read_only,
-                true,
-            ),
-        };
+        let db = Cell::new(run.db);
+        let holds = |key: &[u8]| db.get() == run.db && declared.contains(key);
+        let host = ShardHost::new(
+            &mut gathered.scratch,
+            run.db,
+            now_ms(),
+            &lookup,
+            &holds,
+            run.read_only,
+            true,
+        );
+        let mut host = WithServer::new(node, host, &db, false);
         let reply = run.execute(&mut vm, &mut host, node);
         if host.abandoned() {
             host.host.undo();

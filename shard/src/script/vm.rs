@@ -1,0 +1,476 @@
+//! The Lua VM of one shard thread: Redis's environment (prelude.lua), the script cache, and
+//! runs under the watchdog.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::ffi::c_int;
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use bytes::Bytes;
+use ferrokv_protocol::Reply;
+
+use mlua::{
+    ffi, ChunkMode, Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value,
+};
+
+use super::convert::{error_table, error_text, lua_args, lua_to_reply, reply_to_lua};
+use super::rand48::Rand48;
+use super::{libs, parse_shebang, sha1_hex, shebang_len, RunOptions, ScriptHost};
+
+/// Redis checks for timeouts and kills every this many VM instructions.
+const HOOK_INSTRUCTIONS: u32 = 100_000;
+/// Redis runs a step of the garbage collector every this many runs.
+const GC_PERIOD: u32 = 50;
+const PRELUDE_NAME: &str = "=ferrokv";
+const TICK_KEY: &str = "ferrokv.tick";
+const KILLED: &str = "ERR Script killed by user with SCRIPT KILL...";
+
+/// Why a run is being stopped before its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    Killed,
+    Abandoned,
+}
+
+/// State the Rust side of the environment shares with the VM.
+#[derive(Default)]
+struct Shared {
+    /// The script's protocol (redis.setresp): 3 when true.
+    resp3: Cell<bool>,
+    stop: Cell<Option<Stop>>,
+    rand: Cell<Rand48>,
+}
+
+pub struct ScriptVm {
+    lua: Lua,
+    /// The table scripts see as their globals.
+    env: Table,
+    /// prelude.lua's runner: calls a function under the error handler.
+    runner: Function,
+    rt: Table,
+    shared: Rc<Shared>,
+    scripts: HashMap<String, Function>,
+    runs: u32,
+}
+
+/// The function that stands for redis.call and friends outside of a run.
+fn outside_run(lua: &Lua, what: &'static str) -> mlua::Result<Function> {
+    lua.create_function(move |lua, _: MultiValue| {
+        let msg = format!("{what} can only be called inside a script invocation");
+        Ok((false, error_table(lua, msg.as_bytes(), false)?))
+    })
+}
+
+impl Default for ScriptVm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ScriptVm {
+    pub fn new() -> ScriptVm {
+        match Self::build() {
+            Ok(vm) => vm,
+            // Building the environment only fails when memory is exhausted.
+            Err(e) => panic!("cannot build the Lua environment: {e}"),
+        }
+    }
+
+    fn build() -> mlua::Result<ScriptVm> {
+        let lua = Lua::new_with(
+            StdLib::TABLE | StdLib::STRING | StdLib::MATH,
+            LuaOptions::default(),
+        )?;
+        libs::open_all(&lua)?;
+        let shared = Rc::new(Shared::default());
+        let rt = lua.create_table()?;
+        {
+            let s = shared.clone();
+            rt.raw_set(
+                "stopping",
+                lua.create_function(move |_, ()| Ok(s.stop.get().is_some()))?,
+            )?;
+        }
+        rt.raw_set(
+            "sha1hex",
+            lua.create_function(|_, s: mlua::String| Ok(sha1_hex(&s.as_bytes())))?,
+        )?;
+        rt.raw_set(
+            "errtext",
+            lua.create_function(|lua, s: mlua::String| {
+                lua.create_string(error_text(&s.as_bytes()))
+            })?,
+        )?;
+        {
+            let s = shared.clone();
+            rt.raw_set(
+                "rand",
+                lua.create_function(move |_, ()| {
+                    let mut r = s.rand.get();
+                    let v = r.next_unit();
+                    s.rand.set(r);
+                    Ok(v)
+                })?,
+            )?;
+        }
+        {
+            let s = shared.clone();
+            rt.raw_set(
+                "srand",
+                lua.create_function(move |_, seed: i32| {
+                    let mut r = s.rand.get();
+                    r.seed(seed);
+                    s.rand.set(r);
+                    Ok(())
+                })?,
+            )?;
+        }
+        {
+            let s = shared.clone();
+            rt.raw_set(
+                "setresp",
+                lua.create_function(move |_, resp: i32| {
+                    s.resp3.set(resp == 3);
+                    Ok(())
+                })?,
+            )?;
+        }
+        rt.raw_set(
+            "c",
+            lua.create_function(|lua, f: Function| c_wrapper(lua, f))?,
+        )?;
+        rt.raw_set(
+            "fname",
+            lua.create_function(|lua, level: usize| {
+                Ok(lua
+                    .inspect_stack(level)
+                    .and_then(|d| d.names().name.map(|n| n.into_owned())))
+            })?,
+        )?;
+        rt.raw_set("version", "7.0.15")?;
+        rt.raw_set("version_num", 0x07_00_0f)?;
+        rt.raw_set("call", outside_run(&lua, "redis.call/pcall")?)?;
+        rt.raw_set("acl", outside_run(&lua, "redis.acl_check_cmd")?)?;
+        let handler = error_handler(&lua)?;
+        let (env, runner): (Table, Function) = lua
+            .load(include_str!("prelude.lua"))
+            .set_name(PRELUDE_NAME)
+            .call((rt.clone(), handler))?;
+        Ok(ScriptVm {
+            lua,
+            env,
+            runner,
+            rt,
+            shared,
+            scripts: HashMap::new(),
+            runs: 0,
+        })
+    }
+
+    /// SCRIPT LOAD and EVAL: compiles `body` (cached by `sha` in this VM), with Redis's errors.
+    pub fn load(&mut self, sha: &str, body: &[u8]) -> Result<(), Reply> {
+        if self.scripts.contains_key(sha) {
+            return Ok(());
+        }
+        parse_shebang(body)?;
+        let f = self.compile(&body[shebang_len(body)..], "@user_script")?;
+        self.scripts.insert(sha.to_owned(), f);
+        Ok(())
+    }
+
+    /// Compiles a chunk in the scripts' environment; the shebang line, if any, is already
+    /// cut (its newline kept, so line numbers stay the user's).
+    fn compile(&self, code: &[u8], name: &str) -> Result<Function, Reply> {
+        self.lua
+            .load(code)
+            .set_name(name)
+            .set_mode(ChunkMode::Text)
+            .set_environment(self.env.clone())
+            .into_function()
+            .map_err(|e| {
+                let msg = match e {
+                    mlua::Error::SyntaxError { message, .. } => message,
+                    other => other.to_string(),
+                };
+                Reply::error(format!("ERR Error compiling script (new function): {msg}"))
+            })
+    }
+
+    /// EVAL / EVALSHA: runs the script (compiling it first if it is not cached).
+    pub fn run(
+        &mut self,
+        sha: &str,
+        body: &[u8],
+        keys: &[Bytes],
+        argv: &[Bytes],
+        host: &mut dyn ScriptHost,
+        opts: &RunOptions,
+    ) -> Reply {
+        if let Err(e) = self.load(sha, body) {
+            return e;
+        }
+        let Some(f) = self.scripts.get(sha).cloned() else {
+            return Reply::error("ERR script vanished from the cache");
+        };
+        let globals = (|| -> mlua::Result<()> {
+            let g = self.lua.globals();
+            g.raw_set(
+                "KEYS",
+                self.lua
+                    .create_sequence_from(keys.iter().map(as_lua_bytes))?,
+            )?;
+            g.raw_set(
+                "ARGV",
+                self.lua
+                    .create_sequence_from(argv.iter().map(as_lua_bytes))?,
+            )?;
+            Ok(())
+        })();
+        if let Err(e) = globals {
+            return Reply::error(format!("ERR Error running script {sha}, {e}"));
+        }
+        self.execute(&f, sha, MultiValue::new(), host, opts)
+    }
+
+    /// SCRIPT FLUSH: a fresh VM, as Redis resets its Lua interpreter.
+    pub fn flush(&mut self) {
+        *self = ScriptVm::new();
+    }
+
+    /// Calls `f` with `args` as one run: the redis.call bridge to `host`, the watchdog hook, and
+    /// the conversion of the result or error. `name` is what error replies call the script.
+    fn execute(
+        &mut self,
+        f: &Function,
+        name: &str,
+        args: MultiValue,
+        host: &mut dyn ScriptHost,
+        opts: &RunOptions,
+    ) -> Reply {
+        let shared = &self.shared;
+        shared.resp3.set(false);
+        shared.stop.set(None);
+        let watchdog = opts.watchdog;
+        watchdog.kill.store(false, Ordering::Relaxed);
+        let started = Instant::now();
+        let host = RefCell::new(host);
+        let lua = &self.lua;
+        let rt = &self.rt;
+        let outcome = lua.scope(|scope| {
+            let call = scope
+                .create_function(|lua, args: MultiValue| bridge_call(lua, &host, shared, &args))?;
+            let acl =
+                scope.create_function(|lua, args: MultiValue| bridge_acl(lua, &host, &args))?;
+            let tick = scope.create_function(|_, ()| {
+                if started.elapsed() >= opts.busy_after {
+                    watchdog.busy.store(true, Ordering::Relaxed);
+                }
+                let Ok(h) = host.try_borrow() else {
+                    return Ok(());
+                };
+                if h.abandoned() {
+                    shared.stop.set(Some(Stop::Abandoned));
+                } else if watchdog.kill.load(Ordering::Relaxed) && !h.wrote() {
+                    shared.stop.set(Some(Stop::Killed));
+                }
+                match shared.stop.get() {
+                    Some(_) => Err(mlua::Error::runtime("script stopped")),
+                    None => Ok(()),
+                }
+            })?;
+            rt.raw_set("call", call)?;
+            rt.raw_set("acl", acl)?;
+            lua.set_named_registry_value(TICK_KEY, tick)?;
+            lua.set_hook(
+                HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS),
+                |lua, _| {
+                    lua.named_registry_value::<Function>(TICK_KEY)?
+                        .call::<()>(())?;
+                    Ok(mlua::VmState::Continue)
+                },
+            );
+            let result = self.runner.call::<(bool, Value)>((f.clone(), args));
+            lua.remove_hook();
+            lua.unset_named_registry_value(TICK_KEY)?;
+            rt.raw_set("call", outside_run(lua, "redis.call/pcall")?)?;
+            rt.raw_set("acl", outside_run(lua, "redis.acl_check_cmd")?)?;
+            Ok(match result {
+                Ok((true, value)) => lua_to_reply(&value, shared.resp3.get()),
+                Ok((false, err)) => error_reply(&err, name, shared.stop.get()),
+                Err(e) => Reply::error(format!("ERR Error running script {name}, {e}")),
+            })
+        });
+        watchdog.busy.store(false, Ordering::Relaxed);
+        watchdog.kill.store(false, Ordering::Relaxed);
+        shared.stop.set(None);
+        self.runs += 1;
+        if self.runs.is_multiple_of(GC_PERIOD) {
+            let _ = self.lua.gc_step_kbytes(GC_PERIOD as i32);
+        }
+        outcome.unwrap_or_else(|e| Reply::error(format!("ERR Error running script {name}, {e}")))
+    }
+}
+
+/// Calls its upvalue with its arguments and returns what it returns, errors included.
+unsafe extern "C-unwind" fn call_upvalue(state: *mut ffi::lua_State) -> c_int {
+    ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
+    ffi::lua_insert(state, 1);
+    ffi::lua_call(state, ffi::lua_gettop(state) - 1, ffi::LUA_MULTRET);
+    ffi::lua_gettop(state)
+}
+
+/// `f` behind a C function (see prelude.lua for why).
+fn c_wrapper(lua: &Lua, f: Function) -> mlua::Result<Function> {
+    // SAFETY: `f` is the one value exec_raw pushed; the closure takes it as its upvalue and
+    // leaves itself as the one result. call_upvalue uses only stack slots Lua guarantees a C
+    // function (its arguments plus LUA_MINSTACK), and raises errors with Lua's own lua_call,
+    // as every C function of the standard library does.
+    unsafe {
+        lua.exec_raw(f, |state| {
+            ffi::lua_pushcclosure(state, call_upvalue, 1);
+        })
+    }
+}
+
+fn as_lua_bytes(b: &Bytes) -> mlua::BString {
+    mlua::BString::from(b.as_ref())
+}
+
+/// redis.call / redis.pcall: (true, reply) or (false, error table or nil when the run stops).
+fn bridge_call(
+    lua: &Lua,
+    host: &RefCell<&mut dyn ScriptHost>,
+    shared: &Shared,
+    args: &MultiValue,
+) -> mlua::Result<(bool, Value)> {
+    if shared.stop.get().is_some() {
+        return Ok((false, Value::Nil));
+    }
+    let argv = match lua_args(args) {
+        Ok(argv) => argv,
+        Err(msg) => {
+            return Ok((
+                false,
+                Value::Table(error_table(lua, msg.as_bytes(), false)?),
+            ))
+        }
+    };
+    let reply = {
+        let mut h = host
+            .try_borrow_mut()
+            .map_err(|_| mlua::Error::RecursiveMutCallback)?;
+        let reply = h.call(&argv);
+        if h.abandoned() {
+            shared.stop.set(Some(Stop::Abandoned));
+            return Ok((false, Value::Nil));
+        }
+        reply
+    };
+    let ok = !matches!(reply, Reply::Error(_));
+    Ok((ok, reply_to_lua(lua, &reply, shared.resp3.get())?))
+}
+
+/// redis.acl_check_cmd: with no ACLs, every existing command is allowed.
+fn bridge_acl(
+    lua: &Lua,
+    host: &RefCell<&mut dyn ScriptHost>,
+    args: &MultiValue,
+) -> mlua::Result<(bool, Value)> {
+    let argv = match lua_args(args) {
+        Ok(argv) => argv,
+        Err(msg) => {
+            return Ok((
+                false,
+                Value::Table(error_table(lua, msg.as_bytes(), false)?),
+            ))
+        }
+    };
+    let exists = host.try_borrow().is_ok_and(|h| h.command_exists(&argv[0]));
+    if exists {
+        Ok((true, Value::Boolean(true)))
+    } else {
+        let msg = b"Invalid command passed to redis.acl_check_cmd()";
+        Ok((false, Value::Table(error_table(lua, msg, false)?)))
+    }
+}
+
+/// The error handler of a run (Redis's __redis__err__handler): turns the error into a table
+/// `{err=, source=, line=}` where source and line locate the script code that failed.
+fn error_handler(lua: &Lua) -> mlua::Result<Function> {
+    let tostring: Function = lua.globals().raw_get("tostring")?;
+    lua.create_function(move |lua, err: Value| {
+        let t = match err {
+            Value::Table(t) => t,
+            other => {
+                let text: mlua::String = tostring.call(other)?;
+                let t = lua.create_table()?;
+                let mut msg = b"ERR ".to_vec();
+                msg.extend_from_slice(&text.as_bytes());
+                t.raw_set("err", lua.create_string(msg)?)?;
+                t
+            }
+        };
+        // Level 1 raised the error; a C function there (error, redis.call) stands for its
+        // caller, and the frames of the environment's own Lua code are skipped the same way.
+        let mut level = 1;
+        let mut frame = lua.inspect_stack(level);
+        if frame.as_ref().is_some_and(|d| d.source().what == "C") {
+            level += 1;
+            frame = lua.inspect_stack(level);
+        }
+        while frame
+            .as_ref()
+            .is_some_and(|d| d.source().source.as_deref() == Some(PRELUDE_NAME))
+        {
+            level += 1;
+            frame = lua.inspect_stack(level);
+            if frame.as_ref().is_some_and(|d| d.source().what == "C") {
+                level += 1;
+                frame = lua.inspect_stack(level);
+            }
+        }
+        if let Some(d) = frame {
+            if let Some(source) = d.source().source {
+                t.raw_set("source", lua.create_string(source.as_bytes())?)?;
+            }
+            t.raw_set("line", d.curr_line())?;
+        }
+        Ok(t)
+    })
+}
+
+/// The reply for a run that ended in an error: `-<err> script: <name>, on <source>:<line>.`
+fn error_reply(err: &Value, name: &str, stop: Option<Stop>) -> Reply {
+    let Value::Table(t) = err else {
+        return Reply::error(format!(
+            "ERR Error running script {name}, execution failure"
+        ));
+    };
+    let text = |field: &str| -> Option<Vec<u8>> {
+        match t.raw_get::<Value>(field).ok()? {
+            Value::String(s) => Some(s.as_bytes().to_vec()),
+            Value::Integer(i) => Some(i.to_string().into_bytes()),
+            Value::Number(n) => Some(ferrokv_protocol::format_double(n).into_bytes()),
+            _ => None,
+        }
+    };
+    let mut msg = match stop {
+        Some(Stop::Killed) => KILLED.as_bytes().to_vec(),
+        Some(Stop::Abandoned) => {
+            b"ERR script abandoned: it reached a key of another shard".to_vec()
+        }
+        None => text("err").unwrap_or_else(|| b"ERR unknown error".to_vec()),
+    };
+    if let (Some(source), Some(line)) = (text("source"), text("line")) {
+        msg.extend_from_slice(b" script: ");
+        msg.extend_from_slice(name.as_bytes());
+        msg.extend_from_slice(b", on ");
+        msg.extend_from_slice(&source);
+        msg.push(b':');
+        msg.extend_from_slice(&line);
+        msg.push(b'.');
+    }
+    Reply::Error(msg.into())
+}
