@@ -9,8 +9,10 @@ use ferrokv_protocol::{format_double, Reply};
 use mlua::{Lua, MultiValue, Table, Value};
 
 /// How deep a returned table may nest before the reply gets Redis's "reached lua stack limit"
-/// error in its place: Redis runs out of Lua stack (LUAI_MAXCSTACK) at this depth.
-const MAX_REPLY_DEPTH: usize = 7995;
+/// error in its place. Redis runs out of Lua stack (LUAI_MAXCSTACK) at depth 7995; replies
+/// that deep would strain the stack of the code that encodes and drops them, so the limit is
+/// lower here. Only self-referencing tables get near either.
+const MAX_REPLY_DEPTH: usize = 1000;
 
 /// A Lua number as C's `(long long)` cast gives it on x86-64: NaN and out-of-range values
 /// become i64::MIN.
@@ -146,72 +148,156 @@ fn array<'r>(
 }
 
 /// The reply for a script's return value; `resp3` is the script's protocol (redis.setresp).
+///
+/// Nested tables are walked with an explicit stack: a script can return a table nested
+/// (or referencing itself) as deep as the depth limit, which must not exhaust the thread's stack.
 pub fn lua_to_reply(value: &Value, resp3: bool) -> Reply {
-    to_reply(value, resp3, 0)
+    let mut stack: Vec<Open> = Vec::new();
+    let mut next = step(value, resp3, 0);
+    loop {
+        let done = match next {
+            Step::Leaf(reply) => reply,
+            Step::Open(open) => {
+                stack.push(open);
+                match stack.last_mut().and_then(|o| o.children.pop()) {
+                    Some(child) => {
+                        next = step(&child, resp3, stack.len());
+                        continue;
+                    }
+                    None => match stack.pop() {
+                        Some(open) => open.finish(),
+                        None => return Reply::Null,
+                    },
+                }
+            }
+        };
+        let mut reply = done;
+        loop {
+            let Some(parent) = stack.last_mut() else {
+                return reply;
+            };
+            parent.done.push(reply);
+            match parent.children.pop() {
+                Some(child) => {
+                    next = step(&child, resp3, stack.len());
+                    break;
+                }
+                None => match stack.pop() {
+                    Some(open) => reply = open.finish(),
+                    None => return Reply::Null,
+                },
+            }
+        }
+    }
 }
 
-fn to_reply(value: &Value, resp3: bool, depth: usize) -> Reply {
-    match value {
+enum Shape {
+    Array,
+    Map,
+    Set,
+}
+
+/// A table being converted: its children still to convert (last first) and those done.
+struct Open {
+    shape: Shape,
+    children: Vec<Value>,
+    done: Vec<Reply>,
+}
+
+impl Open {
+    fn new(shape: Shape, mut children: Vec<Value>) -> Open {
+        children.reverse();
+        let done = Vec::with_capacity(children.len());
+        Open {
+            shape,
+            children,
+            done,
+        }
+    }
+
+    fn finish(self) -> Reply {
+        match self.shape {
+            Shape::Array => Reply::Array(self.done),
+            Shape::Set => Reply::Set(self.done),
+            Shape::Map => {
+                let mut items = self.done.into_iter();
+                let mut pairs = Vec::with_capacity(items.len() / 2);
+                while let (Some(k), Some(v)) = (items.next(), items.next()) {
+                    pairs.push((k, v));
+                }
+                Reply::Map(pairs)
+            }
+        }
+    }
+}
+
+enum Step {
+    Leaf(Reply),
+    Open(Open),
+}
+
+/// One value at nesting `depth`: a finished reply, or a table whose children come next.
+fn step(value: &Value, resp3: bool, depth: usize) -> Step {
+    Step::Leaf(match value {
         Value::String(s) => Reply::Bulk(Bytes::copy_from_slice(&s.as_bytes())),
         Value::Boolean(b) if resp3 => Reply::Bool(*b),
         Value::Boolean(true) => Reply::Int(1),
         Value::Integer(i) => Reply::Int(*i as f64 as i64),
         Value::Number(n) => Reply::Int(lua_number_to_i64(*n)),
         Value::Table(_) if depth >= MAX_REPLY_DEPTH => Reply::error("ERR reached lua stack limit"),
-        Value::Table(t) => table_to_reply(t, resp3, depth),
+        Value::Table(t) => return table_step(t),
         _ => Reply::Null,
-    }
+    })
 }
 
-fn table_to_reply(t: &Table, resp3: bool, depth: usize) -> Reply {
+fn table_step(t: &Table) -> Step {
     let field = |name: &str| t.raw_get::<Value>(name).unwrap_or(Value::Nil);
     if let Value::String(s) = field("err") {
-        return Reply::Error(Bytes::copy_from_slice(&s.as_bytes()));
+        return Step::Leaf(Reply::Error(Bytes::copy_from_slice(&s.as_bytes())));
     }
     if let Value::String(s) = field("ok") {
-        return Reply::Simple(Bytes::copy_from_slice(&s.as_bytes()));
+        return Step::Leaf(Reply::Simple(Bytes::copy_from_slice(&s.as_bytes())));
     }
     if let Some(d) = number(&field("double")) {
-        return Reply::Double(d);
+        return Step::Leaf(Reply::Double(d));
     }
     if let Value::String(s) = field("big_number") {
-        return Reply::BigNumber(Bytes::from(crlf_to_spaces(&s.as_bytes())));
+        return Step::Leaf(Reply::BigNumber(Bytes::from(crlf_to_spaces(&s.as_bytes()))));
     }
     if let Value::Table(v) = field("verbatim_string") {
         if let (Ok(Value::String(format)), Ok(Value::String(text))) =
             (v.raw_get::<Value>("format"), v.raw_get::<Value>("string"))
         {
-            return Reply::Verbatim(
+            return Step::Leaf(Reply::Verbatim(
                 verbatim_format(&format.as_bytes()),
                 Bytes::copy_from_slice(&text.as_bytes()),
-            );
+            ));
         }
     }
     if let Value::Table(map) = field("map") {
-        let mut pairs = Vec::new();
-        for (k, v) in map.pairs::<Value, Value>().flatten() {
-            pairs.push((
-                to_reply(&k, resp3, depth + 1),
-                to_reply(&v, resp3, depth + 1),
-            ));
-        }
-        return Reply::Map(pairs);
+        let children = map
+            .pairs::<Value, Value>()
+            .flatten()
+            .flat_map(|(k, v)| [k, v])
+            .collect();
+        return Step::Open(Open::new(Shape::Map, children));
     }
     if let Value::Table(set) = field("set") {
-        let mut items = Vec::new();
-        for (k, _) in set.pairs::<Value, Value>().flatten() {
-            items.push(to_reply(&k, resp3, depth + 1));
-        }
-        return Reply::Set(items);
+        let children = set
+            .pairs::<Value, Value>()
+            .flatten()
+            .map(|(k, _)| k)
+            .collect();
+        return Step::Open(Open::new(Shape::Set, children));
     }
-    let mut items = Vec::new();
+    let mut children = Vec::new();
     for i in 1.. {
         match t.raw_get::<Value>(i) {
             Ok(Value::Nil) | Err(_) => break,
-            Ok(v) => items.push(to_reply(&v, resp3, depth + 1)),
+            Ok(v) => children.push(v),
         }
     }
-    Reply::Array(items)
+    Step::Open(Open::new(Shape::Array, children))
 }
 
 fn crlf_to_spaces(b: &[u8]) -> Vec<u8> {

@@ -351,3 +351,270 @@ fn replies_match_redis() {
         failures.join("\n")
     );
 }
+
+fn ints(items: &[i64]) -> Reply {
+    Reply::Array(items.iter().map(|&n| Reply::Int(n)).collect())
+}
+
+#[test]
+fn math_random_follows_redis_sequence() {
+    // A fresh redis-server 7.0.15 answered these, in this order.
+    let mut env = Env::new();
+    let body = "return {math.random(), math.random(10), math.random(5, 100)}";
+    assert_eq!(
+        env.eval("return {math.random(), math.random(10)}", &[], &[]),
+        ints(&[0, 9])
+    );
+    assert_eq!(env.eval(body, &[], &[]), ints(&[0, 5, 35]));
+    assert_eq!(env.eval(body, &[], &[]), ints(&[0, 1, 61]));
+    let seeded = "math.randomseed(7) return {math.random(1000), math.random(1000)}";
+    assert_eq!(env.eval(seeded, &[], &[]), ints(&[267, 683]));
+    assert_eq!(
+        env.eval("return tostring(math.random())", &[], &[]),
+        Reply::bulk("0.26549059351231")
+    );
+}
+
+#[test]
+fn read_only_runs_refuse_writes() {
+    let mut env = Env::new();
+    let body = "return redis.call('set','a','b')";
+    assert_eq!(
+        wire(&env.eval_with(body, &[], &[], true), false),
+        "-ERR Write commands are not allowed from read-only scripts. script: \
+         ff967d0ae0e68b4f9e360fa91c54598bc25ad9b6, on @user_script:1.\r\n"
+    );
+    let body = "return redis.pcall('set','a','b')";
+    assert_eq!(
+        wire(&env.eval_with(body, &[], &[], true), false),
+        "-ERR Write commands are not allowed from read-only scripts.\r\n"
+    );
+    assert_eq!(
+        env.eval_with("return redis.call('get','a')", &[], &[], true),
+        Reply::Null
+    );
+}
+
+#[test]
+fn scripts_are_cached_and_flushed() {
+    let mut env = Env::new();
+    let sha = sha1_hex(b"return {");
+    assert_eq!(
+        env.vm.load(&sha, b"return {"),
+        Err(Reply::error(
+            "ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'"
+        ))
+    );
+    let sha = sha1_hex(b"return 1");
+    assert_eq!(env.vm.load(&sha, b"return 1"), Ok(()));
+    assert_eq!(env.eval("return 1", &[], &[]), Reply::Int(1));
+    env.vm.flush();
+    assert_eq!(env.eval("return 1", &[], &[]), Reply::Int(1));
+}
+
+#[test]
+fn self_referencing_table_stops_at_redis_depth() {
+    let mut env = Env::new();
+    let mut reply = env.eval("local t = {} t[1] = t return t", &[], &[]);
+    let mut depth = 0;
+    while let Reply::Array(mut items) = reply {
+        assert_eq!(items.len(), 1);
+        depth += 1;
+        reply = items.remove(0);
+    }
+    assert_eq!(depth, 1000);
+    assert_eq!(reply, Reply::error("ERR reached lua stack limit"));
+}
+
+/// A host that answers every call with +OK and can act on the watchdog from inside a run.
+struct Probe<'w> {
+    watchdog: &'w Watchdog,
+    kill_on_call: bool,
+    wrote: bool,
+    abandon: bool,
+    busy_seen: Vec<bool>,
+}
+
+impl ScriptHost for Probe<'_> {
+    fn call(&mut self, _: &[Bytes]) -> Reply {
+        self.busy_seen.push(
+            self.watchdog
+                .busy
+                .load(std::sync::atomic::Ordering::Relaxed),
+        );
+        if self.kill_on_call {
+            self.watchdog
+                .kill
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        if self.abandon {
+            return Reply::error("ERR not here");
+        }
+        Reply::ok()
+    }
+
+    fn abandoned(&self) -> bool {
+        self.abandon
+    }
+
+    fn wrote(&self) -> bool {
+        self.wrote
+    }
+
+    fn command_exists(&self, _: &[u8]) -> bool {
+        true
+    }
+}
+
+fn probe_run(body: &str, probe: &mut Probe, busy_after: std::time::Duration) -> Reply {
+    let mut vm = ScriptVm::new();
+    let opts = RunOptions {
+        read_only: false,
+        resp: RespVersion::Resp2,
+        busy_after,
+        watchdog: probe.watchdog,
+    };
+    vm.run(
+        &sha1_hex(body.as_bytes()),
+        body.as_bytes(),
+        &[],
+        &[],
+        probe,
+        &opts,
+    )
+}
+
+fn probe(watchdog: &Watchdog) -> Probe<'_> {
+    Probe {
+        watchdog,
+        kill_on_call: false,
+        wrote: false,
+        abandon: false,
+        busy_seen: Vec::new(),
+    }
+}
+
+#[test]
+fn script_kill_stops_a_run_even_through_pcall() {
+    let watchdog = Watchdog::default();
+    for body in [
+        "redis.call('ping')\nwhile true do end",
+        "redis.call('ping')\nwhile true do pcall(function() while true do end end) end",
+        "redis.call('ping')\nwhile true do xpcall(function() while true do end end, function() end) end",
+        "redis.call('ping')\nwhile true do coroutine.resume(coroutine.create(function() while true do end end)) end",
+    ] {
+        let mut p = probe(&watchdog);
+        p.kill_on_call = true;
+        let sha = sha1_hex(body.as_bytes());
+        assert_eq!(
+            probe_run(body, &mut p, std::time::Duration::from_secs(60)),
+            Reply::error(format!(
+                "ERR Script killed by user with SCRIPT KILL... script: {sha}, on @user_script:2."
+            )),
+            "{body}"
+        );
+        assert!(!watchdog.kill.load(std::sync::atomic::Ordering::Relaxed));
+    }
+}
+
+#[test]
+fn script_kill_spares_a_run_that_wrote() {
+    let watchdog = Watchdog::default();
+    let mut p = probe(&watchdog);
+    p.kill_on_call = true;
+    p.wrote = true;
+    let body = "redis.call('ping') for i = 1, 300000 do end return 7";
+    assert_eq!(
+        probe_run(body, &mut p, std::time::Duration::from_secs(60)),
+        Reply::Int(7)
+    );
+}
+
+#[test]
+fn busy_is_set_past_the_threshold_and_cleared_after() {
+    let watchdog = Watchdog::default();
+    let mut p = probe(&watchdog);
+    let body = "redis.call('ping') for i = 1, 300000 do end redis.call('ping') return 1";
+    assert_eq!(
+        probe_run(body, &mut p, std::time::Duration::ZERO),
+        Reply::Int(1)
+    );
+    assert_eq!(p.busy_seen, vec![false, true]);
+    assert!(!watchdog.busy.load(std::sync::atomic::Ordering::Relaxed));
+}
+
+#[test]
+fn abandoned_run_stops_even_when_pcalled() {
+    let watchdog = Watchdog::default();
+    for body in [
+        "pcall(redis.call, 'get', 'far') while true do end",
+        "redis.pcall('get', 'far') while true do end",
+        "local ok = pcall(function() redis.call('get', 'far') end) redis.call('set', 'b', 1) return 1",
+    ] {
+        let mut p = probe(&watchdog);
+        p.abandon = true;
+        let reply = probe_run(body, &mut p, std::time::Duration::from_secs(60));
+        assert!(matches!(reply, Reply::Error(_)), "{body}");
+        assert_eq!(p.busy_seen.len(), 1, "{body}: no call after the refusal");
+    }
+}
+
+#[test]
+fn shard_host_undo_restores_written_keys() {
+    let mut t = TestShard::new();
+    t.run(&["set", "a", "old"]);
+    t.run(&["pexpire", "a", "100000"]);
+    t.run(&["hset", "h", "f", "1"]);
+    let mut vm = ScriptVm::new();
+    let watchdog = Watchdog::default();
+    let opts = RunOptions {
+        read_only: false,
+        resp: RespVersion::Resp2,
+        busy_after: std::time::Duration::from_secs(5),
+        watchdog: &watchdog,
+    };
+    let body = "redis.call('set', 'a', 'new') redis.call('hset', 'h', 'g', '2') \
+                redis.call('set', 'n', '1') redis.call('move', 'n', '3') \
+                local ok = pcall(redis.call, 'get', 'far') redis.call('set', 'z', 1)";
+    let holds = |k: &[u8]| k != b"far";
+    let mut host = ShardHost::new(&mut t.shard, 0, t.now, &lookup, &holds, false, true);
+    let reply = vm.run(
+        &sha1_hex(body.as_bytes()),
+        body.as_bytes(),
+        &[],
+        &[],
+        &mut host,
+        &opts,
+    );
+    assert!(matches!(reply, Reply::Error(_)));
+    assert!(host.abandoned() && host.wrote());
+    host.undo();
+    assert_eq!(t.run(&["get", "a"]), Reply::bulk("old"));
+    assert_eq!(t.run(&["pttl", "a"]), Reply::Int(100000));
+    assert_eq!(t.run(&["hlen", "h"]), Reply::Int(1));
+    assert_eq!(t.run(&["exists", "n", "z"]), Reply::Int(0));
+    t.db = 3;
+    assert_eq!(t.run(&["exists", "n"]), Reply::Int(0));
+}
+
+#[test]
+fn shard_host_refuses_like_redis() {
+    let mut t = TestShard::new();
+    let holds = |_: &[u8]| true;
+    let mut host = ShardHost::new(&mut t.shard, 0, t.now, &lookup, &holds, true, false);
+    let call = |host: &mut ShardHost, args: &[&str]| host.call(&bytes(args));
+    assert_eq!(
+        call(&mut host, &["nosuch"]),
+        Reply::error("ERR Unknown Redis command called from script")
+    );
+    assert_eq!(
+        call(&mut host, &["get"]),
+        Reply::error("ERR Wrong number of args calling Redis command from script")
+    );
+    assert_eq!(
+        call(&mut host, &["set", "a", "b"]),
+        Reply::error("ERR Write commands are not allowed from read-only scripts.")
+    );
+    assert_eq!(call(&mut host, &["get", "a"]), Reply::Null);
+    assert!(!host.wrote() && !host.abandoned());
+}

@@ -3,7 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::ffi::c_int;
+use std::ffi::{c_int, CStr};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -11,20 +11,19 @@ use std::time::Instant;
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
 
-use mlua::{
-    ffi, ChunkMode, Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value,
-};
+use mlua::{ffi, ChunkMode, Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
 use super::convert::{error_table, error_text, lua_args, lua_to_reply, reply_to_lua};
 use super::rand48::Rand48;
 use super::{libs, parse_shebang, sha1_hex, shebang_len, RunOptions, ScriptHost};
 
 /// Redis checks for timeouts and kills every this many VM instructions.
-const HOOK_INSTRUCTIONS: u32 = 100_000;
+const HOOK_INSTRUCTIONS: c_int = 100_000;
 /// Redis runs a step of the garbage collector every this many runs.
 const GC_PERIOD: u32 = 50;
 const PRELUDE_NAME: &str = "=ferrokv";
 const TICK_KEY: &str = "ferrokv.tick";
+const TICK_KEY_C: &CStr = c"ferrokv.tick";
 const KILLED: &str = "ERR Script killed by user with SCRIPT KILL...";
 
 /// Why a run is being stopped before its end.
@@ -283,16 +282,9 @@ impl ScriptVm {
             rt.raw_set("call", call)?;
             rt.raw_set("acl", acl)?;
             lua.set_named_registry_value(TICK_KEY, tick)?;
-            lua.set_hook(
-                HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS),
-                |lua, _| {
-                    lua.named_registry_value::<Function>(TICK_KEY)?
-                        .call::<()>(())?;
-                    Ok(mlua::VmState::Continue)
-                },
-            );
+            set_count_hook(lua, true)?;
             let result = self.runner.call::<(bool, Value)>((f.clone(), args));
-            lua.remove_hook();
+            set_count_hook(lua, false)?;
             lua.unset_named_registry_value(TICK_KEY)?;
             rt.raw_set("call", outside_run(lua, "redis.call/pcall")?)?;
             rt.raw_set("acl", outside_run(lua, "redis.acl_check_cmd")?)?;
@@ -310,6 +302,37 @@ impl ScriptVm {
             let _ = self.lua.gc_step_kbytes(GC_PERIOD as i32);
         }
         outcome.unwrap_or_else(|e| Reply::error(format!("ERR Error running script {name}, {e}")))
+    }
+}
+
+/// The count hook: calls the run's tick function (registry key TICK_KEY), whose error stops
+/// the script. It is a raw hook rather than mlua's because coroutines inherit it: mlua's hook
+/// serves one Lua thread only, and a script could loop inside a coroutine.
+unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, _: *mut ffi::lua_Debug) {
+    ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, TICK_KEY_C.as_ptr());
+    if ffi::lua_isfunction(state, -1) != 0 {
+        ffi::lua_call(state, 0, 0);
+    } else {
+        ffi::lua_pop(state, 1);
+    }
+}
+
+fn set_count_hook(lua: &Lua, on: bool) -> mlua::Result<()> {
+    // SAFETY: lua_sethook only stores the hook in the running state; count_hook uses two
+    // stack slots, within the LUA_MINSTACK Lua guarantees a hook.
+    unsafe {
+        lua.exec_raw((), |state| {
+            if on {
+                ffi::lua_sethook(
+                    state,
+                    Some(count_hook),
+                    ffi::LUA_MASKCOUNT,
+                    HOOK_INSTRUCTIONS,
+                );
+            } else {
+                ffi::lua_sethook(state, None, 0, 0);
+            }
+        })
     }
 }
 
@@ -413,20 +436,22 @@ fn error_handler(lua: &Lua) -> mlua::Result<Function> {
             }
         };
         // Level 1 raised the error; a C function there (error, redis.call) stands for its
-        // caller, and the frames of the environment's own Lua code are skipped the same way.
+        // caller. The environment's own Lua frames, and the C wrappers and tail calls between
+        // them and the script, are skipped the same way.
+        let what = |frame: &Option<mlua::Debug>| frame.as_ref().map(|d| d.source().what);
+        let internal = |frame: &Option<mlua::Debug>| {
+            frame
+                .as_ref()
+                .is_some_and(|d| d.source().source.as_deref() == Some(PRELUDE_NAME))
+        };
         let mut level = 1;
         let mut frame = lua.inspect_stack(level);
-        if frame.as_ref().is_some_and(|d| d.source().what == "C") {
+        if what(&frame) == Some("C") {
             level += 1;
             frame = lua.inspect_stack(level);
         }
-        while frame
-            .as_ref()
-            .is_some_and(|d| d.source().source.as_deref() == Some(PRELUDE_NAME))
-        {
-            level += 1;
-            frame = lua.inspect_stack(level);
-            if frame.as_ref().is_some_and(|d| d.source().what == "C") {
+        if internal(&frame) {
+            while internal(&frame) || matches!(what(&frame), Some("C" | "tail")) {
                 level += 1;
                 frame = lua.inspect_stack(level);
             }
