@@ -61,7 +61,7 @@ pub(crate) fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
     if !client.authenticated && spec.flags & flag::NO_AUTH == 0 {
         return Route::Reply(Reply::error("NOAUTH Authentication required."));
     }
-    if spec.flags & flag::ALLOW_BUSY == 0 {
+    if spec.resolve(args).flags & flag::ALLOW_BUSY == 0 {
         if let Some(busy) = node.shared.scripts.busy_reply() {
             return Route::Reply(busy);
         }

@@ -439,6 +439,10 @@ pub fn in_script(node: &Node, cmd: ServerCmd, args: &[Bytes]) -> Reply {
         ServerCmd::Echo => Reply::Bulk(args[1].clone()),
         ServerCmd::Time => admin::time(),
         ServerCmd::LastSave => Reply::Int(node.shared.started_unix as i64),
+        // Every subcommand of these is flagged noscript in Redis.
+        ServerCmd::Config | ServerCmd::Client => {
+            Reply::error("ERR This Redis command is not allowed from script")
+        }
         _ => Reply::error(format!(
             "ERR ferrokv does not support '{}' inside scripts",
             String::from_utf8_lossy(&args[0]).to_ascii_lowercase()

@@ -236,6 +236,8 @@ struct WithServer<'n, 'c, H> {
     other_dbs: bool,
     /// Set when a call reached what this place does not hold before the host saw it.
     abandoned: bool,
+    /// Read once: the shard may be borrowed by the host for the whole run.
+    databases: usize,
 }
 
 impl<'n, 'c, H: ScriptHost + SelectDb> WithServer<'n, 'c, H> {
@@ -246,13 +248,13 @@ impl<'n, 'c, H: ScriptHost + SelectDb> WithServer<'n, 'c, H> {
             db,
             other_dbs,
             abandoned: false,
+            databases: node.shared.config.snapshot().databases,
         }
     }
 
     fn select(&mut self, args: &[Bytes]) -> Reply {
-        let databases = self.node.shard.borrow().databases();
         match ferrokv_shard::args::int(&args[1]) {
-            Ok(n) if n >= 0 && (n as u64) < databases as u64 => {
+            Ok(n) if n >= 0 && (n as u64) < self.databases as u64 => {
                 self.db.set(n as usize);
                 self.host.select(n as usize);
                 Reply::ok()
@@ -276,8 +278,7 @@ impl<H: ScriptHost + SelectDb> ScriptHost for WithServer<'_, '_, H> {
                 }
                 _ => {}
             }
-            let databases = self.node.shard.borrow().databases();
-            if !self.other_dbs && other_db(spec, args, databases).is_some() {
+            if !self.other_dbs && other_db(spec, args, self.databases).is_some() {
                 self.abandoned = true;
                 return Reply::error("ERR the script reached a database this run does not hold");
             }
