@@ -311,7 +311,13 @@ impl Gathered {
         for (shard, keys) in by_shard {
             let locks = keys.iter().map(|k| (db, k.clone())).collect();
             let taken = tx
-                .lock_then(node, shard, locks, mode, Some(take_entries(db, keys, moving)))
+                .lock_then(
+                    node,
+                    shard,
+                    locks,
+                    mode,
+                    Some(take_entries(db, keys, moving)),
+                )
                 .await
                 .and_then(|a| a.take::<Taken>())
                 .unwrap_or_default();
@@ -321,7 +327,11 @@ impl Gathered {
                 }
             }
         }
-        Gathered { scratch, tx, moving }
+        Gathered {
+            scratch,
+            tx,
+            moving,
+        }
     }
 
     /// Sends every key back to its owner as the run left it, then releases the locks.

@@ -8,8 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::Reply;
-use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::script::ScriptVm;
+use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::Shard;
 use glommio::channels::shared_channel::ConnectedReceiver;
 

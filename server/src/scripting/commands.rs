@@ -54,40 +54,179 @@ const fn runner(
 }
 
 static SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
-    entry("script|debug", 3, NOSCRIPT, SCRIPTING, "Sets the debug mode of server-side Lua scripts.", "3.2.0"),
-    entry("script|exists", -3, NOSCRIPT, SCRIPTING, "Determines whether server-side Lua scripts exist in the script cache.", "2.6.0"),
-    entry("script|flush", -2, NOSCRIPT, SCRIPTING, "Removes all server-side Lua scripts from the script cache.", "2.6.0"),
-    entry("script|help", 2, LOADING | STALE, SCRIPTING, "Returns helpful text about the different subcommands.", "5.0.0"),
-    entry("script|kill", 2, NOSCRIPT | ALLOW_BUSY, SCRIPTING, "Terminates a server-side Lua script during execution.", "2.6.0"),
-    entry("script|load", 3, NOSCRIPT | STALE, SCRIPTING, "Loads a server-side Lua script to the script cache.", "2.6.0"),
+    entry(
+        "script|debug",
+        3,
+        NOSCRIPT,
+        SCRIPTING,
+        "Sets the debug mode of server-side Lua scripts.",
+        "3.2.0",
+    ),
+    entry(
+        "script|exists",
+        -3,
+        NOSCRIPT,
+        SCRIPTING,
+        "Determines whether server-side Lua scripts exist in the script cache.",
+        "2.6.0",
+    ),
+    entry(
+        "script|flush",
+        -2,
+        NOSCRIPT,
+        SCRIPTING,
+        "Removes all server-side Lua scripts from the script cache.",
+        "2.6.0",
+    ),
+    entry(
+        "script|help",
+        2,
+        LOADING | STALE,
+        SCRIPTING,
+        "Returns helpful text about the different subcommands.",
+        "5.0.0",
+    ),
+    entry(
+        "script|kill",
+        2,
+        NOSCRIPT | ALLOW_BUSY,
+        SCRIPTING,
+        "Terminates a server-side Lua script during execution.",
+        "2.6.0",
+    ),
+    entry(
+        "script|load",
+        3,
+        NOSCRIPT | STALE,
+        SCRIPTING,
+        "Loads a server-side Lua script to the script cache.",
+        "2.6.0",
+    ),
 ];
 
 static FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
-    entry("function|delete", 3, WRITE | NOSCRIPT, SCRIPTING_WRITE, "Deletes a library and its functions.", "7.0.0"),
-    entry("function|dump", 2, NOSCRIPT, SCRIPTING, "Dumps all libraries into a serialized binary payload.", "7.0.0"),
-    entry("function|flush", -2, WRITE | NOSCRIPT, SCRIPTING_WRITE, "Deletes all libraries and functions.", "7.0.0"),
-    entry("function|help", 2, LOADING | STALE, SCRIPTING, "Returns helpful text about the different subcommands.", "7.0.0"),
-    entry("function|kill", 2, NOSCRIPT | ALLOW_BUSY, SCRIPTING, "Terminates a function during execution.", "7.0.0"),
-    entry("function|list", -2, NOSCRIPT, SCRIPTING, "Returns information about all libraries.", "7.0.0"),
-    entry("function|load", -3, WRITE | DENYOOM | NOSCRIPT, SCRIPTING_WRITE, "Creates a library.", "7.0.0"),
-    entry("function|restore", -3, WRITE | DENYOOM | NOSCRIPT, SCRIPTING_WRITE, "Restores all libraries from a payload.", "7.0.0"),
-    entry("function|stats", 2, NOSCRIPT | ALLOW_BUSY, SCRIPTING, "Returns information about a function during execution.", "7.0.0"),
+    entry(
+        "function|delete",
+        3,
+        WRITE | NOSCRIPT,
+        SCRIPTING_WRITE,
+        "Deletes a library and its functions.",
+        "7.0.0",
+    ),
+    entry(
+        "function|dump",
+        2,
+        NOSCRIPT,
+        SCRIPTING,
+        "Dumps all libraries into a serialized binary payload.",
+        "7.0.0",
+    ),
+    entry(
+        "function|flush",
+        -2,
+        WRITE | NOSCRIPT,
+        SCRIPTING_WRITE,
+        "Deletes all libraries and functions.",
+        "7.0.0",
+    ),
+    entry(
+        "function|help",
+        2,
+        LOADING | STALE,
+        SCRIPTING,
+        "Returns helpful text about the different subcommands.",
+        "7.0.0",
+    ),
+    entry(
+        "function|kill",
+        2,
+        NOSCRIPT | ALLOW_BUSY,
+        SCRIPTING,
+        "Terminates a function during execution.",
+        "7.0.0",
+    ),
+    entry(
+        "function|list",
+        -2,
+        NOSCRIPT,
+        SCRIPTING,
+        "Returns information about all libraries.",
+        "7.0.0",
+    ),
+    entry(
+        "function|load",
+        -3,
+        WRITE | DENYOOM | NOSCRIPT,
+        SCRIPTING_WRITE,
+        "Creates a library.",
+        "7.0.0",
+    ),
+    entry(
+        "function|restore",
+        -3,
+        WRITE | DENYOOM | NOSCRIPT,
+        SCRIPTING_WRITE,
+        "Restores all libraries from a payload.",
+        "7.0.0",
+    ),
+    entry(
+        "function|stats",
+        2,
+        NOSCRIPT | ALLOW_BUSY,
+        SCRIPTING,
+        "Returns information about a function during execution.",
+        "7.0.0",
+    ),
 ];
 
 pub static SPECS: &[CommandSpec] = &[
     runner("eval", 0, "Executes a server-side Lua script.", "2.6.0"),
-    runner("evalsha", 0, "Executes a server-side Lua script by SHA1 digest.", "2.6.0"),
-    runner("eval_ro", READONLY, "Executes a read-only server-side Lua script.", "7.0.0"),
-    runner("evalsha_ro", READONLY, "Executes a read-only server-side Lua script by SHA1 digest.", "7.0.0"),
+    runner(
+        "evalsha",
+        0,
+        "Executes a server-side Lua script by SHA1 digest.",
+        "2.6.0",
+    ),
+    runner(
+        "eval_ro",
+        READONLY,
+        "Executes a read-only server-side Lua script.",
+        "7.0.0",
+    ),
+    runner(
+        "evalsha_ro",
+        READONLY,
+        "Executes a read-only server-side Lua script by SHA1 digest.",
+        "7.0.0",
+    ),
     runner("fcall", 0, "Invokes a function.", "7.0.0"),
-    runner("fcall_ro", READONLY, "Invokes a read-only function.", "7.0.0"),
+    runner(
+        "fcall_ro",
+        READONLY,
+        "Invokes a read-only function.",
+        "7.0.0",
+    ),
     CommandSpec {
         subcommands: SCRIPT_SUBCOMMANDS,
-        ..entry("script", -2, 0, &["slow"], "A container for Lua scripts management commands.", "2.6.0")
+        ..entry(
+            "script",
+            -2,
+            0,
+            &["slow"],
+            "A container for Lua scripts management commands.",
+            "2.6.0",
+        )
     },
     CommandSpec {
         subcommands: FUNCTION_SUBCOMMANDS,
-        ..entry("function", -2, 0, &["slow"], "A container for function commands.", "7.0.0")
+        ..entry(
+            "function",
+            -2,
+            0,
+            &["slow"],
+            "A container for function commands.",
+            "7.0.0",
+        )
     },
 ];
 
@@ -198,11 +337,20 @@ fn eval_args(
 }
 
 fn fcall_args(node: &Node, client: &Client, args: &[Bytes], read_only: bool) -> Result<Run, Reply> {
-    let (library, index) = super::functions::resolve(node, &args[1], read_only)?;
+    let (library, index) = super::functions::resolve(node, &args[1])?;
     let (keys, argv) = keys_and_argv(args, true)?;
     let no_writes = library.functions[index].no_writes();
+    if read_only && !no_writes {
+        return Err(Reply::error(
+            "ERR Can not execute a script with write flag using *_ro command.",
+        ));
+    }
     Ok(Run {
-        code: Code::Function { library, index },
+        code: Code::Function {
+            library,
+            index,
+            command: args.to_vec(),
+        },
         keys,
         argv,
         read_only: read_only || no_writes,
@@ -218,14 +366,6 @@ pub(super) fn sub_arity(container: &CommandSpec, args: &[Bytes]) -> Option<Reply
         return None;
     }
     Some(wrong_arity(sub.name))
-}
-
-/// FLUSH's optional mode, shared by SCRIPT FLUSH and FUNCTION FLUSH.
-pub(super) fn flush_mode_ok(args: &[Bytes]) -> bool {
-    match args.get(2) {
-        None => true,
-        Some(mode) => args.len() == 3 && (args::is(mode, "SYNC") || args::is(mode, "ASYNC")),
-    }
 }
 
 async fn script(node: &Rc<Node>, args: &[Bytes]) -> Reply {
@@ -259,14 +399,13 @@ async fn script(node: &Rc<Node>, args: &[Bytes]) -> Reply {
                 .collect(),
         )
     } else if args::is(sub, "FLUSH") {
-        if !flush_mode_ok(args) {
+        let mode_ok = |m: &Bytes| args::is(m, "SYNC") || args::is(m, "ASYNC");
+        if args.len() > 3 || !args.get(2).is_none_or(mode_ok) {
             return Reply::error("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
         }
         scripts.flush();
-        node.run_on_all(|| {
-            crate::hop::on_shard(|n: &Node| n.vm.borrow_mut().flush())
-        })
-        .await;
+        node.run_on_all(|| crate::hop::on_shard(|n: &Node| n.vm.borrow_mut().flush()))
+            .await;
         Reply::ok()
     } else if args::is(sub, "KILL") {
         kill(node, false)
@@ -286,18 +425,24 @@ async fn script(node: &Rc<Node>, args: &[Bytes]) -> Reply {
 /// SCRIPT KILL and FUNCTION KILL: stops every run past busy-reply-threshold that has not
 /// written, as Redis stops its one running script.
 pub(super) fn kill(node: &Node, functions: bool) -> Reply {
-    let watchdogs = &node.shared.scripts.watchdogs;
-    let busy: Vec<_> = watchdogs
-        .iter()
-        .filter(|w| w.is_busy() && w.is_function() == functions)
-        .collect();
+    let scripts = &node.shared.scripts;
+    let busy: Vec<_> = scripts.watchdogs.iter().filter(|w| w.is_busy()).collect();
     if busy.is_empty() {
         return Reply::error("NOTBUSY No scripts in execution right now.");
     }
-    if busy.iter().all(|w| w.has_written()) {
+    let mine: Vec<_> = busy
+        .iter()
+        .filter(|w| w.is_function() == functions)
+        .collect();
+    if mine.is_empty() {
+        // SCRIPT KILL does not stop a function, nor FUNCTION KILL a script: Redis answers
+        // them as any other command while busy.
+        return scripts.busy_reply().unwrap_or_else(Reply::ok);
+    }
+    if mine.iter().all(|w| w.has_written()) {
         return Reply::error("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
     }
-    for w in busy.iter().filter(|w| !w.has_written()) {
+    for w in mine.iter().filter(|w| !w.has_written()) {
         w.dog.kill.store(true, Ordering::Relaxed);
     }
     Reply::ok()

@@ -8,7 +8,7 @@ use ferrokv_protocol::Reply;
 use ferrokv_shard::args;
 use ferrokv_shard::script::functions::{parse_header, FunctionRegistry, Library, RestorePolicy};
 
-use super::commands::{flush_mode_ok, help, kill, sub_arity, SPECS};
+use super::commands::{help, kill, sub_arity, SPECS};
 use crate::commands::unknown_subcommand;
 use crate::node::Node;
 
@@ -20,26 +20,18 @@ fn registry(node: &Node) -> Result<MutexGuard<'_, FunctionRegistry>, Reply> {
         .map_err(|_| Reply::error("ERR internal error: function registry poisoned"))
 }
 
-/// FCALL/FCALL_RO: the function's library and index, refused for FCALL_RO when the function
-/// may write.
-pub fn resolve(node: &Node, name: &[u8], read_only: bool) -> Result<(Arc<Library>, usize), Reply> {
-    let (lib, index) = registry(node)?
+/// FCALL/FCALL_RO: the function's library and index.
+pub fn resolve(node: &Node, name: &[u8]) -> Result<(Arc<Library>, usize), Reply> {
+    registry(node)?
         .function(name)
-        .ok_or_else(|| Reply::error("ERR Function not found"))?;
-    if read_only && !lib.functions[index].no_writes() {
-        return Err(Reply::error(
-            "ERR Can not execute a script with write flag using *_ro command.",
-        ));
-    }
-    Ok((lib, index))
+        .ok_or_else(|| Reply::error("ERR Function not found"))
 }
 
 /// Runs a library's code on this thread's VM to learn its functions, as FUNCTION LOAD and
 /// RESTORE do before anything is registered.
 fn load(node: &Node, reg: &mut FunctionRegistry, code: Bytes) -> Result<Library, Reply> {
     let name = parse_header(&code)?;
-    let _ = (node, &code);
-    let functions = Err(Reply::error("ERR PENDING-VM"))?;
+    let functions = node.vm.borrow_mut().load_library(&code)?;
     Ok(reg.stamp(name, code, functions))
 }
 
@@ -81,11 +73,15 @@ pub async fn command(node: &Rc<Node>, args: &[Bytes]) -> Reply {
     } else if args::is(sub, "DELETE") {
         reg.delete(&args[2]).map(|()| Reply::ok())
     } else if args::is(sub, "FLUSH") {
-        if !flush_mode_ok(args) {
-            return Reply::error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
-        }
-        reg.flush();
-        Ok(Reply::ok())
+        flush_mode(
+            args,
+            "FUNCTION",
+            "ERR FUNCTION FLUSH only supports SYNC|ASYNC option",
+        )
+        .map(|()| {
+            reg.flush();
+            Reply::ok()
+        })
     } else if args::is(sub, "LIST") {
         Ok(reg.list(&args[2..]))
     } else if args::is(sub, "DUMP") {
@@ -106,17 +102,46 @@ pub async fn command(node: &Rc<Node>, args: &[Bytes]) -> Reply {
         reg.restore(&args[2], policy, |r, code| load(node, r, code))
             .map(|()| Reply::ok())
     } else if args::is(sub, "STATS") {
-        Ok(stats(&reg))
+        Ok(stats(node, &reg))
     } else {
         return unknown_subcommand(sub, "FUNCTION");
     };
     result.unwrap_or_else(|e| e)
 }
 
-fn stats(reg: &FunctionRegistry) -> Reply {
+/// FUNCTION FLUSH's optional mode.
+fn flush_mode(args: &[Bytes], container: &str, bad_mode: &str) -> Result<(), Reply> {
+    match args.get(2) {
+        None => Ok(()),
+        Some(_) if args.len() > 3 => Err(Reply::error(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try {container} HELP.",
+            String::from_utf8_lossy(&args[1])
+        ))),
+        Some(mode) if args::is(mode, "SYNC") || args::is(mode, "ASYNC") => Ok(()),
+        Some(_) => Err(Reply::error(bad_mode)),
+    }
+}
+
+fn stats(node: &Node, reg: &FunctionRegistry) -> Reply {
     let bulk = |s: &'static str| Reply::bulk(Bytes::from_static(s.as_bytes()));
+    let running = node
+        .shared
+        .scripts
+        .watchdogs
+        .iter()
+        .find_map(|w| w.running_function())
+        .map_or(Reply::Null, |(name, command, elapsed)| {
+            Reply::Map(vec![
+                (bulk("name"), Reply::bulk(name)),
+                (
+                    bulk("command"),
+                    Reply::Array(command.into_iter().map(Reply::Bulk).collect()),
+                ),
+                (bulk("duration_ms"), Reply::Int(elapsed.as_millis() as i64)),
+            ])
+        });
     Reply::Map(vec![
-        (bulk("running_script"), Reply::Null),
+        (bulk("running_script"), running),
         (
             bulk("engines"),
             Reply::Map(vec![(

@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ferrokv_protocol::{Reply, RespVersion};
@@ -130,9 +130,30 @@ pub struct RunWatch {
     pub dog: Watchdog,
     function: AtomicBool,
     wrote: AtomicBool,
+    /// The function running, its FCALL and when it started (FUNCTION STATS).
+    current: Mutex<Option<(String, Vec<Bytes>, Instant)>>,
 }
 
 impl RunWatch {
+    fn running(&self, name: &str, command: &[Bytes]) {
+        if let Ok(mut c) = self.current.lock() {
+            *c = Some((name.to_string(), command.to_vec(), Instant::now()));
+        }
+    }
+
+    fn done(&self) {
+        if let Ok(mut c) = self.current.lock() {
+            *c = None;
+        }
+    }
+
+    /// The function running on this thread: name, FCALL and time so far.
+    pub fn running_function(&self) -> Option<(String, Vec<Bytes>, Duration)> {
+        let c = self.current.lock().ok()?;
+        let (name, command, started) = c.as_ref()?;
+        Some((name.clone(), command.clone(), started.elapsed()))
+    }
+
     pub fn is_busy(&self) -> bool {
         self.dog.busy.load(Ordering::Relaxed)
     }
@@ -156,6 +177,8 @@ pub enum Code {
     Function {
         library: Arc<Library>,
         index: usize,
+        /// The FCALL as sent, for FUNCTION STATS.
+        command: Vec<Bytes>,
     },
 }
 
@@ -164,7 +187,7 @@ impl Code {
     fn id(&self) -> String {
         match self {
             Code::Script { sha, .. } => sha.clone(),
-            Code::Function { library, index } => {
+            Code::Function { library, index, .. } => {
                 format!("function:{}", library.functions[*index].name.to_lowercase())
             }
         }
@@ -194,9 +217,10 @@ impl Run {
         let config = node.shared.config.snapshot();
         let watch = &node.shared.scripts.watchdogs[node.id];
         watch.wrote.store(false, Ordering::Relaxed);
-        watch
-            .function
-            .store(matches!(self.code, Code::Function { .. }), Ordering::Relaxed);
+        watch.function.store(
+            matches!(self.code, Code::Function { .. }),
+            Ordering::Relaxed,
+        );
         let opts = RunOptions {
             read_only: self.read_only,
             resp: self.resp,
@@ -205,9 +229,15 @@ impl Run {
         };
         match &self.code {
             Code::Script { sha, body } => vm.run(sha, body, &self.keys, &self.argv, host, &opts),
-            Code::Function { library, index } => {
-                let _ = (library, index, host, vm);
-                Reply::error("ERR PENDING-VM")
+            Code::Function {
+                library,
+                index,
+                command,
+            } => {
+                watch.running(&library.functions[*index].name, command);
+                let reply = vm.call_function(library, *index, &self.keys, &self.argv, host, &opts);
+                watch.done();
+                reply
             }
         }
     }
@@ -267,7 +297,9 @@ impl<'n, 'c, H: ScriptHost + SelectDb> WithServer<'n, 'c, H> {
 
 impl<H: ScriptHost + SelectDb> ScriptHost for WithServer<'_, '_, H> {
     fn call(&mut self, args: &[Bytes]) -> Reply {
-        let cmd = args.first().and_then(|name| CommandTable::get().lookup(name));
+        let cmd = args
+            .first()
+            .and_then(|name| CommandTable::get().lookup(name));
         if let Some(cmd) = cmd {
             let spec = cmd.spec.resolve(args);
             let callable = spec.flags & NOSCRIPT == 0 && spec.arity_ok(args.len());
@@ -351,7 +383,8 @@ async fn on_one_shard(node: &Rc<Node>, shard: usize, run: &Run) -> Outcome {
                         } else {
                             LockMode::Exclusive
                         };
-                        !s.locks.blocks(run.db, run.keys.iter().map(|k| &k[..]), mode, None)
+                        !s.locks
+                            .blocks(run.db, run.keys.iter().map(|k| &k[..]), mode, None)
                     };
                     if ready {
                         break;

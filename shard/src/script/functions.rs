@@ -10,28 +10,19 @@ use std::sync::Arc;
 use bytes::{BufMut, Bytes, BytesMut};
 use ferrokv_protocol::Reply;
 
+use super::ScriptFlags;
 use crate::glob;
-
-/// The flags a function or a script's shebang may declare, in the order Redis lists them.
-pub const FLAG_NAMES: [&str; 5] = [
-    "no-writes",
-    "allow-oom",
-    "allow-stale",
-    "no-cluster",
-    "allow-cross-slot-keys",
-];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionInfo {
     pub name: String,
     pub description: Option<Bytes>,
-    /// Bits of `FLAG_NAMES`.
-    pub flags: u8,
+    pub flags: ScriptFlags,
 }
 
 impl FunctionInfo {
     pub fn no_writes(&self) -> bool {
-        self.flags & 1 != 0
+        self.flags.no_writes
     }
 }
 
@@ -70,10 +61,7 @@ fn err(msg: impl Into<String>) -> Reply {
 
 /// Redis's rule for library and function names.
 pub fn valid_name(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name
-            .iter()
-            .all(|&c| c.is_ascii_alphanumeric() || c == b'_')
+    !name.is_empty() && name.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 /// The `#!<engine> name=<name>` first line of a library: returns the library's name.
@@ -84,9 +72,7 @@ pub fn parse_header(code: &[u8]) -> Result<String, Reply> {
     let Some(end) = rest.iter().position(|&c| c == b'\n') else {
         return Err(err("Invalid library metadata"));
     };
-    let mut parts = rest[..end]
-        .split(|&c| c == b' ')
-        .filter(|p| !p.is_empty());
+    let mut parts = rest[..end].split(|&c| c == b' ').filter(|p| !p.is_empty());
     let engine = parts.next().unwrap_or_default();
     let mut name = None;
     for part in parts {
@@ -243,12 +229,7 @@ impl FunctionRegistry {
                             (
                                 bulk("flags"),
                                 Reply::Set(
-                                    FLAG_NAMES
-                                        .iter()
-                                        .enumerate()
-                                        .filter(|(b, _)| f.flags & (1 << b) != 0)
-                                        .map(|(_, n)| bulk(n))
-                                        .collect(),
+                                    f.flags.names().into_iter().map(Reply::simple).collect(),
                                 ),
                             ),
                         ])
@@ -509,7 +490,7 @@ mod tests {
             .map(|f| FunctionInfo {
                 name: f.to_string(),
                 description: None,
-                flags: 0,
+                flags: ScriptFlags::default(),
             })
             .collect();
         reg.stamp(name.to_string(), code, functions)
@@ -545,7 +526,9 @@ mod tests {
         bad[last] ^= 1;
         assert_eq!(
             parse_payload(&bad),
-            Err(Reply::error("ERR DUMP payload version or checksum are wrong"))
+            Err(Reply::error(
+                "ERR DUMP payload version or checksum are wrong"
+            ))
         );
         assert_eq!(parse_payload(b"garbage"), Err(bad_payload()));
     }
@@ -623,7 +606,7 @@ mod tests {
                 vec![FunctionInfo {
                     name: "fa".into(),
                     description: None,
-                    flags: 0,
+                    flags: ScriptFlags::default(),
                 }],
             ))
         };

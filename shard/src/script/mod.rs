@@ -1,8 +1,8 @@
 //! Lua scripting: one Lua 5.1 VM per shard thread with Redis's environment.
 
 mod convert;
-pub mod libs;
 pub mod functions;
+pub mod libs;
 mod rand48;
 mod shard_host;
 mod vm;

@@ -286,4 +286,116 @@ local function run(f, ...)
   return xpcall(function() return (f(unpack(args, 1, n))) end, handler)
 end
 
-return env, run
+-- Function libraries (FUNCTION LOAD). A library's code runs with only the library API as its
+-- globals; the functions it registers keep that environment, which once the library is loaded
+-- reads the scripts' globals instead, as Redis swaps what its globals read through. KEYS and
+-- ARGV stay out of sight: functions get their keys and arguments as parameters.
+local registering = nil
+local FLAG_BITS = {['no-writes'] = true, ['allow-oom'] = true, ['allow-stale'] = true,
+                   ['no-cluster'] = true, ['allow-cross-slot-keys'] = true}
+
+local function add_function(name, callback, flags, description)
+  if not name:match('^[A-Za-z0-9_]+$') then
+    raise('ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+  end
+  for _, f in ipairs(registering) do
+    if f.name == name then raise('ERR Function already exists in the library') end
+  end
+  registering[#registering + 1] = {name = name, callback = callback, flags = flags,
+                                   description = description}
+end
+
+local function register_function(...)
+  local n = select('#', ...)
+  if n == 2 then
+    local name, callback = ...
+    if type(name) ~= 'string' and type(name) ~= 'number' then
+      raise('ERR first argument to redis.register_function must be a string')
+    end
+    if type(callback) ~= 'function' then
+      raise('ERR second argument to redis.register_function must be a function')
+    end
+    return add_function(tostring(name), callback, {}, nil)
+  end
+  if n ~= 1 then raise('ERR wrong number of arguments to redis.register_function') end
+  local args = ...
+  if type(args) ~= 'table' then
+    raise('ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+  end
+  local name, callback, flags, description = nil, nil, {}, nil
+  for k, v in next, args do
+    if k == 'function_name' then
+      if type(v) ~= 'string' and type(v) ~= 'number' then
+        raise('ERR function_name argument given to redis.register_function must be a string')
+      end
+      name = tostring(v)
+    elseif k == 'callback' then
+      if type(v) ~= 'function' then
+        raise('ERR callback argument given to redis.register_function must be a function')
+      end
+      callback = v
+    elseif k == 'flags' then
+      if type(v) ~= 'table' then
+        raise('ERR flags argument to redis.register_function must be a table representing function flags')
+      end
+      for _, flag in next, v do
+        if type(flag) ~= 'string' or not FLAG_BITS[flag] then raise('ERR unknown flag given') end
+        flags[#flags + 1] = flag
+      end
+    elseif k == 'description' then
+      if type(v) ~= 'string' and type(v) ~= 'number' then
+        raise('ERR description argument given to redis.register_function must be a string')
+      end
+      description = tostring(v)
+    else
+      raise('ERR unknown argument given to redis.register_function')
+    end
+  end
+  if name == nil then raise('ERR redis.register_function must get a function name argument') end
+  if callback == nil then raise('ERR redis.register_function must get a callback argument') end
+  return add_function(name, callback, flags, description)
+end
+
+local api_redis = {
+  register_function = c(register_function),
+  log = redis.log,
+  LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE,
+  LOG_NOTICE = redis.LOG_NOTICE, LOG_WARNING = redis.LOG_WARNING,
+  REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+}
+local api = {redis = setmetatable({}, {
+  __index = function(_, k)
+    local v = api_redis[k]
+    if v == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end
+    return v
+  end,
+  __newindex = deny, __metatable = false})}
+
+local fenv = setmetatable({}, {
+  __index = function(_, k)
+    local v
+    if registering then
+      v = api[k]
+    elseif k ~= 'KEYS' and k ~= 'ARGV' then
+      v = rawget(G, k)
+    end
+    if v == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end
+    return v
+  end,
+  __newindex = deny, __metatable = false})
+
+-- Runs a library's code: true and the functions it registered, or false and the error.
+local function load_library(chunk)
+  registering = {}
+  local ok, err = xpcall(chunk, handler)
+  local registered = registering
+  registering = nil
+  if not ok then return false, err end
+  return true, registered
+end
+
+return env, run, fenv, load_library

@@ -105,7 +105,6 @@ impl<'a> ShardHost<'a> {
             .map(|e| (e.value.clone(), e.expire_at()));
         log.entries.push((db, key.clone(), before));
     }
-
 }
 
 /// The database a MOVE or COPY ... DB call writes besides the current one, among `databases`.
@@ -172,7 +171,9 @@ impl ScriptHost for ShardHost<'_> {
             for key in &keys {
                 self.snapshot(self.db, key);
             }
-            if let (Some(db), Some(key)) = (other_db(spec, args, self.shard.databases()), keys.last()) {
+            if let (Some(db), Some(key)) =
+                (other_db(spec, args, self.shard.databases()), keys.last())
+            {
                 self.snapshot(db, key);
             }
         }

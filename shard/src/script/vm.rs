@@ -14,8 +14,9 @@ use ferrokv_protocol::Reply;
 use mlua::{ffi, ChunkMode, Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
 use super::convert::{error_table, error_text, lua_args, lua_to_reply, reply_to_lua};
+use super::functions::{FunctionInfo, Library};
 use super::rand48::Rand48;
-use super::{libs, parse_shebang, sha1_hex, shebang_len, RunOptions, ScriptHost};
+use super::{libs, parse_shebang, sha1_hex, shebang_len, RunOptions, ScriptFlags, ScriptHost};
 
 /// Redis checks for timeouts and kills every this many VM instructions.
 const HOOK_INSTRUCTIONS: c_int = 100_000;
@@ -52,7 +53,17 @@ pub struct ScriptVm {
     shared: Rc<Shared>,
     scripts: HashMap<String, Function>,
     runs: u32,
+    /// The environment of library code and the functions it registers (see prelude.lua).
+    fenv: Table,
+    /// prelude.lua's library loader: runs a library's code, collecting what it registers.
+    loader: Function,
+    /// Libraries loaded in this VM: their version in the registry and callbacks in
+    /// registration order (the registry's function order).
+    libraries: HashMap<String, (u64, Vec<Function>)>,
 }
+
+/// How long library code may run while loading, as Redis allows.
+const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The function that stands for redis.call and friends outside of a run.
 fn outside_run(lua: &Lua, what: &'static str) -> mlua::Result<Function> {
@@ -153,7 +164,7 @@ impl ScriptVm {
         rt.raw_set("call", outside_run(&lua, "redis.call/pcall")?)?;
         rt.raw_set("acl", outside_run(&lua, "redis.acl_check_cmd")?)?;
         let handler = error_handler(&lua)?;
-        let (env, runner): (Table, Function) = lua
+        let (env, runner, fenv, loader): (Table, Function, Table, Function) = lua
             .load(include_str!("prelude.lua"))
             .set_name(PRELUDE_NAME)
             .call((rt.clone(), handler))?;
@@ -165,6 +176,9 @@ impl ScriptVm {
             shared,
             scripts: HashMap::new(),
             runs: 0,
+            fenv,
+            loader,
+            libraries: HashMap::new(),
         })
     }
 
@@ -231,6 +245,141 @@ impl ScriptVm {
             return Reply::error(format!("ERR Error running script {sha}, {e}"));
         }
         self.execute(&f, sha, MultiValue::new(), host, opts)
+    }
+
+    /// FUNCTION LOAD and RESTORE: runs a library's code and returns the functions it
+    /// registers, with Redis's errors.
+    pub fn load_library(&mut self, code: &[u8]) -> Result<Vec<FunctionInfo>, Reply> {
+        self.run_library(code).map(|(infos, _)| infos)
+    }
+
+    fn run_library(&mut self, code: &[u8]) -> Result<(Vec<FunctionInfo>, Vec<Function>), Reply> {
+        let chunk = self
+            .lua
+            .load(&code[shebang_len(code)..])
+            .set_name("@user_function")
+            .set_mode(ChunkMode::Text)
+            .set_environment(self.fenv.clone())
+            .into_function()
+            .map_err(|e| {
+                let msg = match e {
+                    mlua::Error::SyntaxError { message, .. } => message,
+                    other => other.to_string(),
+                };
+                Reply::error(format!("ERR Error compiling function: {msg}"))
+            })?;
+        let started = Instant::now();
+        let timed_out = Rc::new(Cell::new(false));
+        let flag = timed_out.clone();
+        let outcome = (|| -> mlua::Result<(bool, Value)> {
+            let tick = self.lua.create_function(move |_, ()| {
+                if started.elapsed() >= LOAD_TIMEOUT {
+                    flag.set(true);
+                    return Err(mlua::Error::runtime("FUNCTION LOAD timeout"));
+                }
+                Ok(())
+            })?;
+            self.lua.set_named_registry_value(TICK_KEY, tick)?;
+            set_count_hook(&self.lua, true)?;
+            let result = self.loader.call::<(bool, Value)>(chunk);
+            set_count_hook(&self.lua, false)?;
+            self.lua.unset_named_registry_value(TICK_KEY)?;
+            result
+        })();
+        let registering = |msg: &[u8]| {
+            let mut text = b"ERR Error registering functions: ".to_vec();
+            text.extend_from_slice(msg);
+            Reply::Error(text.into())
+        };
+        let (ok, value) = outcome.map_err(|e| registering(e.to_string().as_bytes()))?;
+        if timed_out.get() {
+            return Err(registering(b"ERR FUNCTION LOAD timeout"));
+        }
+        let Value::Table(t) = value else {
+            return Err(registering(b"ERR unknown error"));
+        };
+        if !ok {
+            let err: Option<mlua::String> = t.raw_get("err").ok();
+            return Err(registering(&err.map_or_else(
+                || b"ERR unknown error".to_vec(),
+                |e| e.as_bytes().to_vec(),
+            )));
+        }
+        let mut infos = Vec::new();
+        let mut callbacks = Vec::new();
+        for entry in t.sequence_values::<Table>() {
+            let read = || -> mlua::Result<(FunctionInfo, Function)> {
+                let entry = entry?;
+                let name: String = entry.raw_get("name")?;
+                let description: Option<mlua::String> = entry.raw_get("description")?;
+                let mut flags = ScriptFlags::default();
+                for f in entry
+                    .raw_get::<Table>("flags")?
+                    .sequence_values::<mlua::String>()
+                {
+                    flags.set(&f?.as_bytes());
+                }
+                let info = FunctionInfo {
+                    name,
+                    description: description.map(|d| Bytes::copy_from_slice(&d.as_bytes())),
+                    flags,
+                };
+                Ok((info, entry.raw_get("callback")?))
+            };
+            let (info, callback) = read().map_err(|e| registering(e.to_string().as_bytes()))?;
+            infos.push(info);
+            callbacks.push(callback);
+        }
+        if infos.is_empty() {
+            return Err(Reply::error("ERR No functions registered"));
+        }
+        Ok((infos, callbacks))
+    }
+
+    /// FCALL / FCALL_RO: runs function `index` of `library`, loading the library into this VM
+    /// first when it has not got this version of it.
+    pub fn call_function(
+        &mut self,
+        library: &Library,
+        index: usize,
+        keys: &[Bytes],
+        argv: &[Bytes],
+        host: &mut dyn ScriptHost,
+        opts: &RunOptions,
+    ) -> Reply {
+        let current = self
+            .libraries
+            .get(&library.name)
+            .is_some_and(|(version, _)| *version == library.version);
+        if !current {
+            match self.run_library(&library.code) {
+                Ok((_, callbacks)) => {
+                    self.libraries
+                        .insert(library.name.clone(), (library.version, callbacks));
+                }
+                Err(e) => return e,
+            }
+        }
+        let callback = self
+            .libraries
+            .get(&library.name)
+            .and_then(|(_, callbacks)| callbacks.get(index).cloned());
+        let (Some(callback), Some(info)) = (callback, library.functions.get(index)) else {
+            return Reply::error("ERR Function not found");
+        };
+        let args = (|| -> mlua::Result<MultiValue> {
+            let k = self
+                .lua
+                .create_sequence_from(keys.iter().map(as_lua_bytes))?;
+            let a = self
+                .lua
+                .create_sequence_from(argv.iter().map(as_lua_bytes))?;
+            Ok(MultiValue::from_iter([Value::Table(k), Value::Table(a)]))
+        })();
+        match args {
+            Ok(args) => self.execute(&callback, &info.name, args, host, opts),
+            Err(e) => Reply::error(format!("ERR Error running function {}, {e}", info.name)),
+        }
     }
 
     /// SCRIPT FLUSH: a fresh VM, as Redis resets its Lua interpreter.
