@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::{Limits, Reply, RequestParser, RespVersion};
+use ferrokv_shard::watch::WatchToken;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 
@@ -31,6 +32,15 @@ pub struct Client {
     pub info: ClientRef,
     /// Set between MULTI and EXEC/DISCARD.
     pub multi: Option<MultiState>,
+    /// Set from the first WATCH to the next UNWATCH/EXEC/DISCARD/RESET.
+    pub watch: Option<WatchState>,
+}
+
+/// The keys a connection watches, registered on their owners under the session's token.
+pub struct WatchState {
+    pub token: WatchToken,
+    /// Owner shard, database and key.
+    pub keys: Vec<(usize, usize, Bytes)>,
 }
 
 /// Commands queued after MULTI; `dirty` when one was refused (EXEC then aborts).
@@ -73,6 +83,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         close_silently: false,
         info,
         multi: None,
+        watch: None,
     };
     let limits = Limits {
         max_bulk_len: config.proto_max_bulk_len as usize,
@@ -134,6 +145,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
             input = BytesMut::with_capacity(READ_CHUNK);
         }
     }
+    crate::commands::unwatch_all(&node, &mut client).await;
     node.clients.borrow_mut().remove(id);
     node.shared
         .connected_clients

@@ -18,10 +18,11 @@ use ferrokv_protocol::Reply;
 use ferrokv_shard::keyspace::Entry;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::value::Value;
+use ferrokv_shard::watch;
 use ferrokv_shard::{keys, sort, string, CmdError, Ctx, Shard, Split};
 
-use crate::commands::ServerCmd;
-use crate::connection::Client;
+use crate::commands::{multi, ServerCmd};
+use crate::connection::{Client, WatchState};
 use crate::dispatch::{self, Route};
 use crate::hop::{job, on_shard, Answer, Hop, Job};
 use crate::node::{lock_mode, now_ms, Node};
@@ -195,7 +196,13 @@ async fn sort_store(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<Tx
             let stored = node
                 .run_on(
                     dst.shard,
-                    in_ctx(db, move |ctx| sort::store_result(ctx, &key, items)),
+                    in_ctx(db, move |ctx| {
+                        let now = ctx.now_ms;
+                        let before = ctx.ks().state(&key, now);
+                        let stored = sort::store_result(ctx, &key, items);
+                        ctx.shard.touch_written(db, &key, before, now);
+                        stored
+                    }),
                 )
                 .await;
             Reply::Int(stored.take::<usize>().unwrap_or(0) as i64)
@@ -210,35 +217,50 @@ async fn sort_store(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<Tx
 /// Entries taken from their owners for a gathered run: key, value and deadline.
 type Taken = Vec<(Bytes, Exported)>;
 
-/// Takes `keys` out of this shard (moves them, for a command that may write them) or copies
-/// them (for a read-only one).
-fn take_entries(db: usize, keys: Vec<Bytes>, moving: bool) -> Job {
+/// How an entry is taken from its owner.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Take {
+    /// Copied, for a command that only reads it.
+    Copy,
+    /// Moved out, to be put back when the command is done.
+    Borrow,
+    /// Moved out for good (RENAME's source): a change of the key for WATCH.
+    Move,
+}
+
+/// Takes `keys` out of this shard, or copies them.
+fn take_entries(db: usize, keys: Vec<Bytes>, take: Take) -> Job {
     on_shard(move |n: &Node| -> Taken {
         let mut shard = n.shard.borrow_mut();
-        let ks = shard.db_mut(db);
         let now = now_ms();
         keys.into_iter()
             .map(|k| {
-                let entry = if moving {
-                    ks.remove(&k, now).map(Entry::into_parts)
-                } else {
-                    ks.get(&k, now).map(|e| (e.value.clone(), e.expire_at()))
+                let ks = shard.db_mut(db);
+                let entry = match take {
+                    Take::Copy => ks.get(&k, now).map(|e| (e.value.clone(), e.expire_at())),
+                    Take::Borrow | Take::Move => ks.remove(&k, now).map(Entry::into_parts),
                 };
+                if take == Take::Move && entry.is_some() {
+                    shard.touch_watched(db, &k, now);
+                }
                 (k, entry)
             })
             .collect()
     })
 }
 
-/// Puts entries back on their owner after a gathered run (absent ones stay deleted).
-fn put_entries(db: usize, entries: Taken) -> Job {
+/// Puts entries back on their owner after a gathered run (absent ones stay deleted); with
+/// `touch`, each counts as written for WATCH.
+fn put_entries(db: usize, entries: Taken, touch: bool) -> Job {
     on_shard(move |n: &Node| {
         let mut shard = n.shard.borrow_mut();
-        let ks = shard.db_mut(db);
         let now = now_ms();
         for (k, entry) in entries {
             if let Some((value, expire_at)) = entry {
-                ks.insert(&k, value, expire_at, now);
+                shard.db_mut(db).insert(&k, value, expire_at, now);
+            }
+            if touch {
+                shard.touch_watched(db, &k, now);
             }
         }
     })
@@ -266,6 +288,7 @@ async fn gathered(
         }
     }
     let moving = cmd.spec.is_write();
+    let take = if moving { Take::Borrow } else { Take::Copy };
     let mode = if moving {
         LockMode::Exclusive
     } else {
@@ -274,7 +297,8 @@ async fn gathered(
     let mut tx = Tx::new(node, outer);
     let mut scratch = Shard::new(node.id, node.shard.borrow().databases(), 0);
     let now = now_ms();
-    let mut homes: Vec<(usize, Vec<Bytes>)> = Vec::with_capacity(by_shard.len());
+    // Each shard's keys, and whether each was there before the command.
+    let mut homes: Vec<(usize, Vec<(Bytes, bool)>)> = Vec::with_capacity(by_shard.len());
     for (shard, keys) in by_shard {
         let locks = keys.iter().map(|k| (db, k.clone())).collect();
         let taken = tx
@@ -283,29 +307,36 @@ async fn gathered(
                 shard,
                 locks,
                 mode,
-                Some(take_entries(db, keys.clone(), moving)),
+                Some(take_entries(db, keys.clone(), take)),
             )
             .await
             .and_then(|a| a.take::<Taken>())
             .unwrap_or_default();
+        let mut home = Vec::with_capacity(taken.len());
         for (k, entry) in taken {
+            home.push((k.clone(), entry.is_some()));
             if let Some((value, expire_at)) = entry {
                 scratch.db_mut(db).insert(&k, value, expire_at, now);
             }
         }
-        homes.push((shard, keys));
+        homes.push((shard, home));
     }
     let reply = scratch.execute(cmd.id, cmd.spec, db, args, now, false);
     if moving {
+        // As on one shard, a command that succeeds touches the watches of every key it names,
+        // except keys absent before and after.
+        let touch = !matches!(reply, Reply::Error(_));
         for (shard, keys) in homes {
             let entries: Taken = keys
                 .into_iter()
-                .map(|k| {
+                .filter_map(|(k, existed)| {
                     let entry = scratch.db_mut(db).remove(&k, now).map(Entry::into_parts);
-                    (k, entry)
+                    (existed || entry.is_some()).then_some((k, entry))
                 })
                 .collect();
-            node.run_on(shard, put_entries(db, entries)).await;
+            if !entries.is_empty() {
+                node.run_on(shard, put_entries(db, entries, touch)).await;
+            }
         }
     }
     tx.release(node).await;
@@ -420,12 +451,9 @@ fn exists_on(db: usize, key: Bytes) -> Job {
 }
 
 /// One key's entry from its owner: moved out, or copied.
-async fn take_one(node: &Rc<Node>, key: &KeyRef, moving: bool) -> Exported {
+async fn take_one(node: &Rc<Node>, key: &KeyRef, take: Take) -> Exported {
     let taken = node
-        .run_on(
-            key.shard,
-            take_entries(key.db, vec![key.key.clone()], moving),
-        )
+        .run_on(key.shard, take_entries(key.db, vec![key.key.clone()], take))
         .await
         .take::<Taken>()?;
     taken.into_iter().next()?.1
@@ -504,10 +532,11 @@ async fn transfer(
                 };
             }
         }
-        let Some(entry) = take_one(node, &src, move_src).await else {
+        let take = if move_src { Take::Move } else { Take::Copy };
+        let Some(entry) = take_one(node, &src, take).await else {
             return Transfer::NoSource;
         };
-        let put = put_entries(dst.db, vec![(dst.key.clone(), Some(entry))]);
+        let put = put_entries(dst.db, vec![(dst.key.clone(), Some(entry))], true);
         node.run_on(dst.shard, put).await;
         Transfer::Done
     }
@@ -564,8 +593,8 @@ async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) ->
     );
     let mut tx = Tx::new(node, outer);
     lock_pair(node, &mut tx, &a, &b, LockMode::Shared).await;
-    let va = take_one(node, &a, false).await;
-    let vb = take_one(node, &b, false).await;
+    let va = take_one(node, &a, Take::Copy).await;
+    let vb = take_one(node, &b, Take::Copy).await;
     tx.release(node).await;
     let text = |v: Exported| -> Result<Bytes, CmdError> {
         match v {
@@ -586,10 +615,15 @@ async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) ->
 /// shard by shard in ascending order (exclusive: the commands may write), so no other client
 /// sees or touches any of them until all have run; then the commands run in order, each on its
 /// shard under the transaction's locks, and the locks are released.
+///
+/// Watched keys are locked too (shared: they are only read), in the same pass, and checked and
+/// unregistered there: once every lock is held nobody can touch them any more, so the check and
+/// the commands are one atomic step. A void watch releases the locks and answers a null array.
 pub async fn exec(
     node: &Rc<Node>,
     client: &mut Client,
     queued: Vec<(&'static Command, Vec<Bytes>)>,
+    watched: Option<WatchState>,
 ) -> Reply {
     let databases = node.shard.borrow().databases();
     let mut locks: BTreeMap<usize, Vec<(usize, Bytes)>> = BTreeMap::new();
@@ -611,10 +645,45 @@ pub async fn exec(
                 .push((db, args[pos].clone()));
         }
     }
+    let (token, mut watches) = match watched {
+        Some(w) => (Some(w.token), multi::by_owner(w.keys)),
+        None => (None, BTreeMap::new()),
+    };
+    let mut shards: Vec<usize> = locks.keys().chain(watches.keys()).copied().collect();
+    shards.sort_unstable();
+    shards.dedup();
     let mut tx = Tx::new(node, None);
-    for (shard, keys) in locks {
-        tx.lock_then(node, shard, keys, LockMode::Exclusive, None)
+    let mut void = false;
+    for shard in shards {
+        let exclusive = locks.remove(&shard).unwrap_or_default();
+        let shared = watches.remove(&shard).unwrap_or_default();
+        let token = token.clone();
+        let id = tx.id;
+        tx.shards.push(shard);
+        let answer = node
+            .run_on(
+                shard,
+                job(move |node| async move {
+                    node.lock_mixed(id, &exclusive, &shared).await;
+                    let mut void = false;
+                    if let Some(token) = token {
+                        let mut s = node.shard.borrow_mut();
+                        let now = now_ms();
+                        for (db, key) in &shared {
+                            void |= s.watch_voided(*db, key, &token, now);
+                            s.watches.unwatch(*db, key, &token);
+                        }
+                    }
+                    Answer::Value(Box::new(void))
+                }),
+            )
             .await;
+        void |= answer.take::<bool>().unwrap_or(false);
+    }
+    // Touches on any shard before its lock was taken are visible now that every lock is held.
+    if void || token.as_ref().is_some_and(watch::is_touched) {
+        tx.release(node).await;
+        return Reply::NullArray;
     }
     let mut replies = Vec::with_capacity(queued.len());
     for (_, args) in queued {
