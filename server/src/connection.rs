@@ -50,6 +50,24 @@ pub struct MultiState {
     pub dirty: bool,
 }
 
+impl Client {
+    /// Shows the transaction state in CLIENT LIST.
+    pub fn note_transaction(&self) {
+        let mut info = self.info.borrow_mut();
+        info.multi = self.multi.as_ref().map(|m| m.queued.len());
+        info.watch = self.watch.as_ref().map(|w| w.token.clone());
+    }
+
+    /// Whether EXEC will fail: a command was refused while queueing, or a watched key touched.
+    pub fn transaction_doomed(&self) -> bool {
+        self.multi.as_ref().is_some_and(|m| m.dirty)
+            || self
+                .watch
+                .as_ref()
+                .is_some_and(|w| ferrokv_shard::watch::is_touched(&w.token))
+    }
+}
+
 pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let idle_timeout = node.shared.config.snapshot().timeout;
@@ -72,6 +90,8 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         created: now,
         last_interaction: now,
         last_cmd: "NULL".into(),
+        multi: None,
+        watch: None,
     }));
     node.clients.borrow_mut().add(info.clone());
     let mut client = Client {

@@ -533,3 +533,179 @@ fn the_redis_crate_transaction_helper_retries_until_its_watch_holds() {
     .expect("transaction");
     assert_eq!((doubled, attempts), (22, 2));
 }
+
+#[test]
+fn exec_refused_for_its_arguments_discards_the_transaction_and_the_watches() {
+    let server = shared();
+    let (mut c, mut other) = (server.raw(), server.raw());
+    let k = "tx:w:execargs";
+    let abort = err(
+        "EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command",
+    );
+    assert_eq!(c.cmd(&["EXEC", "x"]), abort);
+    assert_eq!(c.cmd(&["WATCH", k]), ok());
+    assert_eq!(other.cmd(&["SET", k, "1"]), ok());
+    assert_eq!(c.cmd(&["MULTI"]), ok());
+    assert_eq!(c.cmd(&["SET", k, "2"]), simple("QUEUED"));
+    assert_eq!(c.cmd(&["EXEC", "x"]), abort);
+    assert_eq!(c.cmd(&["EXEC"]), err("ERR EXEC without MULTI"));
+    assert_eq!(watched_exec(&mut c, &[k], "3"), oks(1));
+}
+
+/// `flags=x` and `multi=` while in MULTI, `flags=d` once a watched key is touched (Redis then
+/// stops queueing: the count stays where it was).
+#[test]
+fn client_list_shows_the_transaction_state() {
+    let server = shared();
+    let (mut c, mut other) = (server.raw(), server.raw());
+    let k = "tx:w:clientlist";
+    assert_eq!(c.cmd(&["CLIENT", "SETNAME", "tx-w-clientlist"]), ok());
+    let state = |other: &mut RawConn| {
+        let list = other.cmd(&["CLIENT", "LIST"]).as_str();
+        let line = list
+            .lines()
+            .find(|l| l.contains(" name=tx-w-clientlist "))
+            .map(str::to_string)
+            .unwrap_or_default();
+        let field = |name: &str| {
+            line.split(' ')
+                .find_map(|f| f.strip_prefix(name))
+                .unwrap_or("?")
+                .to_string()
+        };
+        (field("flags="), field("multi="))
+    };
+    let pair = |f: &str, m: &str| (f.to_string(), m.to_string());
+    assert_eq!(state(&mut other), pair("N", "-1"));
+    assert_eq!(c.cmd(&["MULTI"]), ok());
+    assert_eq!(state(&mut other), pair("x", "0"));
+    assert_eq!(c.cmd(&["PING"]), simple("QUEUED"));
+    assert_eq!(c.cmd(&["PING"]), simple("QUEUED"));
+    assert_eq!(state(&mut other), pair("x", "2"));
+    assert_eq!(c.cmd(&["DISCARD"]), ok());
+    assert_eq!(c.cmd(&["WATCH", k]), ok());
+    assert_eq!(state(&mut other), pair("N", "-1"));
+    assert_eq!(other.cmd(&["SET", k, "1"]), ok());
+    assert_eq!(state(&mut other), pair("d", "-1"));
+    assert_eq!(c.cmd(&["MULTI"]), ok());
+    assert_eq!(c.cmd(&["PING"]), simple("QUEUED"));
+    assert_eq!(state(&mut other), pair("xd", "0"));
+    assert_eq!(c.cmd(&["EXEC"]), Resp::NilArray);
+    assert_eq!(state(&mut other), pair("N", "-1"));
+}
+
+/// Optimistic transfers between accounts on every shard: each writer reads two balances under
+/// WATCH and writes both new balances (SET, not INCRBY: a lost update would change the total)
+/// in MULTI/EXEC, retrying when EXEC answers null. Half use raw commands, half the redis
+/// crate's `transaction` helper. Readers see the same total in every MGET, and so does the end.
+#[test]
+fn watched_transfers_never_lose_money() {
+    const ACCOUNTS: usize = 8;
+    const TRANSFERS: usize = 150;
+    let server = shared();
+    let keys = spread_keys("tx:w:bank", ACCOUNTS, server.shards().max(1));
+    let mut c = server.raw();
+    for k in &keys {
+        assert_eq!(c.cmd(&["SET", k, "100"]), ok());
+    }
+    let total = 100 * ACCOUNTS as i64;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let pick = |w: usize, i: usize| {
+        let from = (w * 7 + i * 3) % ACCOUNTS;
+        let to = (from + 1 + (i + w) % (ACCOUNTS - 1)) % ACCOUNTS;
+        (from, to, (i % 9 + 1) as i64)
+    };
+    let raw_writers = (0..2).map(|w| {
+        let keys = keys.clone();
+        let done = done.clone();
+        thread::spawn(move || {
+            let mut c = shared().raw();
+            for i in 0..TRANSFERS {
+                let (from, to, amount) = pick(w, i);
+                let (from, to) = (keys[from].as_str(), keys[to].as_str());
+                loop {
+                    assert_eq!(c.cmd(&["WATCH", from, to]), ok());
+                    let balances = c.cmd(&["MGET", from, to]);
+                    let [a, b] = balances.as_array() else {
+                        panic!("MGET: {balances:?}")
+                    };
+                    let (a, b) = (a.as_str().parse::<i64>(), b.as_str().parse::<i64>());
+                    let (Ok(a), Ok(b)) = (a, b) else {
+                        panic!("balances {balances:?}")
+                    };
+                    assert_eq!(c.cmd(&["MULTI"]), ok());
+                    assert_eq!(
+                        c.cmd(&["SET", from, &(a - amount).to_string()]),
+                        simple("QUEUED")
+                    );
+                    assert_eq!(
+                        c.cmd(&["SET", to, &(b + amount).to_string()]),
+                        simple("QUEUED")
+                    );
+                    match c.cmd(&["EXEC"]) {
+                        Resp::NilArray => continue,
+                        reply => assert_eq!(reply, oks(2)),
+                    }
+                    break;
+                }
+            }
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })
+    });
+    let crate_writers = (2..4).map(|w| {
+        let keys = keys.clone();
+        let done = done.clone();
+        thread::spawn(move || {
+            let mut con = shared().conn();
+            for i in 0..TRANSFERS {
+                let (from, to, amount) = pick(w, i);
+                let (from, to) = (keys[from].as_str(), keys[to].as_str());
+                let () = redis::transaction(&mut con, &[from, to], |con, pipe| {
+                    let (a, b): (i64, i64) = redis::cmd("MGET").arg(from).arg(to).query(con)?;
+                    pipe.set(from, a - amount)
+                        .ignore()
+                        .set(to, b + amount)
+                        .ignore()
+                        .query(con)
+                })
+                .expect("transfer");
+            }
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })
+    });
+    let writers: Vec<_> = raw_writers.chain(crate_writers).collect();
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let keys = keys.clone();
+            let done = done.clone();
+            thread::spawn(move || {
+                let mut c = shared().raw();
+                let mut mget = vec!["MGET"];
+                mget.extend(keys.iter().map(String::as_str));
+                let mut reads = 0;
+                while done.load(std::sync::atomic::Ordering::SeqCst) < 4 || reads == 0 {
+                    let reply = c.cmd(&mget);
+                    let seen: i64 = reply
+                        .as_array()
+                        .iter()
+                        .map(|v| v.as_str().parse::<i64>().unwrap_or(i64::MIN / 64))
+                        .sum();
+                    assert_eq!(seen, total, "{reply:?}");
+                    reads += 1;
+                }
+            })
+        })
+        .collect();
+    for t in writers.into_iter().chain(readers) {
+        t.join().expect("no thread panicked");
+    }
+    let mut mget = vec!["MGET"];
+    mget.extend(keys.iter().map(String::as_str));
+    let end: i64 = c
+        .cmd(&mget)
+        .as_array()
+        .iter()
+        .map(|v| v.as_str().parse::<i64>().unwrap_or(0))
+        .sum();
+    assert_eq!(end, total);
+}

@@ -14,7 +14,7 @@ use ferrokv_protocol::Reply;
 use ferrokv_shard::command::{flag::*, spec};
 use ferrokv_shard::{CommandSpec, Split};
 
-pub use self::multi::unwatch_all;
+pub use self::multi::{exec_refused, unwatch_all};
 use crate::connection::Client;
 use crate::node::Node;
 

@@ -17,6 +17,7 @@ pub fn multi(client: &mut Client) -> Reply {
         return Reply::error("ERR MULTI calls can not be nested");
     }
     client.multi = Some(MultiState::default());
+    client.note_transaction();
     Reply::ok()
 }
 
@@ -26,6 +27,21 @@ pub async fn discard(node: &Rc<Node>, client: &mut Client) -> Reply {
     }
     unwatch_all(node, client).await;
     Reply::ok()
+}
+
+/// EXEC refused before it runs (arity, authentication): Redis discards the transaction and
+/// the watches, in MULTI or not, and says why.
+pub async fn exec_refused(node: &Rc<Node>, client: &mut Client, refusal: &Reply) -> Reply {
+    client.multi = None;
+    unwatch_all(node, client).await;
+    let Reply::Error(text) = refusal else {
+        return refusal.clone();
+    };
+    let why = text.strip_prefix(b"ERR ").unwrap_or(text);
+    Reply::error(format!(
+        "EXECABORT Transaction discarded because of: {}",
+        String::from_utf8_lossy(why)
+    ))
 }
 
 pub async fn exec(node: &Rc<Node>, client: &mut Client) -> Reply {
@@ -47,6 +63,7 @@ pub async fn exec(node: &Rc<Node>, client: &mut Client) -> Reply {
     }
     // The coordinator checks the watches under the transaction's locks and drops them there.
     let watched = client.watch.take();
+    client.note_transaction();
     Box::pin(crate::coordinator::exec(
         node,
         client,
@@ -62,10 +79,16 @@ pub async fn watch(node: &Rc<Node>, client: &mut Client, args: &[Bytes]) -> Repl
         return Reply::error("ERR WATCH inside MULTI is not allowed");
     }
     let db = client.db;
-    let state = client.watch.get_or_insert_with(|| WatchState {
-        token: watch::new_token(),
-        keys: Vec::new(),
-    });
+    if client.watch.is_none() {
+        client.watch = Some(WatchState {
+            token: watch::new_token(),
+            keys: Vec::new(),
+        });
+        client.note_transaction();
+    }
+    let Some(state) = client.watch.as_mut() else {
+        return Reply::ok();
+    };
     let mut by_shard: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
     for key in &args[1..] {
         if !state.keys.iter().any(|(_, d, k)| *d == db && k == key) {
@@ -99,8 +122,10 @@ pub async fn unwatch(node: &Rc<Node>, client: &mut Client) -> Reply {
 /// Drops every watch of the connection from the shards that hold them.
 pub async fn unwatch_all(node: &Rc<Node>, client: &mut Client) {
     let Some(state) = client.watch.take() else {
+        client.note_transaction();
         return;
     };
+    client.note_transaction();
     for (shard, keys) in by_owner(state.keys) {
         let token = state.token.clone();
         node.run_on(
