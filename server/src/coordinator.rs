@@ -24,7 +24,7 @@ use ferrokv_shard::{keys, sort, string, CmdError, Ctx, Shard, Split};
 use crate::commands::{multi, ServerCmd};
 use crate::connection::{Client, WatchState};
 use crate::dispatch::{self, Route};
-use crate::hop::{job, on_shard, Answer, Hop, Job};
+use crate::hop::{job, on_shard, Answer, Call, Hop, Job};
 use crate::node::{lock_mode, now_ms, Node};
 use crate::table::{Command, CommandTable};
 
@@ -611,6 +611,68 @@ async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) ->
     }
 }
 
+/// Whether a transaction can run on this shard without locks: every command is a data command
+/// whose keys are all here, every watched key is here, and no other transaction holds any of
+/// them. It then runs in one go, with nothing else running on the shard meanwhile.
+fn runs_here(
+    node: &Node,
+    db: usize,
+    queued: &[(&'static Command, Vec<Bytes>)],
+    watched: Option<&WatchState>,
+) -> bool {
+    let shard = node.shard.borrow();
+    let here = |key: &[u8]| node.owner_of(key) == node.id;
+    let free = |cmd: &Command, args: &[Bytes]| {
+        let keys = cmd.spec.resolve(args).key_positions(args);
+        shard.locks.is_empty()
+            || !shard
+                .locks
+                .blocks(db, keys.map(|i| &args[i][..]), lock_mode(cmd), None)
+    };
+    queued.iter().all(|(cmd, args)| {
+        cmd.server.is_none()
+            && cmd
+                .spec
+                .resolve(args)
+                .key_positions(args)
+                .all(|i| here(&args[i]))
+            && free(cmd, args)
+    }) && watched.is_none_or(|w| {
+        w.keys.iter().all(|(s, d, k)| {
+            *s == node.id
+                && (shard.locks.is_empty()
+                    || !shard.locks.blocks(*d, [&k[..]], LockMode::Shared, None))
+        })
+    })
+}
+
+/// EXEC of a transaction that `runs_here`: the watch check and the commands in one go.
+fn exec_here(
+    node: &Node,
+    db: usize,
+    queued: &[(&'static Command, Vec<Bytes>)],
+    watched: Option<WatchState>,
+) -> Reply {
+    let mut shard = node.shard.borrow_mut();
+    let now = now_ms();
+    if let Some(w) = watched {
+        let mut void = false;
+        for (_, d, key) in &w.keys {
+            void |= shard.watch_voided(*d, key, &w.token, now);
+            shard.watches.unwatch(*d, key, &w.token);
+        }
+        if void {
+            return Reply::NullArray;
+        }
+    }
+    Reply::Array(
+        queued
+            .iter()
+            .map(|(cmd, args)| shard.execute(cmd.id, cmd.spec, db, args, now, true))
+            .collect(),
+    )
+}
+
 /// EXEC: the queued commands run as one transaction. Every key they name is locked first,
 /// shard by shard in ascending order (exclusive: the commands may write), so no other client
 /// sees or touches any of them until all have run; then the commands run in order, each on its
@@ -625,6 +687,9 @@ pub async fn exec(
     queued: Vec<(&'static Command, Vec<Bytes>)>,
     watched: Option<WatchState>,
 ) -> Reply {
+    if runs_here(node, client.db, &queued, watched.as_ref()) {
+        return exec_here(node, client.db, &queued, watched);
+    }
     let databases = node.shard.borrow().databases();
     let mut locks: BTreeMap<usize, Vec<(usize, Bytes)>> = BTreeMap::new();
     let mut db = client.db;
@@ -685,20 +750,94 @@ pub async fn exec(
         tx.release(node).await;
         return Reply::NullArray;
     }
-    let mut replies = Vec::with_capacity(queued.len());
-    for (_, args) in queued {
-        let reply = match dispatch::route(node, client, &args) {
-            Route::Reply(r) => r,
-            Route::Server(_, server) => crate::commands::run(node, client, server, &args).await,
-            Route::Local(cmd) => node.run_local(cmd, client.db, &args, Some(tx.id)).await,
-            Route::Remote(shard, cmd) => single(Some(
-                node.run_on(shard, run_part(cmd, client.db, args, tx.id))
-                    .await,
-            )),
-            Route::Spanning(cmd) => run(node, client.db, cmd, &args, Some(tx.id)).await,
-        };
-        replies.push(reply);
+    let mut replies = vec![Reply::Null; queued.len()];
+    let mut batch: Vec<(usize, usize, Call)> = Vec::new();
+    // A command that reads or writes several shards, or the connection, runs after the
+    // single-shard ones before it and before the ones after it.
+    for (i, (_, args)) in queued.into_iter().enumerate() {
+        match dispatch::route(node, client, &args) {
+            Route::Local(cmd) => batch.push((i, node.id, Call { cmd, args })),
+            Route::Remote(shard, cmd) => batch.push((i, shard, Call { cmd, args })),
+            Route::Reply(r) => replies[i] = r,
+            Route::Server(_, server) => {
+                run_batch(
+                    node,
+                    client.db,
+                    tx.id,
+                    std::mem::take(&mut batch),
+                    &mut replies,
+                )
+                .await;
+                replies[i] = crate::commands::run(node, client, server, &args).await;
+            }
+            Route::Spanning(cmd) => {
+                run_batch(
+                    node,
+                    client.db,
+                    tx.id,
+                    std::mem::take(&mut batch),
+                    &mut replies,
+                )
+                .await;
+                replies[i] = run(node, client.db, cmd, &args, Some(tx.id)).await;
+            }
+        }
     }
+    run_batch(node, client.db, tx.id, batch, &mut replies).await;
     tx.release(node).await;
     Reply::Array(replies)
+}
+
+/// Runs consecutive single-shard commands of an EXEC with one hop per shard, every shard at
+/// once: each shard runs its commands in their order, and as the transaction holds all their
+/// keys, nobody can tell in which order the shards ran. `replies[i]` gets call `i`'s reply.
+async fn run_batch(
+    node: &Rc<Node>,
+    db: usize,
+    tx: TxId,
+    calls: Vec<(usize, usize, Call)>,
+    replies: &mut [Reply],
+) {
+    let mut by_shard: BTreeMap<usize, (Vec<usize>, Vec<Call>)> = BTreeMap::new();
+    for (i, shard, call) in calls {
+        let (indexes, calls) = by_shard.entry(shard).or_default();
+        indexes.push(i);
+        calls.push(call);
+    }
+    let mut waiting = Vec::with_capacity(by_shard.len());
+    let mut local = None;
+    for (shard, (indexes, calls)) in by_shard {
+        let job = job(move |node| async move {
+            let mut out = Vec::with_capacity(calls.len());
+            for call in &calls {
+                out.push(node.run_local(call.cmd, db, &call.args, Some(tx)).await);
+            }
+            Answer::Replies(out)
+        });
+        if shard == node.id {
+            local = Some((indexes, job));
+        } else {
+            let pending = node
+                .mesh
+                .request(shard, |from, id| Hop::Run { from, id, job })
+                .await;
+            waiting.push((indexes, pending));
+        }
+    }
+    let mut place = |indexes: Vec<usize>, answer: Answer| {
+        let Answer::Replies(out) = answer else {
+            return;
+        };
+        for (i, reply) in indexes.into_iter().zip(out) {
+            if let Some(slot) = replies.get_mut(i) {
+                *slot = reply;
+            }
+        }
+    };
+    if let Some((indexes, job)) = local {
+        place(indexes, job(node.clone()).await);
+    }
+    for (indexes, pending) in waiting {
+        place(indexes, pending.await);
+    }
 }

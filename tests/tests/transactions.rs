@@ -709,3 +709,37 @@ fn watched_transfers_never_lose_money() {
         .sum();
     assert_eq!(end, total);
 }
+
+/// On one shard every transaction runs in one go without locks; the rules are the same.
+#[test]
+fn a_one_shard_server_keeps_every_rule() {
+    let server = start_target(1, &[]);
+    let (mut c, mut other) = (server.raw(), server.raw());
+    let (k, proxy) = ("tx:one:k", "tx:one:proxy");
+    assert_eq!(c.cmd(&["WATCH", k]), ok());
+    assert_eq!(watched_exec(&mut c, &[k, "tx:one:b"], "1"), oks(2));
+    assert_eq!(c.cmd(&["WATCH", k]), ok());
+    assert_eq!(other.cmd(&["APPEND", k, "2"]), int(2));
+    assert_eq!(watched_exec(&mut c, &[k], "3"), Resp::NilArray);
+    assert_eq!(c.cmd(&["GET", k]), bulk("12"));
+
+    set_expiring(&mut other, &[k, proxy], now_ms() + 30);
+    assert_eq!(c.cmd(&["WATCH", k]), ok());
+    wait_gone(&mut other, proxy);
+    assert_eq!(watched_exec(&mut c, &[k], "4"), Resp::NilArray);
+
+    assert_eq!(c.cmd(&["MULTI"]), ok());
+    assert_eq!(c.cmd(&["SET", k, "x"]), simple("QUEUED"));
+    assert_eq!(c.cmd(&["INCR", k]), simple("QUEUED"));
+    assert_eq!(c.cmd(&["LPUSH", k, "x"]), simple("QUEUED"));
+    assert_eq!(c.cmd(&["GET", k]), simple("QUEUED"));
+    assert_eq!(
+        c.cmd(&["EXEC"]),
+        arr(vec![
+            ok(),
+            not_int_err(),
+            err("WRONGTYPE Operation against a key holding the wrong kind of value"),
+            bulk("x")
+        ])
+    );
+}
