@@ -79,16 +79,11 @@ pub async fn watch(node: &Rc<Node>, client: &mut Client, args: &[Bytes]) -> Repl
         return Reply::error("ERR WATCH inside MULTI is not allowed");
     }
     let db = client.db;
-    if client.watch.is_none() {
-        client.watch = Some(WatchState {
-            token: watch::new_token(),
-            keys: Vec::new(),
-        });
-        client.note_transaction();
-    }
-    let Some(state) = client.watch.as_mut() else {
-        return Reply::ok();
-    };
+    let starts = client.watch.is_none();
+    let state = client.watch.get_or_insert_with(|| WatchState {
+        token: watch::new_token(),
+        keys: Vec::new(),
+    });
     let mut by_shard: BTreeMap<usize, Vec<Bytes>> = BTreeMap::new();
     for key in &args[1..] {
         if !state.keys.iter().any(|(_, d, k)| *d == db && k == key) {
@@ -97,8 +92,12 @@ pub async fn watch(node: &Rc<Node>, client: &mut Client, args: &[Bytes]) -> Repl
             by_shard.entry(shard).or_default().push(key.clone());
         }
     }
+    let session = state.token.clone();
+    if starts {
+        client.note_transaction();
+    }
     for (shard, keys) in by_shard {
-        let token = state.token.clone();
+        let token = session.clone();
         node.run_on(
             shard,
             on_shard(move |n| {
