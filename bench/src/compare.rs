@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use clap::{ArgAction, Args};
 
-use crate::{scripts, sys};
+use crate::{multi, scripts, sys};
 
 #[derive(Args, Debug, Clone)]
 pub struct CompareArgs {
@@ -34,8 +34,10 @@ pub struct CompareArgs {
     /// redis-benchmark pipeline depths (-P).
     #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "1,16,64")]
     pub pipelines: Vec<u32>,
-    /// redis-benchmark tests (-t), one run per test; also the script workloads
-    /// evalsha_bucket, evalsha_transfer_1shard and evalsha_transfer_2shard (see scripts.rs).
+    /// redis-benchmark tests (-t), one run per test; also ferrokv-bench's own loads:
+    /// `multi_set` (MULTI, <pipeline> SETs, EXEC per round trip; one request = one SET) and the
+    /// script workloads evalsha_bucket, evalsha_transfer_1shard and evalsha_transfer_2shard
+    /// (see scripts.rs).
     #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "set,get")]
     pub tests: Vec<String>,
     /// Requests per run (-n).
@@ -253,6 +255,53 @@ impl Runner<'_> {
             Vec::new()
         };
         let before = sys::process_ticks(pid).map_err(|e| e.to_string())?;
+        let rates = if test == multi::TEST {
+            let load = multi::Load {
+                port: server.port,
+                requests,
+                clients: self.args.clients,
+                data_size: self.args.data_size,
+                keyspace: self.args.keyspace,
+                pipeline,
+                pin: self.client_pin(),
+            };
+            vec![multi::run(&load)?]
+        } else {
+            self.redis_benchmark(server, test, pipeline, requests)?
+        };
+        let after = sys::process_ticks(pid).map_err(|e| e.to_string())?;
+        if !server.alive() {
+            return Err(format!(
+                "{} died during the run; its output:\n{}",
+                server.which.name(),
+                tail(&server.log)
+            ));
+        }
+        // A -t item can expand into several lines (lrange, for one): count every line's
+        // requests, and report the overall rate over all of them.
+        let total = requests as f64 * rates.len() as f64;
+        let seconds: f64 = rates.iter().map(|r| requests as f64 / r).sum();
+        let cpu_us = (after - before) as f64 * 1e6 / self.tck as f64;
+        let threads = if self.args.per_thread {
+            self.thread_lines(pid, &threads_before, total)
+        } else {
+            Vec::new()
+        };
+        let sample = Sample {
+            rps: total / seconds,
+            cpu_us_per_op: cpu_us / total,
+        };
+        Ok((sample, threads))
+    }
+
+    /// Runs redis-benchmark once; returns the requests/s of each line it reports.
+    fn redis_benchmark(
+        &self,
+        server: &Server,
+        test: &str,
+        pipeline: u32,
+        requests: u64,
+    ) -> Result<Vec<f64>, String> {
         let mut cmd = Command::new(&self.args.redis_benchmark);
         cmd.args(["-h", "127.0.0.1", "-p"])
             .arg(server.port.to_string())
@@ -278,7 +327,6 @@ impl Runner<'_> {
                 self.args.redis_benchmark.to_string_lossy()
             )
         })?;
-        let after = sys::process_ticks(pid).map_err(|e| e.to_string())?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         for line in stderr.lines().filter(|l| !l.trim().is_empty()).take(5) {
@@ -287,32 +335,11 @@ impl Runner<'_> {
         if !out.status.success() {
             return Err(format!("redis-benchmark failed ({})", out.status));
         }
-        if !server.alive() {
-            return Err(format!(
-                "{} died during the run; its output:\n{}",
-                server.which.name(),
-                tail(&server.log)
-            ));
-        }
         let rates = parse_csv(&stdout);
         if rates.is_empty() {
             return Err(format!("no results in redis-benchmark output:\n{stdout}"));
         }
-        // A -t item can expand into several lines (lrange, for one): count every line's
-        // requests, and report the overall rate over all of them.
-        let total = requests as f64 * rates.len() as f64;
-        let seconds: f64 = rates.iter().map(|r| requests as f64 / r).sum();
-        let cpu_us = (after - before) as f64 * 1e6 / self.tck as f64;
-        let threads = if self.args.per_thread {
-            self.thread_lines(pid, &threads_before, total)
-        } else {
-            Vec::new()
-        };
-        let sample = Sample {
-            rps: total / seconds,
-            cpu_us_per_op: cpu_us / total,
-        };
-        Ok((sample, threads))
+        Ok(rates)
     }
 
     /// CPU per request of each living server thread that used any during the run.
@@ -511,6 +538,12 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
         "- load: redis-benchmark -t <test> -n {} -c {} -d {} -r {} -P <pipeline> -q --csv; {} rounds, servers alternating A B A B",
         args.requests, args.clients, args.data_size, args.keyspace, args.rounds
     );
+    if args.tests.iter().any(|t| t == multi::TEST) {
+        println!(
+            "- {}: ferrokv-bench's own load, -c connections each sending MULTI, <pipeline> SETs (-d, -r as above) and EXEC per round trip; one request = one SET",
+            multi::TEST
+        );
+    }
     println!();
 
     let mut redis = Server::start(Which::Redis, &args.redis, 0, server_pin)?;

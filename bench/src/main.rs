@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod compare;
 mod hop;
 mod memory;
+mod multi;
 mod scripts;
 mod spsc;
 mod sys;

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use ferrokv_protocol::RespVersion;
+use ferrokv_shard::watch::{self, WatchToken};
 use hashbrown::HashMap;
 
 /// What CLIENT LIST shows of a connection. The connection task updates it between commands and
@@ -23,6 +24,10 @@ pub struct ClientInfo {
     pub created: Instant,
     pub last_interaction: Instant,
     pub last_cmd: Cow<'static, str>,
+    /// Commands queued since MULTI, while in MULTI (`flags=x`, `multi=`).
+    pub multi: Option<usize>,
+    /// The WATCH session, whose touch shows as `flags=d`.
+    pub watch: Option<WatchToken>,
 }
 
 pub type ClientRef = Rc<RefCell<ClientInfo>>;
@@ -74,8 +79,18 @@ impl ClientInfo {
             .as_deref()
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
+        let mut flags = String::new();
+        if self.multi.is_some() {
+            flags.push('x');
+        }
+        if self.watch.as_ref().is_some_and(watch::is_touched) {
+            flags.push('d');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
             self.id,
             addr_str(self.addr),
             addr_str(self.laddr),
@@ -83,7 +98,9 @@ impl ClientInfo {
             name,
             now.duration_since(self.created).as_secs(),
             now.duration_since(self.last_interaction).as_secs(),
+            flags,
             self.db,
+            self.multi.map_or(-1, |n| n as i64),
             self.last_cmd,
             resp,
         )

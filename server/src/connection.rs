@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::{Limits, Reply, RequestParser, RespVersion};
+use ferrokv_shard::watch::WatchToken;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 
@@ -31,6 +32,15 @@ pub struct Client {
     pub info: ClientRef,
     /// Set between MULTI and EXEC/DISCARD.
     pub multi: Option<MultiState>,
+    /// Set from the first WATCH to the next UNWATCH/EXEC/DISCARD/RESET.
+    pub watch: Option<WatchState>,
+}
+
+/// The keys a connection watches, registered on their owners under the session's token.
+pub struct WatchState {
+    pub token: WatchToken,
+    /// Owner shard, database and key.
+    pub keys: Vec<(usize, usize, Bytes)>,
 }
 
 /// Commands queued after MULTI; `dirty` when one was refused (EXEC then aborts).
@@ -38,6 +48,24 @@ pub struct Client {
 pub struct MultiState {
     pub queued: Vec<(&'static Command, Vec<Bytes>)>,
     pub dirty: bool,
+}
+
+impl Client {
+    /// Shows the transaction state in CLIENT LIST.
+    pub fn note_transaction(&self) {
+        let mut info = self.info.borrow_mut();
+        info.multi = self.multi.as_ref().map(|m| m.queued.len());
+        info.watch = self.watch.as_ref().map(|w| w.token.clone());
+    }
+
+    /// Whether EXEC will fail: a command was refused while queueing, or a watched key touched.
+    pub fn transaction_doomed(&self) -> bool {
+        self.multi.as_ref().is_some_and(|m| m.dirty)
+            || self
+                .watch
+                .as_ref()
+                .is_some_and(|w| ferrokv_shard::watch::is_touched(&w.token))
+    }
 }
 
 pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
@@ -62,6 +90,8 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         created: now,
         last_interaction: now,
         last_cmd: "NULL".into(),
+        multi: None,
+        watch: None,
     }));
     node.clients.borrow_mut().add(info.clone());
     let mut client = Client {
@@ -73,6 +103,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         close_silently: false,
         info,
         multi: None,
+        watch: None,
     };
     let limits = Limits {
         max_bulk_len: config.proto_max_bulk_len as usize,
@@ -134,6 +165,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
             input = BytesMut::with_capacity(READ_CHUNK);
         }
     }
+    crate::commands::unwatch_all(&node, &mut client).await;
     node.clients.borrow_mut().remove(id);
     node.shared
         .connected_clients

@@ -18,12 +18,13 @@ use ferrokv_protocol::Reply;
 use ferrokv_shard::keyspace::Entry;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::value::Value;
+use ferrokv_shard::watch;
 use ferrokv_shard::{keys, sort, string, CmdError, Ctx, Shard, Split};
 
-use crate::commands::ServerCmd;
-use crate::connection::Client;
+use crate::commands::{multi, ServerCmd};
+use crate::connection::{Client, WatchState};
 use crate::dispatch::{self, Route};
-use crate::hop::{job, on_shard, Answer, Hop, Job};
+use crate::hop::{job, on_shard, Answer, Call, Hop, Job};
 use crate::node::{lock_mode, now_ms, Node};
 use crate::table::{Command, CommandTable};
 
@@ -195,7 +196,13 @@ async fn sort_store(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<Tx
             let stored = node
                 .run_on(
                     dst.shard,
-                    in_ctx(db, move |ctx| sort::store_result(ctx, &key, items)),
+                    in_ctx(db, move |ctx| {
+                        let now = ctx.now_ms;
+                        let before = ctx.ks().state(&key, now);
+                        let stored = sort::store_result(ctx, &key, items);
+                        ctx.shard.touch_written(db, &key, before, now);
+                        stored
+                    }),
                 )
                 .await;
             Reply::Int(stored.take::<usize>().unwrap_or(0) as i64)
@@ -210,42 +217,57 @@ async fn sort_store(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<Tx
 /// Entries taken from their owners for a gathered run: key, value and deadline.
 pub type Taken = Vec<(Bytes, Exported)>;
 
-/// Takes `keys` out of `node`'s shard (moves them, for a command that may write them) or
-/// copies them (for a read-only one).
-pub fn take_from(node: &Node, db: usize, keys: Vec<Bytes>, moving: bool) -> Taken {
+/// How an entry is taken from its owner.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    /// Copied, for a command that only reads it.
+    Copy,
+    /// Moved out, to be put back when the command is done.
+    Borrow,
+    /// Moved out for good (RENAME's source): a change of the key for WATCH.
+    Move,
+}
+
+/// Takes `keys` out of `node`'s shard, or copies them.
+pub fn take_from(node: &Node, db: usize, keys: Vec<Bytes>, take: Take) -> Taken {
     let mut shard = node.shard.borrow_mut();
-    let ks = shard.db_mut(db);
     let now = now_ms();
     keys.into_iter()
         .map(|k| {
-            let entry = if moving {
-                ks.remove(&k, now).map(Entry::into_parts)
-            } else {
-                ks.get(&k, now).map(|e| (e.value.clone(), e.expire_at()))
+            let ks = shard.db_mut(db);
+            let entry = match take {
+                Take::Copy => ks.get(&k, now).map(|e| (e.value.clone(), e.expire_at())),
+                Take::Borrow | Take::Move => ks.remove(&k, now).map(Entry::into_parts),
             };
+            if take == Take::Move && entry.is_some() {
+                shard.touch_watched(db, &k, now);
+            }
             (k, entry)
         })
         .collect()
 }
 
-fn take_entries(db: usize, keys: Vec<Bytes>, moving: bool) -> Job {
-    on_shard(move |n: &Node| take_from(n, db, keys, moving))
+fn take_entries(db: usize, keys: Vec<Bytes>, take: Take) -> Job {
+    on_shard(move |n: &Node| take_from(n, db, keys, take))
 }
 
-/// Puts entries back on `node`'s shard after a gathered run (absent ones stay deleted).
-pub fn put_into(node: &Node, db: usize, entries: Taken) {
+/// Puts entries back on `node`'s shard after a gathered run (absent ones stay deleted); with
+/// `touch`, each counts as written for WATCH.
+pub fn put_into(node: &Node, db: usize, entries: Taken, touch: bool) {
     let mut shard = node.shard.borrow_mut();
-    let ks = shard.db_mut(db);
     let now = now_ms();
     for (k, entry) in entries {
         if let Some((value, expire_at)) = entry {
-            ks.insert(&k, value, expire_at, now);
+            shard.db_mut(db).insert(&k, value, expire_at, now);
+        }
+        if touch {
+            shard.touch_watched(db, &k, now);
         }
     }
 }
 
-fn put_entries(db: usize, entries: Taken) -> Job {
-    on_shard(move |n: &Node| put_into(n, db, entries))
+fn put_entries(db: usize, entries: Taken, touch: bool) -> Job {
+    on_shard(move |n: &Node| put_into(n, db, entries, touch))
 }
 
 /// Any other multi-key command (SINTERSTORE, SMOVE, LMOVE, ZUNIONSTORE, BITOP, PFMERGE...):
@@ -271,7 +293,10 @@ async fn gathered(
     let reply = gathered
         .scratch
         .execute(cmd.id, cmd.spec, db, args, now_ms(), false);
-    gathered.finish(node).await;
+    // As on one shard, a command that succeeds touches the watches of every key it names,
+    // except keys absent before and after.
+    let touch = !matches!(reply, Reply::Error(_));
+    gathered.finish(node, touch).await;
     reply
 }
 
@@ -281,6 +306,8 @@ pub struct Gathered {
     tx: Tx,
     /// Moved (may be written: locked exclusive, sent back) or copied (read-only: locked shared).
     moving: bool,
+    /// The keys that existed when brought, with their database.
+    existed: Vec<(usize, Bytes)>,
 }
 
 impl Gathered {
@@ -299,31 +326,27 @@ impl Gathered {
                 list.push(key.clone());
             }
         }
-        let mode = if moving {
-            LockMode::Exclusive
+        let (mode, take) = if moving {
+            (LockMode::Exclusive, Take::Borrow)
         } else {
-            LockMode::Shared
+            (LockMode::Shared, Take::Copy)
         };
         let mut tx = Tx::new(node, outer);
         let mut scratch =
             Shard::new(node.id, node.shard.borrow().databases(), 0).with_shards(node.nshards);
         let now = now_ms();
+        let mut existed = Vec::new();
         for (shard, keys) in by_shard {
             let locks = keys.iter().map(|k| (db, k.clone())).collect();
             let taken = tx
-                .lock_then(
-                    node,
-                    shard,
-                    locks,
-                    mode,
-                    Some(take_entries(db, keys, moving)),
-                )
+                .lock_then(node, shard, locks, mode, Some(take_entries(db, keys, take)))
                 .await
                 .and_then(|a| a.take::<Taken>())
                 .unwrap_or_default();
             for (k, entry) in taken {
                 if let Some((value, expire_at)) = entry {
                     scratch.db_mut(db).insert(&k, value, expire_at, now);
+                    existed.push((db, k));
                 }
             }
         }
@@ -331,21 +354,28 @@ impl Gathered {
             scratch,
             tx,
             moving,
+            existed,
         }
     }
 
-    /// Sends every key back to its owner as the run left it, then releases the locks.
-    pub async fn finish(mut self, node: &Rc<Node>) {
+    /// Sends every key back to its owner as the run left it (with `touch`, as written for
+    /// WATCH), then releases the locks.
+    pub async fn finish(mut self, node: &Rc<Node>, touch: bool) {
         if self.moving {
-            send_home(node, &mut self.scratch).await;
+            send_home(node, &mut self.scratch, &self.existed, touch).await;
         }
         self.tx.release(node).await;
     }
 }
 
-/// Moves every entry of a scratch shard to the shard owning its key. Keys the run deleted are
-/// simply absent: their entries were moved out of their owners when brought.
-pub async fn send_home(node: &Rc<Node>, scratch: &mut Shard) {
+/// Moves every entry of a scratch shard to the shard owning its key; a key that `existed` when
+/// brought and is gone now is deleted there too (for WATCH: its entry was moved out already).
+pub async fn send_home(
+    node: &Rc<Node>,
+    scratch: &mut Shard,
+    existed: &[(usize, Bytes)],
+    touch: bool,
+) {
     let now = now_ms();
     let mut homes: BTreeMap<(usize, usize), Taken> = BTreeMap::new();
     for db in 0..scratch.databases() {
@@ -361,8 +391,14 @@ pub async fn send_home(node: &Rc<Node>, scratch: &mut Shard) {
                 .push((key, entry));
         }
     }
+    for (db, key) in existed {
+        let home = homes.entry((node.owner_of(key), *db)).or_default();
+        if !home.iter().any(|(k, _)| k == key) {
+            home.push((key.clone(), None));
+        }
+    }
     for ((shard, db), entries) in homes {
-        node.run_on(shard, put_entries(db, entries)).await;
+        node.run_on(shard, put_entries(db, entries, touch)).await;
     }
 }
 
@@ -474,12 +510,9 @@ fn exists_on(db: usize, key: Bytes) -> Job {
 }
 
 /// One key's entry from its owner: moved out, or copied.
-async fn take_one(node: &Rc<Node>, key: &KeyRef, moving: bool) -> Exported {
+async fn take_one(node: &Rc<Node>, key: &KeyRef, take: Take) -> Exported {
     let taken = node
-        .run_on(
-            key.shard,
-            take_entries(key.db, vec![key.key.clone()], moving),
-        )
+        .run_on(key.shard, take_entries(key.db, vec![key.key.clone()], take))
         .await
         .take::<Taken>()?;
     taken.into_iter().next()?.1
@@ -558,10 +591,11 @@ async fn transfer(
                 };
             }
         }
-        let Some(entry) = take_one(node, &src, move_src).await else {
+        let take = if move_src { Take::Move } else { Take::Copy };
+        let Some(entry) = take_one(node, &src, take).await else {
             return Transfer::NoSource;
         };
-        let put = put_entries(dst.db, vec![(dst.key.clone(), Some(entry))]);
+        let put = put_entries(dst.db, vec![(dst.key.clone(), Some(entry))], true);
         node.run_on(dst.shard, put).await;
         Transfer::Done
     }
@@ -618,8 +652,8 @@ async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) ->
     );
     let mut tx = Tx::new(node, outer);
     lock_pair(node, &mut tx, &a, &b, LockMode::Shared).await;
-    let va = take_one(node, &a, false).await;
-    let vb = take_one(node, &b, false).await;
+    let va = take_one(node, &a, Take::Copy).await;
+    let vb = take_one(node, &b, Take::Copy).await;
     tx.release(node).await;
     let text = |v: Exported| -> Result<Bytes, CmdError> {
         match v {
@@ -636,15 +670,89 @@ async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) ->
     }
 }
 
+/// Whether a transaction can run on this shard without locks: every command is a data command
+/// whose keys are all here, every watched key is here, and no other transaction holds any of
+/// them. It then runs in one go, with nothing else running on the shard meanwhile.
+fn runs_here(
+    node: &Node,
+    db: usize,
+    queued: &[(&'static Command, Vec<Bytes>)],
+    watched: Option<&WatchState>,
+) -> bool {
+    let shard = node.shard.borrow();
+    let here = |key: &[u8]| node.owner_of(key) == node.id;
+    let free = |cmd: &Command, args: &[Bytes]| {
+        let keys = cmd.spec.resolve(args).key_positions(args);
+        shard.locks.is_empty()
+            || !shard
+                .locks
+                .blocks(db, keys.map(|i| &args[i][..]), lock_mode(cmd), None)
+    };
+    queued.iter().all(|(cmd, args)| {
+        cmd.server.is_none()
+            && cmd
+                .spec
+                .resolve(args)
+                .key_positions(args)
+                .all(|i| here(&args[i]))
+            && free(cmd, args)
+    }) && watched.is_none_or(|w| {
+        w.keys.iter().all(|(s, d, k)| {
+            *s == node.id
+                && (shard.locks.is_empty()
+                    || !shard.locks.blocks(*d, [&k[..]], LockMode::Shared, None))
+        })
+    })
+}
+
+/// EXEC of a transaction that `runs_here`: the watch check and the commands in one go.
+fn exec_here(
+    node: &Node,
+    db: usize,
+    queued: &[(&'static Command, Vec<Bytes>)],
+    watched: Option<WatchState>,
+) -> Reply {
+    let mut shard = node.shard.borrow_mut();
+    let now = now_ms();
+    if let Some(w) = watched {
+        let mut void = false;
+        for (_, d, key) in &w.keys {
+            void |= shard.watch_voided(*d, key, &w.token, now);
+            shard.watches.unwatch(*d, key, &w.token);
+        }
+        if void {
+            return Reply::NullArray;
+        }
+    }
+    Reply::Array(
+        queued
+            .iter()
+            .map(|(cmd, args)| shard.execute(cmd.id, cmd.spec, db, args, now, true))
+            .collect(),
+    )
+}
+
 /// EXEC: the queued commands run as one transaction. Every key they name is locked first,
 /// shard by shard in ascending order (exclusive: the commands may write), so no other client
 /// sees or touches any of them until all have run; then the commands run in order, each on its
 /// shard under the transaction's locks, and the locks are released.
+///
+/// Watched keys are locked too (shared: they are only read), in the same pass, and checked and
+/// unregistered there: once every lock is held nobody can touch them any more, so the check and
+/// the commands are one atomic step. A void watch releases the locks and answers a null array.
 pub async fn exec(
     node: &Rc<Node>,
     client: &mut Client,
     queued: Vec<(&'static Command, Vec<Bytes>)>,
+    watched: Option<WatchState>,
 ) -> Reply {
+    // A script's keys are only known as it runs: a transaction with one holds every shard.
+    let scripted = queued
+        .iter()
+        .any(|(cmd, _)| cmd.server.is_some_and(ServerCmd::runs_script));
+    if !scripted && runs_here(node, client.db, &queued, watched.as_ref()) {
+        return exec_here(node, client.db, &queued, watched);
+    }
     let databases = node.shard.borrow().databases();
     let mut locks: BTreeMap<usize, Vec<(usize, Bytes)>> = BTreeMap::new();
     let mut db = client.db;
@@ -665,37 +773,154 @@ pub async fn exec(
                 .push((db, args[pos].clone()));
         }
     }
-    let mut tx = Tx::new(node, None);
-    let scripted = queued
-        .iter()
-        .any(|(cmd, _)| cmd.server.is_some_and(ServerCmd::runs_script));
-    if scripted {
-        // A script's keys are only known as it runs: the transaction holds every shard.
-        crate::scripting::lock_every_shard(node, tx.id).await;
-        tx.shards = (0..node.nshards).collect();
+    let (token, mut watches) = match watched {
+        Some(w) => (Some(w.token), multi::by_owner(w.keys)),
+        None => (None, BTreeMap::new()),
+    };
+    let mut shards: Vec<usize> = if scripted {
+        (0..node.nshards).collect()
     } else {
-        for (shard, keys) in locks {
-            tx.lock_then(node, shard, keys, LockMode::Exclusive, None)
+        locks.keys().chain(watches.keys()).copied().collect()
+    };
+    shards.sort_unstable();
+    shards.dedup();
+    let mut tx = Tx::new(node, None);
+    let mut void = false;
+    for shard in shards {
+        let exclusive = locks.remove(&shard).unwrap_or_default();
+        let shared = watches.remove(&shard).unwrap_or_default();
+        let token = token.clone();
+        let id = tx.id;
+        tx.shards.push(shard);
+        let answer = node
+            .run_on(
+                shard,
+                job(move |node| async move {
+                    if scripted {
+                        node.lock_whole(id).await;
+                    } else {
+                        node.lock_mixed(id, &exclusive, &shared).await;
+                    }
+                    let mut void = false;
+                    if let Some(token) = token {
+                        let mut s = node.shard.borrow_mut();
+                        let now = now_ms();
+                        for (db, key) in &shared {
+                            void |= s.watch_voided(*db, key, &token, now);
+                            s.watches.unwatch(*db, key, &token);
+                        }
+                    }
+                    Answer::Value(Box::new(void))
+                }),
+            )
+            .await;
+        void |= answer.take::<bool>().unwrap_or(false);
+    }
+    // Touches on any shard before its lock was taken are visible now that every lock is held.
+    if void || token.as_ref().is_some_and(watch::is_touched) {
+        tx.release(node).await;
+        return Reply::NullArray;
+    }
+    let mut replies = vec![Reply::Null; queued.len()];
+    let mut batch: Vec<(usize, usize, Call)> = Vec::new();
+    // A command that reads or writes several shards, or the connection, runs after the
+    // single-shard ones before it and before the ones after it.
+    for (i, (_, args)) in queued.into_iter().enumerate() {
+        match dispatch::route(node, client, &args) {
+            Route::Local(cmd) => batch.push((i, node.id, Call { cmd, args })),
+            Route::Remote(shard, cmd) => batch.push((i, shard, Call { cmd, args })),
+            Route::Reply(r) => replies[i] = r,
+            Route::Server(_, server) if server.runs_script() => {
+                run_batch(
+                    node,
+                    client.db,
+                    tx.id,
+                    std::mem::take(&mut batch),
+                    &mut replies,
+                )
                 .await;
+                replies[i] =
+                    crate::scripting::run_command(node, client, server, &args, Some(tx.id)).await;
+            }
+            Route::Server(_, server) => {
+                run_batch(
+                    node,
+                    client.db,
+                    tx.id,
+                    std::mem::take(&mut batch),
+                    &mut replies,
+                )
+                .await;
+                replies[i] = crate::commands::run(node, client, server, &args).await;
+            }
+            Route::Spanning(cmd) => {
+                run_batch(
+                    node,
+                    client.db,
+                    tx.id,
+                    std::mem::take(&mut batch),
+                    &mut replies,
+                )
+                .await;
+                replies[i] = run(node, client.db, cmd, &args, Some(tx.id)).await;
+            }
         }
     }
-    let mut replies = Vec::with_capacity(queued.len());
-    for (_, args) in queued {
-        let reply = match dispatch::route(node, client, &args) {
-            Route::Reply(r) => r,
-            Route::Server(_, server) if server.runs_script() => {
-                crate::scripting::run_command(node, client, server, &args, Some(tx.id)).await
-            }
-            Route::Server(_, server) => crate::commands::run(node, client, server, &args).await,
-            Route::Local(cmd) => node.run_local(cmd, client.db, &args, Some(tx.id)).await,
-            Route::Remote(shard, cmd) => single(Some(
-                node.run_on(shard, run_part(cmd, client.db, args, tx.id))
-                    .await,
-            )),
-            Route::Spanning(cmd) => run(node, client.db, cmd, &args, Some(tx.id)).await,
-        };
-        replies.push(reply);
-    }
+    run_batch(node, client.db, tx.id, batch, &mut replies).await;
     tx.release(node).await;
     Reply::Array(replies)
+}
+
+/// Runs consecutive single-shard commands of an EXEC with one hop per shard, every shard at
+/// once: each shard runs its commands in their order, and as the transaction holds all their
+/// keys, nobody can tell in which order the shards ran. `replies[i]` gets call `i`'s reply.
+async fn run_batch(
+    node: &Rc<Node>,
+    db: usize,
+    tx: TxId,
+    calls: Vec<(usize, usize, Call)>,
+    replies: &mut [Reply],
+) {
+    let mut by_shard: BTreeMap<usize, (Vec<usize>, Vec<Call>)> = BTreeMap::new();
+    for (i, shard, call) in calls {
+        let (indexes, calls) = by_shard.entry(shard).or_default();
+        indexes.push(i);
+        calls.push(call);
+    }
+    let mut waiting = Vec::with_capacity(by_shard.len());
+    let mut local = None;
+    for (shard, (indexes, calls)) in by_shard {
+        let job = job(move |node| async move {
+            let mut out = Vec::with_capacity(calls.len());
+            for call in &calls {
+                out.push(node.run_local(call.cmd, db, &call.args, Some(tx)).await);
+            }
+            Answer::Replies(out)
+        });
+        if shard == node.id {
+            local = Some((indexes, job));
+        } else {
+            let pending = node
+                .mesh
+                .request(shard, |from, id| Hop::Run { from, id, job })
+                .await;
+            waiting.push((indexes, pending));
+        }
+    }
+    let mut place = |indexes: Vec<usize>, answer: Answer| {
+        let Answer::Replies(out) = answer else {
+            return;
+        };
+        for (i, reply) in indexes.into_iter().zip(out) {
+            if let Some(slot) = replies.get_mut(i) {
+                *slot = reply;
+            }
+        }
+    };
+    if let Some((indexes, job)) = local {
+        place(indexes, job(node.clone()).await);
+    }
+    for (indexes, pending) in waiting {
+        place(indexes, pending.await);
+    }
 }

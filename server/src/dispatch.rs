@@ -236,6 +236,15 @@ pub async fn run_pipeline(
             break;
         }
         let route = route(node, client, &args);
+        if let Route::Reply(refusal) = &route {
+            if args[0].eq_ignore_ascii_case(b"exec") {
+                run_segment(node, client, &mut segment, out).await;
+                commands::exec_refused(node, client, refusal)
+                    .await
+                    .encode(out, client.resp);
+                continue;
+            }
+        }
         if client.multi.is_some() && queues(&route) {
             run_segment(node, client, &mut segment, out).await;
             queue(client, route, args).encode(out, client.resp);
@@ -303,6 +312,7 @@ fn queues(route: &Route) -> bool {
 
 /// Queues a command inside MULTI, or flags the transaction when the command is refused.
 fn queue(client: &mut Client, route: Route, args: Vec<Bytes>) -> Reply {
+    let doomed = client.transaction_doomed();
     let Some(multi) = client.multi.as_mut() else {
         return Reply::error("ERR EXEC without MULTI");
     };
@@ -320,7 +330,11 @@ fn queue(client: &mut Client, route: Route, args: Vec<Bytes>) -> Reply {
         | Route::Remote(_, cmd)
         | Route::Spanning(cmd) => cmd,
     };
-    multi.queued.push((cmd, args));
+    // A transaction that EXEC will refuse keeps nothing (as Redis, which then shows multi=0).
+    if !doomed {
+        multi.queued.push((cmd, args));
+        client.note_transaction();
+    }
     Reply::simple("QUEUED")
 }
 

@@ -92,14 +92,37 @@ impl Node {
 
     /// Takes the locks of `tx` on this shard, waiting for conflicting holders to release.
     pub async fn lock(&self, tx: TxId, keys: &[(usize, Bytes)], mode: LockMode) {
+        match mode {
+            LockMode::Exclusive => self.lock_mixed(tx, keys, &[]).await,
+            LockMode::Shared => self.lock_mixed(tx, &[], keys).await,
+        }
+    }
+
+    /// Takes exclusive and shared locks of `tx` on this shard at once.
+    pub async fn lock_mixed(
+        &self,
+        tx: TxId,
+        exclusive: &[(usize, Bytes)],
+        shared: &[(usize, Bytes)],
+    ) {
+        let exclusive = exclusive.iter().map(|(db, k)| (*db, &k[..]));
+        let shared = shared.iter().map(|(db, k)| (*db, &k[..]));
         loop {
-            if self.shard.borrow_mut().locks.try_lock(
-                tx,
-                keys.iter().map(|(db, k)| (*db, &k[..])),
-                mode,
-            ) {
+            if self
+                .shard
+                .borrow_mut()
+                .locks
+                .try_lock_mixed(tx, exclusive.clone(), shared.clone())
+            {
                 return;
             }
+            self.unlocked.notified().await;
+        }
+    }
+
+    /// Takes this whole shard for `tx`, waiting for other transactions' locks to go.
+    pub async fn lock_whole(&self, tx: TxId) {
+        while !self.shard.borrow_mut().locks.try_lock_whole(tx) {
             self.unlocked.notified().await;
         }
     }

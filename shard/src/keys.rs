@@ -246,6 +246,10 @@ fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(Reply::Int(0));
     }
     target.insert(dst, value, expire_at, now);
+    if dst_db != ctx.db {
+        // The command's own keys are touched in the selected database only.
+        ctx.shard.touch_watched(dst_db, dst, now);
+    }
     Ok(Reply::Int(1))
 }
 
@@ -268,6 +272,7 @@ fn move_(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let expire_at = entry.expire_at();
     let value = entry.value;
     ctx.shard.db_mut(dst_db).insert(key, value, expire_at, now);
+    ctx.shard.touch_watched(dst_db, key, now);
     Ok(Reply::Int(1))
 }
 
@@ -662,18 +667,6 @@ pub fn random_key(shard: &mut Shard, db: usize, now_ms: u64) -> Option<Bytes> {
 /// DBSIZE on this shard: like Redis, keys whose TTL passed but that were not removed yet count.
 pub fn dbsize(ks: &Keyspace) -> usize {
     ks.len()
-}
-
-/// FLUSHDB on this shard.
-pub fn flush(ks: &mut Keyspace) {
-    ks.clear();
-}
-
-/// FLUSHALL on this shard.
-pub fn flush_all(shard: &mut Shard) {
-    for db in 0..shard.databases() {
-        shard.db_mut(db).clear();
-    }
 }
 
 /// The arguments of `DEBUG POPULATE count [prefix] [size]`.
@@ -1552,9 +1545,9 @@ mod tests {
         assert_eq!(dbsize(t.shard.db(0)), 2);
         t.db = 1;
         t.run(&["set", "other", "1"]);
-        flush(t.shard.db_mut(0));
+        t.shard.flush_db(0, t.now);
         assert_eq!((dbsize(t.shard.db(0)), dbsize(t.shard.db(1))), (0, 1));
-        flush_all(&mut t.shard);
+        t.shard.flush_all(t.now);
         assert_eq!(dbsize(t.shard.db(1)), 0);
     }
 

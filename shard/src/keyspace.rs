@@ -65,6 +65,15 @@ pub struct Keyspace {
     pub expired: u64,
 }
 
+/// What a keyspace holds under a key, as WATCH distinguishes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyState {
+    Absent,
+    Live,
+    /// Stored, but past its deadline: Redis's `keyIsExpired` on a key still in the dict.
+    Expired,
+}
+
 /// Outcome of one bounded pass of the active expiry cycle.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct ExpireCycle {
@@ -140,6 +149,21 @@ impl Keyspace {
         let (seg, h) = self.locate(key);
         let e = self.segments.get(seg)?.table.find(h, |e| *e.key == *key)?;
         (!e.is_expired(now_ms)).then_some(e)
+    }
+
+    /// Whether `key` is live, absent, or still stored though its deadline has passed (not yet
+    /// removed by lazy or active expiry), without removing anything.
+    pub fn state(&self, key: &[u8], now_ms: u64) -> KeyState {
+        let (seg, h) = self.locate(key);
+        match self
+            .segments
+            .get(seg)
+            .and_then(|s| s.table.find(h, |e| *e.key == *key))
+        {
+            None => KeyState::Absent,
+            Some(e) if e.is_expired(now_ms) => KeyState::Expired,
+            Some(_) => KeyState::Live,
+        }
     }
 
     pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
@@ -445,6 +469,17 @@ mod tests {
         assert!(ks.peek(b"a", 100).is_none());
         assert!(ks.get(b"a", 100).is_none());
         assert_eq!((ks.len(), ks.volatile_len(), ks.expired), (0, 0, 1));
+    }
+
+    #[test]
+    fn state_tells_expired_entries_from_absent_ones() {
+        let mut ks = Keyspace::new(1);
+        ks.insert(b"a", v("x"), Some(100), 0);
+        assert_eq!(ks.state(b"a", 99), KeyState::Live);
+        assert_eq!(ks.state(b"a", 100), KeyState::Expired);
+        assert_eq!(ks.state(b"b", 100), KeyState::Absent);
+        assert!(ks.get(b"a", 100).is_none());
+        assert_eq!(ks.state(b"a", 100), KeyState::Absent);
     }
 
     #[test]

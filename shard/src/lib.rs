@@ -26,6 +26,7 @@ pub mod string;
 pub mod strtod;
 pub mod txlock;
 pub mod value;
+pub mod watch;
 pub mod zset;
 
 pub use command::{CommandSpec, Handler, Split};

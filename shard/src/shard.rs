@@ -10,9 +10,10 @@ use rand::SeedableRng;
 
 use crate::command::CommandSpec;
 use crate::error::CmdError;
-use crate::keyspace::{Entry, Keyspace};
+use crate::keyspace::{Entry, KeyState, Keyspace};
 use crate::txlock::TxLocks;
 use crate::value::{Collection, Kind, Value};
+use crate::watch::{WatchTable, WatchToken};
 
 /// Per-command counters (INFO commandstats), summed over shards by the server.
 #[derive(Clone, Copy, Debug, Default)]
@@ -50,6 +51,8 @@ pub struct Shard {
     dbs: Vec<Keyspace>,
     pub stats: ShardStats,
     pub locks: TxLocks,
+    /// Keys of this shard that connections WATCH.
+    pub watches: WatchTable,
     pub rng: SmallRng,
 }
 
@@ -71,6 +74,7 @@ impl Shard {
             dbs,
             stats: ShardStats::default(),
             locks: TxLocks::default(),
+            watches: WatchTable::default(),
             rng: SmallRng::seed_from_u64(seed),
         }
     }
@@ -101,8 +105,65 @@ impl Shard {
         }
     }
 
-    pub fn swap_dbs(&mut self, a: usize, b: usize) {
+    /// SWAPDB: watched keys stay with their database number, so a key stored in either
+    /// database is touched (the watches themselves do not move).
+    pub fn swap_dbs(&mut self, a: usize, b: usize, now_ms: u64) {
+        if !self.watches.is_empty() {
+            let (da, db) = (&self.dbs[a], &self.dbs[b]);
+            let state_a = |k: &[u8]| da.state(k, now_ms);
+            let state_b = |k: &[u8]| db.state(k, now_ms);
+            self.watches.touch_db(a, state_a, Some(&state_b));
+            self.watches.touch_db(b, state_b, Some(&state_a));
+        }
         self.dbs.swap(a, b);
+    }
+
+    /// FLUSHDB of database `db` on this shard.
+    pub fn flush_db(&mut self, db: usize, now_ms: u64) {
+        if !self.watches.is_empty() {
+            let ks = &self.dbs[db];
+            self.watches.touch_db(db, |k| ks.state(k, now_ms), None);
+        }
+        self.dbs[db].clear();
+    }
+
+    /// FLUSHALL on this shard.
+    pub fn flush_all(&mut self, now_ms: u64) {
+        for db in 0..self.dbs.len() {
+            self.flush_db(db, now_ms);
+        }
+    }
+
+    /// WATCH `key` in `db` for the session `token`.
+    pub fn watch(&mut self, db: usize, key: &[u8], token: &WatchToken, now_ms: u64) {
+        let state = self.dbs[db].state(key, now_ms);
+        self.watches.watch(db, key, token, state);
+    }
+
+    /// EXEC's check of a watched key (under the transaction's lock): touched by a write, or
+    /// expired since WATCH.
+    pub fn watch_voided(&self, db: usize, key: &[u8], token: &WatchToken, now_ms: u64) -> bool {
+        crate::watch::is_touched(token)
+            || self
+                .watches
+                .expired_since_watch(db, key, token, self.dbs[db].state(key, now_ms))
+    }
+
+    /// A write ran on `key`, which was in state `before`: a change unless the key was absent
+    /// before and after.
+    pub fn touch_written(&mut self, db: usize, key: &[u8], before: KeyState, now_ms: u64) {
+        if before != KeyState::Absent || self.dbs[db].state(key, now_ms) != KeyState::Absent {
+            self.touch_watched(db, key, now_ms);
+        }
+    }
+
+    /// A write changed `key` in `db`: its watchers' next EXEC fails.
+    pub fn touch_watched(&mut self, db: usize, key: &[u8], now_ms: u64) {
+        if self.watches.is_empty() {
+            return;
+        }
+        let ks = &self.dbs[db];
+        self.watches.touch(db, key, || ks.state(key, now_ms));
     }
 
     /// Runs one command (already arity-checked by the router) and returns its reply.
@@ -121,6 +182,17 @@ impl Shard {
             return CmdError::other(format!("ERR '{}' cannot run on a shard", spec.name))
                 .into_reply();
         };
+        // Watched keys this write names, with what they held before it.
+        let watched: Vec<(usize, KeyState)> = if self.watches.is_empty() || !spec.is_write() {
+            Vec::new()
+        } else {
+            let ks = &self.dbs[db];
+            spec.resolve(args)
+                .key_positions(args)
+                .filter(|&i| self.watches.is_watched(db, &args[i]))
+                .map(|i| (i, ks.state(&args[i], now_ms)))
+                .collect()
+        };
         let started = count.then(Instant::now);
         let result = handler(
             &mut Ctx {
@@ -130,6 +202,14 @@ impl Shard {
             },
             args,
         );
+        // A write command that succeeds counts as a change of every key it names, unless the
+        // key was absent before and after. Redis only touches keys a command really modified
+        // (SADD of a present member does not), so a watch may fail here where Redis's would not.
+        if !watched.is_empty() && matches!(&result, Ok(r) if !matches!(r, Reply::Error(_))) {
+            for (i, before) in watched {
+                self.touch_written(db, &args[i], before, now_ms);
+            }
+        }
         let Some(started) = started else {
             return result.unwrap_or_else(CmdError::into_reply);
         };

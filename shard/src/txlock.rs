@@ -93,13 +93,43 @@ impl TxLocks {
         keys: impl IntoIterator<Item = (usize, &'k [u8])> + Clone,
         mode: LockMode,
     ) -> bool {
-        if keys
+        match mode {
+            LockMode::Exclusive => self.try_lock_mixed(tx, keys, []),
+            LockMode::Shared => self.try_lock_mixed(tx, [], keys),
+        }
+    }
+
+    /// Takes `exclusive` and `shared` together, every lock or none (EXEC: the keys its
+    /// commands touch and the keys it watches).
+    pub fn try_lock_mixed<'k>(
+        &mut self,
+        tx: TxId,
+        exclusive: impl IntoIterator<Item = (usize, &'k [u8])> + Clone,
+        shared: impl IntoIterator<Item = (usize, &'k [u8])> + Clone,
+    ) -> bool {
+        let conflicts = |(db, k): (usize, &[u8]), mode| self.conflicts(db, k, mode, Some(tx));
+        if exclusive
             .clone()
             .into_iter()
-            .any(|(db, k)| self.conflicts(db, k, mode, Some(tx)))
+            .any(|k| conflicts(k, LockMode::Exclusive))
+            || shared
+                .clone()
+                .into_iter()
+                .any(|k| conflicts(k, LockMode::Shared))
         {
             return false;
         }
+        self.take(tx, exclusive, LockMode::Exclusive);
+        self.take(tx, shared, LockMode::Shared);
+        true
+    }
+
+    fn take<'k>(
+        &mut self,
+        tx: TxId,
+        keys: impl IntoIterator<Item = (usize, &'k [u8])>,
+        mode: LockMode,
+    ) {
         let held = self.by_tx.entry(tx).or_default();
         for (db, k) in keys {
             let id = (db, Box::<[u8]>::from(k));
@@ -116,7 +146,6 @@ impl TxLocks {
                 held.push(id);
             }
         }
-        true
     }
 
     /// Drops every lock `tx` holds on this shard.
@@ -192,6 +221,22 @@ mod tests {
         assert!(l.try_lock_whole(2));
         assert!(l.whole_held_by_other(None));
         assert!(!l.whole_held_by_other(Some(2)));
+    }
+
+    #[test]
+    fn mixed_modes_are_all_or_nothing() {
+        let mut l = TxLocks::default();
+        assert!(l.try_lock(1, [B], LockMode::Shared));
+        assert!(!l.try_lock_mixed(2, [B], [A]), "B is shared by 1");
+        assert!(!l.blocks(0, [A.1], LockMode::Exclusive, None));
+        assert!(l.try_lock_mixed(2, [A], [B]));
+        assert!(l.blocks(0, [A.1], LockMode::Shared, None));
+        assert!(l.blocks(0, [B.1], LockMode::Exclusive, None));
+        assert!(!l.blocks(0, [B.1], LockMode::Shared, None));
+        assert!(l.try_lock_mixed(2, [A], [A]), "a transaction's own locks");
+        l.release(1);
+        l.release(2);
+        assert!(l.is_empty());
     }
 
     #[test]

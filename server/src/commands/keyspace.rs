@@ -34,8 +34,8 @@ pub async fn flush(node: &Rc<Node>, db: Option<usize>, args: &[Bytes]) -> Reply 
         on_shard(move |n| {
             let mut shard = n.shard.borrow_mut();
             match db {
-                Some(db) => keys::flush(shard.db_mut(db)),
-                None => keys::flush_all(&mut shard),
+                Some(db) => shard.flush_db(db, now_ms()),
+                None => shard.flush_all(now_ms()),
             }
         })
     })
@@ -158,7 +158,13 @@ pub async fn swapdb(node: &Rc<Node>, args: &[Bytes]) -> Reply {
     if a < 0 || a >= dbs || b < 0 || b >= dbs {
         return Reply::error("ERR DB index is out of range");
     }
-    node.run_on_all(|| on_shard(move |n| n.shard.borrow_mut().swap_dbs(a as usize, b as usize)))
-        .await;
+    node.run_on_all(|| {
+        on_shard(move |n| {
+            n.shard
+                .borrow_mut()
+                .swap_dbs(a as usize, b as usize, now_ms())
+        })
+    })
+    .await;
     Reply::ok()
 }

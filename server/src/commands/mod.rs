@@ -5,6 +5,7 @@
 mod admin;
 mod connection;
 mod keyspace;
+pub(crate) mod multi;
 
 use std::rc::Rc;
 
@@ -13,7 +14,8 @@ use ferrokv_protocol::Reply;
 use ferrokv_shard::command::{flag::*, spec};
 use ferrokv_shard::{CommandSpec, Split};
 
-use crate::connection::{Client, MultiState};
+pub use self::multi::{exec_refused, unwatch_all};
+use crate::connection::Client;
 use crate::node::Node;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +46,7 @@ pub enum ServerCmd {
     Exec,
     Discard,
     Watch,
+    Unwatch,
     Eval,
     EvalSha,
     EvalRo,
@@ -323,13 +326,25 @@ pub static SPECS: &[CommandSpec] = &[
         "Discards a transaction.",
         "2.0.0",
     ),
-    server(
+    spec(
         "watch",
         -2,
         NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        (1, -1, 1),
         &["fast", "transaction"],
         "transactions",
         "Monitors changes to keys to determine the execution of a transaction.",
+        "2.2.0",
+        None,
+        Split::None,
+    ),
+    server(
+        "unwatch",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        &["fast", "transaction"],
+        "transactions",
+        "Forgets about all watched keys of a transaction.",
         "2.2.0",
     ),
 ];
@@ -363,6 +378,7 @@ pub fn server_cmd(name: &str) -> ServerCmd {
         "exec" => ServerCmd::Exec,
         "discard" => ServerCmd::Discard,
         "watch" => ServerCmd::Watch,
+        "unwatch" => ServerCmd::Unwatch,
         other => crate::scripting::server_cmd(other)
             .unwrap_or_else(|| unreachable!("server command {other} has no implementation")),
     }
@@ -376,7 +392,11 @@ pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[B
             client.quit = true;
             Reply::ok()
         }
-        ServerCmd::Reset => connection::reset(node, client),
+        ServerCmd::Reset => {
+            client.multi = None;
+            unwatch_all(node, client).await;
+            connection::reset(node, client)
+        }
         ServerCmd::Hello => connection::hello(node, client, args),
         ServerCmd::Auth => connection::auth(node, client, args),
         ServerCmd::Select => connection::select(node, client, args),
@@ -395,29 +415,11 @@ pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[B
         ServerCmd::Shutdown => admin::shutdown(node, client, args),
         ServerCmd::Debug => admin::debug(node, client.db, args).await,
         ServerCmd::LastSave => Reply::Int(node.shared.started_unix as i64),
-        ServerCmd::Multi => {
-            if client.multi.is_some() {
-                return Reply::error("ERR MULTI calls can not be nested");
-            }
-            client.multi = Some(MultiState::default());
-            Reply::ok()
-        }
-        ServerCmd::Discard => match client.multi.take() {
-            Some(_) => Reply::ok(),
-            None => Reply::error("ERR DISCARD without MULTI"),
-        },
-        ServerCmd::Exec => match client.multi.take() {
-            None => Reply::error("ERR EXEC without MULTI"),
-            Some(state) if state.dirty => {
-                Reply::error("EXECABORT Transaction discarded because of previous errors.")
-            }
-            Some(state) => Box::pin(crate::coordinator::exec(node, client, state.queued)).await,
-        },
-        ServerCmd::Watch if client.multi.is_some() => {
-            Reply::error("ERR WATCH inside MULTI is not allowed")
-        }
-        // WATCH needs key versions on every shard; it comes with the transactions issue.
-        ServerCmd::Watch => Reply::error("ERR WATCH is not supported by ferrokv yet"),
+        ServerCmd::Multi => multi::multi(client),
+        ServerCmd::Discard => multi::discard(node, client).await,
+        ServerCmd::Exec => multi::exec(node, client).await,
+        ServerCmd::Watch => multi::watch(node, client, args).await,
+        ServerCmd::Unwatch => multi::unwatch(node, client).await,
         ServerCmd::Eval
         | ServerCmd::EvalSha
         | ServerCmd::EvalRo

@@ -22,7 +22,7 @@ use ferrokv_shard::txlock::TxId;
 use ferrokv_shard::Shard;
 
 use super::{count_global_run, lookup, Run, SelectDb, WithServer};
-use crate::coordinator::{send_home, take_from, Taken};
+use crate::coordinator::{send_home, take_from, Take, Taken};
 use crate::hop::{job, Answer, Hop};
 use crate::node::{now_ms, Node};
 
@@ -32,9 +32,7 @@ pub async fn lock_every_shard(node: &Rc<Node>, tx: TxId) {
         node.run_on(
             shard,
             job(move |node: Rc<Node>| async move {
-                while !node.shard.borrow_mut().locks.try_lock_whole(tx) {
-                    node.unlocked.notified().await;
-                }
+                node.lock_whole(tx).await;
                 Answer::Replies(Vec::new())
             }),
         )
@@ -61,7 +59,7 @@ pub async fn run(node: &Rc<Node>, run: &Run, outer: Option<TxId>) -> Reply {
     }
     let databases = node.shard.borrow().databases();
     let mut scratch = Shard::new(node.id, databases, 0).with_shards(node.nshards);
-    let reply = {
+    let (reply, existed, wrote) = {
         let mut vm = node.vm.borrow_mut();
         let holds = |_: &[u8]| true;
         let inner = ShardHost::new(
@@ -79,11 +77,13 @@ pub async fn run(node: &Rc<Node>, run: &Run, outer: Option<TxId>) -> Reply {
             inner,
             db: run.db,
             brought: HashSet::new(),
+            existed: Vec::new(),
         };
         let mut host = WithServer::new(node, host, &db, true);
-        run.execute(&mut vm, &mut host, node)
+        let reply = run.execute(&mut vm, &mut host, node);
+        (reply, host.host.existed, host.host.inner.wrote())
     };
-    send_home(node, &mut scratch).await;
+    send_home(node, &mut scratch, &existed, wrote).await;
     if outer.is_none() {
         release_every_shard(node, tx).await;
     }
@@ -96,6 +96,8 @@ struct GlobalHost<'a, 's> {
     inner: ShardHost<'s>,
     db: usize,
     brought: HashSet<(usize, Bytes)>,
+    /// The keys brought that existed, to be deleted on their owner if the script deleted them.
+    existed: Vec<(usize, Bytes)>,
 }
 
 impl GlobalHost<'_, '_> {
@@ -106,16 +108,17 @@ impl GlobalHost<'_, '_> {
         let owner = self.node.owner_of(key);
         let keys = vec![key.clone()];
         let taken: Taken = if owner == self.node.id {
-            take_from(self.node, db, keys, true)
+            take_from(self.node, db, keys, Take::Borrow)
         } else {
             self.node
                 .mesh
-                .call_blocking(owner, move |n: &Node| take_from(n, db, keys, true))
+                .call_blocking(owner, move |n: &Node| take_from(n, db, keys, Take::Borrow))
                 .unwrap_or_default()
         };
         let now = now_ms();
         for (k, entry) in taken {
             if let Some((value, expire_at)) = entry {
+                self.existed.push((db, k.clone()));
                 self.inner
                     .shard_mut()
                     .db_mut(db)

@@ -35,7 +35,6 @@ use ferrokv_shard::script::{other_db, RunOptions, ScriptHost, ScriptVm, ShardHos
 use ferrokv_shard::txlock::{LockMode, TxId};
 
 pub use commands::{run_command, server_cmd, SPECS};
-pub use global::lock_every_shard;
 
 use crate::commands::ServerCmd;
 use crate::coordinator::Gathered;
@@ -455,12 +454,13 @@ async fn on_gathered_keys(node: &Rc<Node>, run: &Run) -> Outcome {
         let reply = run.execute(&mut vm, &mut host, node);
         if host.abandoned() {
             host.host.undo();
-            Outcome::Abandoned
+            (Outcome::Abandoned, false)
         } else {
-            Outcome::Done(reply)
+            (Outcome::Done(reply), host.wrote())
         }
     };
-    gathered.finish(node).await;
+    let (outcome, wrote) = outcome;
+    gathered.finish(node, wrote).await;
     outcome
 }
 
