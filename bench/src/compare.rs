@@ -247,7 +247,12 @@ impl Runner<'_> {
         pipeline: u32,
         requests: u64,
     ) -> Result<(Sample, Vec<String>), String> {
-        let workload = scripts::benchmark_args(test, server.port)?;
+        // Script workloads load their script here, before the CPU counters are read.
+        let workload = if test == multi::TEST {
+            Vec::new()
+        } else {
+            scripts::benchmark_args(test, server.port)?
+        };
         let pid = server.pid();
         let threads_before = if self.args.per_thread {
             sys::thread_ticks(pid)
@@ -267,7 +272,7 @@ impl Runner<'_> {
             };
             vec![multi::run(&load)?]
         } else {
-            self.redis_benchmark(server, test, pipeline, requests)?
+            self.redis_benchmark(server, &workload, pipeline, requests)?
         };
         let after = sys::process_ticks(pid).map_err(|e| e.to_string())?;
         if !server.alive() {
@@ -298,7 +303,7 @@ impl Runner<'_> {
     fn redis_benchmark(
         &self,
         server: &Server,
-        test: &str,
+        workload: &[String],
         pipeline: u32,
         requests: u64,
     ) -> Result<Vec<f64>, String> {
@@ -318,7 +323,7 @@ impl Runner<'_> {
             .args(["-q", "--csv"])
             // Last: redis-benchmark takes the first word that is not an option as the start of
             // a custom command.
-            .args(&workload)
+            .args(workload)
             .stdin(Stdio::null());
         set_affinity_on_exec(&mut cmd, self.client_pin());
         let out = cmd.output().map_err(|e| {

@@ -252,11 +252,16 @@ fn step(value: &Value, resp3: bool, depth: usize) -> Step {
 
 fn table_step(t: &Table) -> Step {
     let field = |name: &str| t.raw_get::<Value>(name).unwrap_or(Value::Nil);
+    // Redis copies both as C strings: they end at a NUL byte.
     if let Value::String(s) = field("err") {
-        return Step::Leaf(Reply::Error(Bytes::copy_from_slice(&s.as_bytes())));
+        return Step::Leaf(Reply::Error(Bytes::copy_from_slice(crate::args::c_str(
+            &s.as_bytes(),
+        ))));
     }
     if let Value::String(s) = field("ok") {
-        return Step::Leaf(Reply::Simple(Bytes::copy_from_slice(&s.as_bytes())));
+        return Step::Leaf(Reply::Simple(Bytes::copy_from_slice(crate::args::c_str(
+            &s.as_bytes(),
+        ))));
     }
     if let Some(d) = number(&field("double")) {
         return Step::Leaf(Reply::Double(d));
