@@ -826,45 +826,33 @@ pub async fn exec(
     // A command that reads or writes several shards, or the connection, runs after the
     // single-shard ones before it and before the ones after it.
     for (i, (_, args)) in queued.into_iter().enumerate() {
-        match dispatch::route(node, client, &args) {
-            Route::Local(cmd) => batch.push((i, node.id, Call { cmd, args })),
-            Route::Remote(shard, cmd) => batch.push((i, shard, Call { cmd, args })),
-            Route::Reply(r) => replies[i] = r,
+        let route = match dispatch::route(node, client, &args) {
+            Route::Local(cmd) => {
+                batch.push((i, node.id, Call { cmd, args }));
+                continue;
+            }
+            Route::Remote(shard, cmd) => {
+                batch.push((i, shard, Call { cmd, args }));
+                continue;
+            }
+            Route::Reply(r) => {
+                replies[i] = r;
+                continue;
+            }
+            route => route,
+        };
+        let before = std::mem::take(&mut batch);
+        run_batch(node, client.db, tx.id, before, &mut replies).await;
+        replies[i] = match route {
             Route::Server(_, server) if server.runs_script() => {
-                run_batch(
-                    node,
-                    client.db,
-                    tx.id,
-                    std::mem::take(&mut batch),
-                    &mut replies,
-                )
-                .await;
-                replies[i] =
-                    crate::scripting::run_command(node, client, server, &args, Some(tx.id)).await;
+                crate::scripting::run_command(node, client, server, &args, Some(tx.id)).await
             }
-            Route::Server(_, server) => {
-                run_batch(
-                    node,
-                    client.db,
-                    tx.id,
-                    std::mem::take(&mut batch),
-                    &mut replies,
-                )
-                .await;
-                replies[i] = crate::commands::run(node, client, server, &args).await;
+            Route::Server(_, server) => crate::commands::run(node, client, server, &args).await,
+            Route::Spanning(cmd) => run(node, client.db, cmd, &args, Some(tx.id)).await,
+            Route::Local(_) | Route::Remote(..) | Route::Reply(_) => {
+                unreachable!("single-shard calls and replies were handled above")
             }
-            Route::Spanning(cmd) => {
-                run_batch(
-                    node,
-                    client.db,
-                    tx.id,
-                    std::mem::take(&mut batch),
-                    &mut replies,
-                )
-                .await;
-                replies[i] = run(node, client.db, cmd, &args, Some(tx.id)).await;
-            }
-        }
+        };
     }
     run_batch(node, client.db, tx.id, batch, &mut replies).await;
     tx.release(node).await;

@@ -77,7 +77,7 @@ const KEYSPACE_READ: &[&str] = &["keyspace", "read", "slow"];
 const KEYSPACE_WRITE: &[&str] = &["keyspace", "write", "slow", "dangerous"];
 const ADMIN_ACL: &[&str] = &["admin", "slow", "dangerous"];
 
-const fn server(
+pub(crate) const fn server(
     name: &'static str,
     arity: i32,
     flags: u32,

@@ -6,13 +6,13 @@ use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
-use ferrokv_shard::command::{flag::*, keys_after_numkeys, spec};
+use ferrokv_shard::command::{flag::*, keys_after_numkeys};
 use ferrokv_shard::script::{parse_shebang, sha1_hex};
 use ferrokv_shard::txlock::TxId;
-use ferrokv_shard::{args, CommandSpec, Split};
+use ferrokv_shard::{args, CommandSpec};
 
 use super::{Code, Run};
-use crate::commands::{unknown_subcommand, wrong_arity, ServerCmd};
+use crate::commands::{server, unknown_subcommand, wrong_arity, ServerCmd};
 use crate::connection::Client;
 use crate::node::Node;
 
@@ -20,6 +20,7 @@ const SCRIPTING: &[&str] = &["slow", "scripting"];
 const SCRIPTING_WRITE: &[&str] = &["write", "slow", "scripting"];
 const RUN_FLAGS: u32 = NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS;
 
+/// A scripting command's table entry (the server runs it).
 const fn entry(
     name: &'static str,
     arity: i32,
@@ -28,18 +29,7 @@ const fn entry(
     summary: &'static str,
     since: &'static str,
 ) -> CommandSpec {
-    spec(
-        name,
-        arity,
-        flags,
-        (0, 0, 0),
-        acl,
-        "scripting",
-        summary,
-        since,
-        None,
-        Split::None,
-    )
+    server(name, arity, flags, acl, "scripting", summary, since)
 }
 
 /// EVAL-like commands: keys follow numkeys at index 2.
