@@ -1628,3 +1628,33 @@ fn a_looping_script_that_wrote_is_unkillable() {
     );
     shutdown_nosave(&mut server, total);
 }
+
+/// ferrokv only: a script reaching a key of another shard that it did not declare has its
+/// first writes undone, runs again holding every shard, and is counted in INFO as global.
+#[test]
+fn undeclared_remote_keys_send_a_script_global() {
+    let server = shared();
+    if !server.is_ferrokv() {
+        return;
+    }
+    let mut c = server.raw();
+    let home = key_on_shard("sc:global:home", 0, server.shards());
+    let away = key_on_shard("sc:global:away", server.shards() - 1, server.shards());
+    c.cmd(&["DEL", &home, &away]);
+    let global_scripts = |c: &mut RawConn| -> i64 {
+        let info = c.cmd(&["INFO", "stats"]).as_str();
+        info.lines()
+            .find_map(|l| l.strip_prefix("ferrokv_global_scripts:"))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("ferrokv_global_scripts in INFO stats")
+    };
+    let before = global_scripts(&mut c);
+    // The declared key is written before the undeclared one is reached: that write is undone
+    // when the run is abandoned, so the key ends up incremented once, not twice.
+    let body = "redis.call('incr', KEYS[1]) redis.call('incr', ARGV[1]) return {redis.call('get', KEYS[1]), redis.call('get', ARGV[1])} -- sc:global";
+    assert_eq!(eval(&mut c, body, &[&home], &[&away]), bulks(&["1", "1"]));
+    assert_eq!(global_scripts(&mut c), before + 1);
+    assert_eq!(eval(&mut c, body, &[&home], &[&away]), bulks(&["2", "2"]));
+    assert_eq!(global_scripts(&mut c), before + 1, "known global at once");
+    assert_eq!(c.cmd(&["MGET", &home, &away]), bulks(&["2", "2"]));
+}
