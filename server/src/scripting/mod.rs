@@ -124,7 +124,11 @@ impl Scripts {
 
 /// What other threads may know of the run on one thread's VM: SCRIPT KILL and FUNCTION KILL
 /// stop it through `dog`, unless it wrote; BUSY replies name the right KILL.
+///
+/// Every command on every thread reads `dog.busy`: each thread's watch has cache lines of its
+/// own, and a run only writes them when a value changes.
 #[derive(Default)]
+#[repr(align(128))]
 pub struct RunWatch {
     pub dog: Watchdog,
     function: AtomicBool,
@@ -215,11 +219,13 @@ impl Run {
     fn execute(&self, vm: &mut ScriptVm, host: &mut dyn ScriptHost, node: &Node) -> Reply {
         let config = node.shared.config.snapshot();
         let watch = &node.shared.scripts.watchdogs[node.id];
-        watch.wrote.store(false, Ordering::Relaxed);
-        watch.function.store(
-            matches!(self.code, Code::Function { .. }),
-            Ordering::Relaxed,
-        );
+        if watch.wrote.load(Ordering::Relaxed) {
+            watch.wrote.store(false, Ordering::Relaxed);
+        }
+        let function = matches!(self.code, Code::Function { .. });
+        if watch.function.load(Ordering::Relaxed) != function {
+            watch.function.store(function, Ordering::Relaxed);
+        }
         let opts = RunOptions {
             read_only: self.read_only,
             resp: self.resp,
@@ -316,9 +322,10 @@ impl<H: ScriptHost + SelectDb> ScriptHost for WithServer<'_, '_, H> {
         }
         let reply = self.host.call(args);
         if self.host.wrote() {
-            self.node.shared.scripts.watchdogs[self.node.id]
-                .wrote
-                .store(true, Ordering::Relaxed);
+            let wrote = &self.node.shared.scripts.watchdogs[self.node.id].wrote;
+            if !wrote.load(Ordering::Relaxed) {
+                wrote.store(true, Ordering::Relaxed);
+            }
         }
         reply
     }
