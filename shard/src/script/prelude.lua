@@ -1,6 +1,6 @@
 -- Redis 7.0's script environment, built once per VM on top of Lua's base, table, string and
--- math libraries and the libraries of libs/. `rt` holds the Rust side (rt.call and rt.acl are
--- replaced for each run); `handler` is the error handler that adds the script position.
+-- math libraries and the libraries of libs/. `rt` holds the Rust side (rt.call and rt.acl serve
+-- the run in progress); `handler` is the error handler that adds the script position.
 --
 -- Redis 7.0 makes every table reachable from the globals read-only with a patch of Lua's
 -- internals. Stock Lua has no such thing, so each of those tables is replaced by an empty proxy

@@ -1,12 +1,13 @@
 //! The Lua VM of one shard thread: Redis's environment (prelude.lua), the script cache, and
 //! runs under the watchdog.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ffi::{c_int, CStr};
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
@@ -16,7 +17,9 @@ use mlua::{ffi, ChunkMode, Function, Lua, LuaOptions, MultiValue, StdLib, Table,
 use super::convert::{error_table, error_text, lua_args, lua_to_reply, reply_to_lua};
 use super::functions::{FunctionInfo, Library};
 use super::rand48::Rand48;
-use super::{libs, parse_shebang, sha1_hex, shebang_len, RunOptions, ScriptFlags, ScriptHost};
+use super::{
+    libs, parse_shebang, sha1_hex, shebang_len, RunOptions, ScriptFlags, ScriptHost, Watchdog,
+};
 
 /// Redis checks for timeouts and kills every this many VM instructions.
 const HOOK_INSTRUCTIONS: c_int = 100_000;
@@ -41,6 +44,93 @@ struct Shared {
     resp3: Cell<bool>,
     stop: Cell<Option<Stop>>,
     rand: Cell<Rand48>,
+    /// The run in progress, set by `ScriptVm::execute` for exactly the time of the run; the
+    /// functions of the environment (redis.call, the tick) are built once and find their run here.
+    run: Cell<Option<Run>>,
+    /// Whether the run's host is lent out (see `Shared::with_host`).
+    host_lent: Cell<bool>,
+}
+
+/// What the functions of the environment need of the run in progress. The pointers stand for
+/// borrows `execute` holds for the whole run (see the SAFETY comment there): the lifetimes are
+/// erased because the functions live as long as the VM.
+#[derive(Clone, Copy)]
+struct Run {
+    host: NonNull<dyn ScriptHost>,
+    watchdog: NonNull<Watchdog>,
+    started: Instant,
+    busy_after: Duration,
+}
+
+impl Shared {
+    /// Lends the host of the run in progress to `f`: None outside a run, or while the host is
+    /// already lent (a nested lend would alias the `&mut`).
+    fn with_host<R>(&self, f: impl FnOnce(&mut dyn ScriptHost) -> R) -> Option<R> {
+        let run = self.run.get()?;
+        if self.host_lent.replace(true) {
+            return None;
+        }
+        struct Return<'a>(&'a Cell<bool>);
+        impl Drop for Return<'_> {
+            fn drop(&mut self) {
+                self.0.set(false);
+            }
+        }
+        let _return = Return(&self.host_lent);
+        // SAFETY: `run` is only set while `execute` holds the `&mut dyn ScriptHost` this
+        // pointer was made from, without touching it otherwise (see there), so the host is
+        // alive and not accessed through any other path; `host_lent` makes this the only
+        // `&mut` made from the pointer until `f` returns.
+        let host = unsafe { &mut *run.host.as_ptr() };
+        Some(f(host))
+    }
+
+    /// The watchdog of the run in progress.
+    fn watchdog(&self) -> Option<&Watchdog> {
+        let run = self.run.get()?;
+        // SAFETY: `run` is only set while `execute` holds the `&Watchdog` this pointer was made
+        // from; shared references may coexist.
+        Some(unsafe { run.watchdog.as_ref() })
+    }
+
+    /// Called by the count hook during a run: marks the shard busy past busy-reply-threshold
+    /// and stops a run that was killed or abandoned.
+    fn tick(&self) -> mlua::Result<()> {
+        let (Some(run), Some(watchdog)) = (self.run.get(), self.watchdog()) else {
+            return Ok(());
+        };
+        if run.started.elapsed() >= run.busy_after {
+            watchdog.busy.store(true, Ordering::Relaxed);
+        }
+        let kill = watchdog.kill.load(Ordering::Relaxed);
+        let Some(stop) = self.with_host(|h| {
+            if h.abandoned() {
+                Some(Stop::Abandoned)
+            } else if kill && !h.wrote() {
+                Some(Stop::Killed)
+            } else {
+                None
+            }
+        }) else {
+            return Ok(());
+        };
+        if stop.is_some() {
+            self.stop.set(stop);
+        }
+        match self.stop.get() {
+            Some(_) => Err(mlua::Error::runtime("script stopped")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Clears the run of `Shared` when `execute` ends, unwinding included.
+struct RunSlot<'a>(&'a Shared);
+
+impl Drop for RunSlot<'_> {
+    fn drop(&mut self) {
+        self.0.run.set(None);
+    }
 }
 
 pub struct ScriptVm {
@@ -49,7 +139,6 @@ pub struct ScriptVm {
     env: Table,
     /// prelude.lua's runner: calls a function under the error handler.
     runner: Function,
-    rt: Table,
     shared: Rc<Shared>,
     scripts: HashMap<String, Function>,
     runs: u32,
@@ -60,17 +149,21 @@ pub struct ScriptVm {
     /// Libraries loaded in this VM: their version in the registry and callbacks in
     /// registration order (the registry's function order).
     libraries: HashMap<String, (u64, Vec<Function>)>,
+    /// The count hook's function for runs (registry key TICK_KEY), replaced while a library
+    /// loads.
+    tick: Function,
 }
 
 /// How long library code may run while loading, as Redis allows.
 const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// The function that stands for redis.call and friends outside of a run.
-fn outside_run(lua: &Lua, what: &'static str) -> mlua::Result<Function> {
-    lua.create_function(move |lua, _: MultiValue| {
-        let msg = format!("{what} can only be called inside a script invocation");
-        Ok((false, error_table(lua, msg.as_bytes(), false)?))
-    })
+/// What redis.call and friends return outside of a run.
+fn outside_run(lua: &Lua, what: &str) -> mlua::Result<(bool, Value)> {
+    let msg = format!("{what} can only be called inside a script invocation");
+    Ok((
+        false,
+        Value::Table(error_table(lua, msg.as_bytes(), false)?),
+    ))
 }
 
 impl Default for ScriptVm {
@@ -161,24 +254,42 @@ impl ScriptVm {
         )?;
         rt.raw_set("version", "7.0.15")?;
         rt.raw_set("version_num", 0x07_00_0f)?;
-        rt.raw_set("call", outside_run(&lua, "redis.call/pcall")?)?;
-        rt.raw_set("acl", outside_run(&lua, "redis.acl_check_cmd")?)?;
+        {
+            let s = shared.clone();
+            rt.raw_set(
+                "call",
+                lua.create_function(move |lua, args: MultiValue| bridge_call(lua, &s, &args))?,
+            )?;
+        }
+        {
+            let s = shared.clone();
+            rt.raw_set(
+                "acl",
+                lua.create_function(move |lua, args: MultiValue| bridge_acl(lua, &s, &args))?,
+            )?;
+        }
+        let tick = {
+            let s = shared.clone();
+            lua.create_function(move |_, ()| s.tick())?
+        };
         let handler = error_handler(&lua)?;
         let (env, runner, fenv, loader): (Table, Function, Table, Function) = lua
             .load(include_str!("prelude.lua"))
             .set_name(PRELUDE_NAME)
             .call((rt.clone(), handler))?;
+        lua.set_named_registry_value(TICK_KEY, &tick)?;
+        set_count_hook(&lua)?;
         Ok(ScriptVm {
             lua,
             env,
             runner,
-            rt,
             shared,
             scripts: HashMap::new(),
             runs: 0,
             fenv,
             loader,
             libraries: HashMap::new(),
+            tick,
         })
     }
 
@@ -280,10 +391,8 @@ impl ScriptVm {
                 Ok(())
             })?;
             self.lua.set_named_registry_value(TICK_KEY, tick)?;
-            set_count_hook(&self.lua, true)?;
             let result = self.loader.call::<(bool, Value)>(chunk);
-            set_count_hook(&self.lua, false)?;
-            self.lua.unset_named_registry_value(TICK_KEY)?;
+            self.lua.set_named_registry_value(TICK_KEY, &self.tick)?;
             result
         })();
         let registering = |msg: &[u8]| {
@@ -402,47 +511,25 @@ impl ScriptVm {
         shared.stop.set(None);
         let watchdog = opts.watchdog;
         watchdog.kill.store(false, Ordering::Relaxed);
-        let started = Instant::now();
-        let host = RefCell::new(host);
-        let lua = &self.lua;
-        let rt = &self.rt;
-        let outcome = lua.scope(|scope| {
-            let call = scope
-                .create_function(|lua, args: MultiValue| bridge_call(lua, &host, shared, &args))?;
-            let acl =
-                scope.create_function(|lua, args: MultiValue| bridge_acl(lua, &host, &args))?;
-            let tick = scope.create_function(|_, ()| {
-                if started.elapsed() >= opts.busy_after {
-                    watchdog.busy.store(true, Ordering::Relaxed);
-                }
-                let Ok(h) = host.try_borrow() else {
-                    return Ok(());
-                };
-                if h.abandoned() {
-                    shared.stop.set(Some(Stop::Abandoned));
-                } else if watchdog.kill.load(Ordering::Relaxed) && !h.wrote() {
-                    shared.stop.set(Some(Stop::Killed));
-                }
-                match shared.stop.get() {
-                    Some(_) => Err(mlua::Error::runtime("script stopped")),
-                    None => Ok(()),
-                }
-            })?;
-            rt.raw_set("call", call)?;
-            rt.raw_set("acl", acl)?;
-            lua.set_named_registry_value(TICK_KEY, tick)?;
-            set_count_hook(lua, true)?;
-            let result = self.runner.call::<(bool, Value)>((f.clone(), args));
-            set_count_hook(lua, false)?;
-            lua.unset_named_registry_value(TICK_KEY)?;
-            rt.raw_set("call", outside_run(lua, "redis.call/pcall")?)?;
-            rt.raw_set("acl", outside_run(lua, "redis.acl_check_cmd")?)?;
-            Ok(match result {
-                Ok((true, value)) => lua_to_reply(&value, shared.resp3.get()),
-                Ok((false, err)) => error_reply(&err, name, shared.stop.get()),
-                Err(e) => Reply::error(format!("ERR Error running script {name}, {e}")),
-            })
-        });
+        let host: NonNull<dyn ScriptHost + '_> = NonNull::from(host);
+        // SAFETY: only the lifetime of the trait object is erased, the pointer is unchanged.
+        // `host` is the caller's exclusive borrow, converted into this pointer and not used
+        // otherwise until this function returns; the slot guard clears the run before that
+        // (unwinding included), so the pointer is never dereferenced past the borrow.
+        let host: NonNull<dyn ScriptHost> = unsafe { std::mem::transmute(host) };
+        shared.run.set(Some(Run {
+            host,
+            watchdog: NonNull::from(watchdog),
+            started: Instant::now(),
+            busy_after: opts.busy_after,
+        }));
+        let slot = RunSlot(shared);
+        let reply = match self.runner.call::<(bool, Value)>((f, args)) {
+            Ok((true, value)) => lua_to_reply(&value, shared.resp3.get()),
+            Ok((false, err)) => error_reply(&err, name, shared.stop.get()),
+            Err(e) => Reply::error(format!("ERR Error running script {name}, {e}")),
+        };
+        drop(slot);
         watchdog.busy.store(false, Ordering::Relaxed);
         watchdog.kill.store(false, Ordering::Relaxed);
         shared.stop.set(None);
@@ -450,7 +537,7 @@ impl ScriptVm {
         if self.runs.is_multiple_of(GC_PERIOD) {
             let _ = self.lua.gc_step_kbytes(GC_PERIOD as i32);
         }
-        outcome.unwrap_or_else(|e| Reply::error(format!("ERR Error running script {name}, {e}")))
+        reply
     }
 }
 
@@ -466,21 +553,18 @@ unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, _: *mut ffi::
     }
 }
 
-fn set_count_hook(lua: &Lua, on: bool) -> mlua::Result<()> {
+/// Installs the count hook for good: the tick functions do nothing outside a run or a load.
+fn set_count_hook(lua: &Lua) -> mlua::Result<()> {
     // SAFETY: lua_sethook only stores the hook in the running state; count_hook uses two
     // stack slots, within the LUA_MINSTACK Lua guarantees a hook.
     unsafe {
         lua.exec_raw((), |state| {
-            if on {
-                ffi::lua_sethook(
-                    state,
-                    Some(count_hook),
-                    ffi::LUA_MASKCOUNT,
-                    HOOK_INSTRUCTIONS,
-                );
-            } else {
-                ffi::lua_sethook(state, None, 0, 0);
-            }
+            ffi::lua_sethook(
+                state,
+                Some(count_hook),
+                ffi::LUA_MASKCOUNT,
+                HOOK_INSTRUCTIONS,
+            );
         })
     }
 }
@@ -511,12 +595,10 @@ fn as_lua_bytes(b: &Bytes) -> mlua::BString {
 }
 
 /// redis.call / redis.pcall: (true, reply) or (false, error table or nil when the run stops).
-fn bridge_call(
-    lua: &Lua,
-    host: &RefCell<&mut dyn ScriptHost>,
-    shared: &Shared,
-    args: &MultiValue,
-) -> mlua::Result<(bool, Value)> {
+fn bridge_call(lua: &Lua, shared: &Shared, args: &MultiValue) -> mlua::Result<(bool, Value)> {
+    if shared.run.get().is_none() {
+        return outside_run(lua, "redis.call/pcall");
+    }
     if shared.stop.get().is_some() {
         return Ok((false, Value::Nil));
     }
@@ -529,27 +611,25 @@ fn bridge_call(
             ))
         }
     };
-    let reply = {
-        let mut h = host
-            .try_borrow_mut()
-            .map_err(|_| mlua::Error::RecursiveMutCallback)?;
-        let reply = h.call(&argv);
-        if h.abandoned() {
-            shared.stop.set(Some(Stop::Abandoned));
-            return Ok((false, Value::Nil));
-        }
-        reply
+    let reply = shared
+        .with_host(|h| {
+            let reply = h.call(&argv);
+            (!h.abandoned()).then_some(reply)
+        })
+        .ok_or(mlua::Error::RecursiveMutCallback)?;
+    let Some(reply) = reply else {
+        shared.stop.set(Some(Stop::Abandoned));
+        return Ok((false, Value::Nil));
     };
     let ok = !matches!(reply, Reply::Error(_));
     Ok((ok, reply_to_lua(lua, &reply, shared.resp3.get())?))
 }
 
 /// redis.acl_check_cmd: with no ACLs, every existing command is allowed.
-fn bridge_acl(
-    lua: &Lua,
-    host: &RefCell<&mut dyn ScriptHost>,
-    args: &MultiValue,
-) -> mlua::Result<(bool, Value)> {
+fn bridge_acl(lua: &Lua, shared: &Shared, args: &MultiValue) -> mlua::Result<(bool, Value)> {
+    if shared.run.get().is_none() {
+        return outside_run(lua, "redis.acl_check_cmd");
+    }
     let argv = match lua_args(args) {
         Ok(argv) => argv,
         Err(msg) => {
@@ -559,7 +639,9 @@ fn bridge_acl(
             ))
         }
     };
-    let exists = host.try_borrow().is_ok_and(|h| h.command_exists(&argv[0]));
+    let exists = shared
+        .with_host(|h| h.command_exists(&argv[0]))
+        .unwrap_or(false);
     if exists {
         Ok((true, Value::Boolean(true)))
     } else {
