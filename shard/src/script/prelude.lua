@@ -50,14 +50,20 @@ local function command_args(...)
   return unpack(args, 1, n)
 end
 
+-- rt.call formats numbers itself, but the Rust side reads numbers close to 0 (-0 included) as
+-- 0; for those it answers nil without running the command, and they are formatted here.
+local call = rt.call
+
 function redis.call(...)
-  local ok, v = rt.call(command_args(...))
+  local ok, v = call(...)
+  if ok == nil then ok, v = call(command_args(...)) end
   if not ok then error(v) end
   return v
 end
 
 function redis.pcall(...)
-  local ok, v = rt.call(command_args(...))
+  local ok, v = call(...)
+  if ok == nil then ok, v = call(command_args(...)) end
   if not ok and stopping() then error(v) end
   return v
 end

@@ -14,7 +14,7 @@ use ferrokv_protocol::Reply;
 
 use mlua::{ffi, ChunkMode, Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
-use super::convert::{error_table, error_text, lua_args, lua_to_reply, reply_to_lua};
+use super::convert::{error_table, error_text, lua_args, lua_to_reply, reply_to_lua, unsure_zero};
 use super::functions::{FunctionInfo, Library};
 use super::rand48::Rand48;
 use super::{
@@ -594,19 +594,29 @@ fn as_lua_bytes(b: &Bytes) -> mlua::BString {
     mlua::BString::from(b.as_ref())
 }
 
-/// redis.call / redis.pcall: (true, reply) or (false, error table or nil when the run stops).
-fn bridge_call(lua: &Lua, shared: &Shared, args: &MultiValue) -> mlua::Result<(bool, Value)> {
+/// redis.call / redis.pcall: (true, reply) or (false, error table or nil when the run stops);
+/// nil without calling when an argument may be a number mlua reads as 0 without being 0 (see
+/// `unsure_zero`), so that prelude.lua formats the numbers and calls again.
+fn bridge_call(
+    lua: &Lua,
+    shared: &Shared,
+    args: &MultiValue,
+) -> mlua::Result<(Option<bool>, Value)> {
     if shared.run.get().is_none() {
-        return outside_run(lua, "redis.call/pcall");
+        let (ok, err) = outside_run(lua, "redis.call/pcall")?;
+        return Ok((Some(ok), err));
     }
     if shared.stop.get().is_some() {
-        return Ok((false, Value::Nil));
+        return Ok((Some(false), Value::Nil));
+    }
+    if unsure_zero(args) {
+        return Ok((None, Value::Nil));
     }
     let argv = match lua_args(args) {
         Ok(argv) => argv,
         Err(msg) => {
             return Ok((
-                false,
+                Some(false),
                 Value::Table(error_table(lua, msg.as_bytes(), false)?),
             ))
         }
@@ -619,10 +629,10 @@ fn bridge_call(lua: &Lua, shared: &Shared, args: &MultiValue) -> mlua::Result<(b
         .ok_or(mlua::Error::RecursiveMutCallback)?;
     let Some(reply) = reply else {
         shared.stop.set(Some(Stop::Abandoned));
-        return Ok((false, Value::Nil));
+        return Ok((Some(false), Value::Nil));
     };
     let ok = !matches!(reply, Reply::Error(_));
-    Ok((ok, reply_to_lua(lua, &reply, shared.resp3.get())?))
+    Ok((Some(ok), reply_to_lua(lua, &reply, shared.resp3.get())?))
 }
 
 /// redis.acl_check_cmd: with no ACLs, every existing command is allowed.
