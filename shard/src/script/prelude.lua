@@ -286,12 +286,6 @@ setmetatable(G, {__index = function(_, k)
   error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
 end})
 
--- Runs `f` with the given arguments under the error handler; one result, as Redis takes.
-local function run(f, ...)
-  local args, n = {...}, select('#', ...)
-  return xpcall(function() return (f(unpack(args, 1, n))) end, handler)
-end
-
 -- Function libraries (FUNCTION LOAD). A library's code runs with only the library API as its
 -- globals; the functions it registers keep that environment, which once the library is loaded
 -- reads the scripts' globals instead, as Redis swaps what its globals read through. KEYS and
@@ -404,4 +398,4 @@ local function load_library(chunk)
   return true, registered
 end
 
-return env, run, fenv, load_library
+return env, fenv, load_library

@@ -171,6 +171,7 @@ const CASES: &[Case] = &[
     ("redis.call(\"set\", \"k\", -0.0) return redis.call(\"get\", \"k\")", &[], &[], false, b"$2\r\n-0\r\n"),
     ("redis.call(\"set\", \"k\", 1e-17) return redis.call(\"get\", \"k\")", &[], &[], false, b"$22\r\n1.0000000000000001e-17\r\n"),
     ("return redis.pcall(\"set\", \"k\", 1e-17, \"PX\", 0)", &[], &[], false, b"-ERR invalid expire time in 'set' command\r\n"),
+    ("return error(\"x\", 2)", &[], &[], false, b"-ERR x script: 2a300ed0d78fd36d66f62e7af4064e00f3980266, on @user_script:1.\r\n"),
     ("redis.call(\"set\", \"k\", 1/0) return redis.call(\"get\", \"k\")", &[], &[], false, b"$3\r\ninf\r\n"),
     ("redis.call(\"set\", \"k\", 0/0) return redis.call(\"get\", \"k\")", &[], &[], false, b"$4\r\n-nan\r\n"),
     ("redis.call(\"set\", \"k\", 2^53+1) return redis.call(\"get\", \"k\")", &[], &[], false, b"$16\r\n9007199254740992\r\n"),

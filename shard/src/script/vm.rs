@@ -137,8 +137,8 @@ pub struct ScriptVm {
     lua: Lua,
     /// The table scripts see as their globals.
     env: Table,
-    /// prelude.lua's runner: calls a function under the error handler.
-    runner: Function,
+    /// The error handler runs are called under (see `error_handler`).
+    handler: Function,
     shared: Rc<Shared>,
     scripts: HashMap<String, Function>,
     runs: u32,
@@ -273,16 +273,16 @@ impl ScriptVm {
             lua.create_function(move |_, ()| s.tick())?
         };
         let handler = error_handler(&lua)?;
-        let (env, runner, fenv, loader): (Table, Function, Table, Function) = lua
+        let (env, fenv, loader): (Table, Table, Function) = lua
             .load(include_str!("prelude.lua"))
             .set_name(PRELUDE_NAME)
-            .call((rt.clone(), handler))?;
+            .call((rt.clone(), handler.clone()))?;
         lua.set_named_registry_value(TICK_KEY, &tick)?;
         set_count_hook(&lua)?;
         Ok(ScriptVm {
             lua,
             env,
-            runner,
+            handler,
             shared,
             scripts: HashMap::new(),
             runs: 0,
@@ -496,6 +496,25 @@ impl ScriptVm {
         *self = ScriptVm::new();
     }
 
+    /// Calls `f` with `args` under the error handler, as Redis calls scripts and functions
+    /// (lua_pcall from C, one result): (true, result) or (false, what the handler made of the
+    /// error).
+    fn protected_call(&self, f: &Function, args: MultiValue) -> mlua::Result<(bool, Value)> {
+        // SAFETY: exec_raw calls the closure as a C function whose stack is exactly the pushed
+        // values: the handler at index 1, `f` at 2, then the arguments. lua_pcall pops `f` and
+        // the arguments and pushes one value, and its errors are caught by it; the pushed
+        // boolean fits in the LUA_MINSTACK slots Lua guarantees a C function. The closure then
+        // leaves the status and the value as its two results.
+        unsafe {
+            self.lua.exec_raw((&self.handler, f, args), |state| {
+                let nargs = ffi::lua_gettop(state) - 2;
+                let status = ffi::lua_pcall(state, nargs, 1, 1);
+                ffi::lua_pushboolean(state, c_int::from(status == 0));
+                ffi::lua_replace(state, 1);
+            })
+        }
+    }
+
     /// Calls `f` with `args` as one run: the redis.call bridge to `host`, the watchdog hook, and
     /// the conversion of the result or error. `name` is what error replies call the script.
     fn execute(
@@ -524,7 +543,7 @@ impl ScriptVm {
             busy_after: opts.busy_after,
         }));
         let slot = RunSlot(shared);
-        let reply = match self.runner.call::<(bool, Value)>((f, args)) {
+        let reply = match self.protected_call(f, args) {
             Ok((true, value)) => lua_to_reply(&value, shared.resp3.get()),
             Ok((false, err)) => error_reply(&err, name, shared.stop.get()),
             Err(e) => Reply::error(format!("ERR Error running script {name}, {e}")),
