@@ -141,7 +141,7 @@ pub struct ScriptVm {
     handler: Function,
     shared: Rc<Shared>,
     scripts: HashMap<String, Function>,
-    runs: u32,
+    runs: Cell<u32>,
     /// The environment of library code and the functions it registers (see prelude.lua).
     fenv: Table,
     /// prelude.lua's library loader: runs a library's code, collecting what it registers.
@@ -285,7 +285,7 @@ impl ScriptVm {
             handler,
             shared,
             scripts: HashMap::new(),
-            runs: 0,
+            runs: Cell::new(0),
             fenv,
             loader,
             libraries: HashMap::new(),
@@ -335,27 +335,25 @@ impl ScriptVm {
         if let Err(e) = self.load(sha, body) {
             return e;
         }
-        let Some(f) = self.scripts.get(sha).cloned() else {
+        let Some(f) = self.scripts.get(sha) else {
             return Reply::error("ERR script vanished from the cache");
         };
-        let globals = (|| -> mlua::Result<()> {
-            let g = self.lua.globals();
-            g.raw_set(
-                "KEYS",
-                self.lua
-                    .create_sequence_from(keys.iter().map(as_lua_bytes))?,
-            )?;
-            g.raw_set(
-                "ARGV",
-                self.lua
-                    .create_sequence_from(argv.iter().map(as_lua_bytes))?,
-            )?;
-            Ok(())
-        })();
+        // SAFETY: exec_raw runs the closure as a C function under lua_pcall, which catches the
+        // memory errors of the pushes; each global takes at most three stack slots of the
+        // LUA_MINSTACK Lua guarantees a C function.
+        let globals = unsafe {
+            self.lua.exec_raw::<()>((), |state| {
+                for (name, items) in [(c"KEYS", keys), (c"ARGV", argv)] {
+                    ffi::lua_pushstring(state, name.as_ptr());
+                    push_sequence(state, items);
+                    ffi::lua_rawset(state, ffi::LUA_GLOBALSINDEX);
+                }
+            })
+        };
         if let Err(e) = globals {
             return Reply::error(format!("ERR Error running script {sha}, {e}"));
         }
-        self.execute(&f, sha, MultiValue::new(), host, opts)
+        self.execute(f, sha, MultiValue::new(), host, opts)
     }
 
     /// FUNCTION LOAD and RESTORE: runs a library's code and returns the functions it
@@ -476,15 +474,15 @@ impl ScriptVm {
         let (Some(callback), Some(info)) = (callback, library.functions.get(index)) else {
             return Reply::error("ERR Function not found");
         };
-        let args = (|| -> mlua::Result<MultiValue> {
-            let k = self
-                .lua
-                .create_sequence_from(keys.iter().map(as_lua_bytes))?;
-            let a = self
-                .lua
-                .create_sequence_from(argv.iter().map(as_lua_bytes))?;
-            Ok(MultiValue::from_iter([Value::Table(k), Value::Table(a)]))
-        })();
+        // SAFETY: exec_raw runs the closure as a C function under lua_pcall, which catches the
+        // memory errors of the pushes; the two tables (and a string on top while filling one)
+        // fit in the LUA_MINSTACK slots Lua guarantees a C function. They are its results.
+        let args = unsafe {
+            self.lua.exec_raw::<MultiValue>((), |state| {
+                push_sequence(state, keys);
+                push_sequence(state, argv);
+            })
+        };
         match args {
             Ok(args) => self.execute(&callback, &info.name, args, host, opts),
             Err(e) => Reply::error(format!("ERR Error running function {}, {e}", info.name)),
@@ -518,7 +516,7 @@ impl ScriptVm {
     /// Calls `f` with `args` as one run: the redis.call bridge to `host`, the watchdog hook, and
     /// the conversion of the result or error. `name` is what error replies call the script.
     fn execute(
-        &mut self,
+        &self,
         f: &Function,
         name: &str,
         args: MultiValue,
@@ -552,8 +550,9 @@ impl ScriptVm {
         watchdog.busy.store(false, Ordering::Relaxed);
         watchdog.kill.store(false, Ordering::Relaxed);
         shared.stop.set(None);
-        self.runs += 1;
-        if self.runs.is_multiple_of(GC_PERIOD) {
+        let runs = self.runs.get().wrapping_add(1);
+        self.runs.set(runs);
+        if runs.is_multiple_of(GC_PERIOD) {
             let _ = self.lua.gc_step_kbytes(GC_PERIOD as i32);
         }
         reply
@@ -609,8 +608,17 @@ fn c_wrapper(lua: &Lua, f: Function) -> mlua::Result<Function> {
     }
 }
 
-fn as_lua_bytes(b: &Bytes) -> mlua::BString {
-    mlua::BString::from(b.as_ref())
+/// Pushes a new table holding `items` as strings, in order from index 1.
+///
+/// # Safety
+/// `state` must have two free stack slots, and memory errors must be caught (a protected call).
+unsafe fn push_sequence(state: *mut ffi::lua_State, items: &[Bytes]) {
+    // The protocol caps a command's arguments far below c_int::MAX.
+    ffi::lua_createtable(state, items.len() as c_int, 0);
+    for (i, item) in items.iter().enumerate() {
+        ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
+        ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
+    }
 }
 
 /// redis.call / redis.pcall: (true, reply) or (false, error table or nil when the run stops);
