@@ -355,3 +355,10 @@ pub fn lua_args(values: &MultiValue) -> Result<Vec<Bytes>, &'static str> {
         })
         .collect()
 }
+
+/// Whether an argument is a number mlua read as 0: it reads every number within an epsilon of
+/// an integer as that integer, which is exact except near 0 (-0, and tiny numbers that print
+/// as themselves with `%.17g`).
+pub fn unsure_zero(values: &MultiValue) -> bool {
+    values.iter().any(|v| matches!(v, Value::Integer(0)))
+}

@@ -1,6 +1,6 @@
 -- Redis 7.0's script environment, built once per VM on top of Lua's base, table, string and
--- math libraries and the libraries of libs/. `rt` holds the Rust side (rt.call and rt.acl are
--- replaced for each run); `handler` is the error handler that adds the script position.
+-- math libraries and the libraries of libs/. `rt` holds the Rust side (rt.call and rt.acl serve
+-- the run in progress); `handler` is the error handler that adds the script position.
 --
 -- Redis 7.0 makes every table reachable from the globals read-only with a patch of Lua's
 -- internals. Stock Lua has no such thing, so each of those tables is replaced by an empty proxy
@@ -50,14 +50,20 @@ local function command_args(...)
   return unpack(args, 1, n)
 end
 
+-- rt.call formats numbers itself, but the Rust side reads numbers close to 0 (-0 included) as
+-- 0; for those it answers nil without running the command, and they are formatted here.
+local call = rt.call
+
 function redis.call(...)
-  local ok, v = rt.call(command_args(...))
+  local ok, v = call(...)
+  if ok == nil then ok, v = call(command_args(...)) end
   if not ok then error(v) end
   return v
 end
 
 function redis.pcall(...)
-  local ok, v = rt.call(command_args(...))
+  local ok, v = call(...)
+  if ok == nil then ok, v = call(command_args(...)) end
   if not ok and stopping() then error(v) end
   return v
 end
@@ -280,12 +286,6 @@ setmetatable(G, {__index = function(_, k)
   error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
 end})
 
--- Runs `f` with the given arguments under the error handler; one result, as Redis takes.
-local function run(f, ...)
-  local args, n = {...}, select('#', ...)
-  return xpcall(function() return (f(unpack(args, 1, n))) end, handler)
-end
-
 -- Function libraries (FUNCTION LOAD). A library's code runs with only the library API as its
 -- globals; the functions it registers keep that environment, which once the library is loaded
 -- reads the scripts' globals instead, as Redis swaps what its globals read through. KEYS and
@@ -398,4 +398,4 @@ local function load_library(chunk)
   return true, registered
 end
 
-return env, run, fenv, load_library
+return env, fenv, load_library

@@ -159,21 +159,18 @@ impl ScriptHost for ShardHost<'_> {
                 spec.name
             ));
         }
-        let keys: Vec<Bytes> = spec
-            .key_positions(args)
-            .filter_map(|i| args.get(i).cloned())
-            .collect();
-        if keys.iter().any(|k| !(self.holds)(k)) {
+        let keys = || spec.key_positions(args).filter_map(|i| args.get(i));
+        if keys().any(|k| !(self.holds)(k)) {
             self.abandoned = true;
             return Reply::error("ERR the script reached a key this shard does not hold");
         }
         if spec.is_write() && self.undo.is_some() {
-            for key in &keys {
+            let mut last = None;
+            for key in keys() {
                 self.snapshot(self.db, key);
+                last = Some(key);
             }
-            if let (Some(db), Some(key)) =
-                (other_db(spec, args, self.shard.databases()), keys.last())
-            {
+            if let (Some(db), Some(key)) = (other_db(spec, args, self.shard.databases()), last) {
                 self.snapshot(db, key);
             }
         }

@@ -1,22 +1,25 @@
 //! The Lua VM of one shard thread: Redis's environment (prelude.lua), the script cache, and
 //! runs under the watchdog.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ffi::{c_int, CStr};
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
 
 use mlua::{ffi, ChunkMode, Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value};
 
-use super::convert::{error_table, error_text, lua_args, lua_to_reply, reply_to_lua};
+use super::convert::{error_table, error_text, lua_args, lua_to_reply, reply_to_lua, unsure_zero};
 use super::functions::{FunctionInfo, Library};
 use super::rand48::Rand48;
-use super::{libs, parse_shebang, sha1_hex, shebang_len, RunOptions, ScriptFlags, ScriptHost};
+use super::{
+    libs, parse_shebang, sha1_hex, shebang_len, RunOptions, ScriptFlags, ScriptHost, Watchdog,
+};
 
 /// Redis checks for timeouts and kills every this many VM instructions.
 const HOOK_INSTRUCTIONS: c_int = 100_000;
@@ -41,18 +44,104 @@ struct Shared {
     resp3: Cell<bool>,
     stop: Cell<Option<Stop>>,
     rand: Cell<Rand48>,
+    /// The run in progress, set by `ScriptVm::execute` for exactly the time of the run; the
+    /// functions of the environment (redis.call, the tick) are built once and find their run here.
+    run: Cell<Option<Run>>,
+    /// Whether the run's host is lent out (see `Shared::with_host`).
+    host_lent: Cell<bool>,
+}
+
+/// What the functions of the environment need of the run in progress. The pointers stand for
+/// borrows `execute` holds for the whole run (see the SAFETY comment there): the lifetimes are
+/// erased because the functions live as long as the VM.
+#[derive(Clone, Copy)]
+struct Run {
+    host: NonNull<dyn ScriptHost>,
+    watchdog: NonNull<Watchdog>,
+    started: Instant,
+    busy_after: Duration,
+}
+
+impl Shared {
+    /// Lends the host of the run in progress to `f`: None outside a run, or while the host is
+    /// already lent (a nested lend would alias the `&mut`).
+    fn with_host<R>(&self, f: impl FnOnce(&mut dyn ScriptHost) -> R) -> Option<R> {
+        let run = self.run.get()?;
+        if self.host_lent.replace(true) {
+            return None;
+        }
+        struct Return<'a>(&'a Cell<bool>);
+        impl Drop for Return<'_> {
+            fn drop(&mut self) {
+                self.0.set(false);
+            }
+        }
+        let _return = Return(&self.host_lent);
+        // SAFETY: `run` is only set while `execute` holds the `&mut dyn ScriptHost` this
+        // pointer was made from, without touching it otherwise (see there), so the host is
+        // alive and not accessed through any other path; `host_lent` makes this the only
+        // `&mut` made from the pointer until `f` returns.
+        let host = unsafe { &mut *run.host.as_ptr() };
+        Some(f(host))
+    }
+
+    /// The watchdog of the run in progress.
+    fn watchdog(&self) -> Option<&Watchdog> {
+        let run = self.run.get()?;
+        // SAFETY: `run` is only set while `execute` holds the `&Watchdog` this pointer was made
+        // from; shared references may coexist.
+        Some(unsafe { run.watchdog.as_ref() })
+    }
+
+    /// Called by the count hook during a run: marks the shard busy past busy-reply-threshold
+    /// and stops a run that was killed or abandoned.
+    fn tick(&self) -> mlua::Result<()> {
+        let (Some(run), Some(watchdog)) = (self.run.get(), self.watchdog()) else {
+            return Ok(());
+        };
+        if run.started.elapsed() >= run.busy_after {
+            watchdog.busy.store(true, Ordering::Relaxed);
+        }
+        let kill = watchdog.kill.load(Ordering::Relaxed);
+        let Some(stop) = self.with_host(|h| {
+            if h.abandoned() {
+                Some(Stop::Abandoned)
+            } else if kill && !h.wrote() {
+                Some(Stop::Killed)
+            } else {
+                None
+            }
+        }) else {
+            return Ok(());
+        };
+        if stop.is_some() {
+            self.stop.set(stop);
+        }
+        match self.stop.get() {
+            Some(_) => Err(mlua::Error::runtime("script stopped")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Clears the run of `Shared` when `execute` ends, unwinding included.
+struct RunSlot<'a>(&'a Shared);
+
+impl Drop for RunSlot<'_> {
+    fn drop(&mut self) {
+        self.0.run.set(None);
+    }
 }
 
 pub struct ScriptVm {
     lua: Lua,
     /// The table scripts see as their globals.
     env: Table,
-    /// prelude.lua's runner: calls a function under the error handler.
-    runner: Function,
-    rt: Table,
+    /// The error handler runs are called under (see `error_handler`).
+    handler: Function,
     shared: Rc<Shared>,
     scripts: HashMap<String, Function>,
-    runs: u32,
+    runs: Cell<u32>,
     /// The environment of library code and the functions it registers (see prelude.lua).
     fenv: Table,
     /// prelude.lua's library loader: runs a library's code, collecting what it registers.
@@ -60,17 +149,21 @@ pub struct ScriptVm {
     /// Libraries loaded in this VM: their version in the registry and callbacks in
     /// registration order (the registry's function order).
     libraries: HashMap<String, (u64, Vec<Function>)>,
+    /// The count hook's function for runs (registry key TICK_KEY), replaced while a library
+    /// loads.
+    tick: Function,
 }
 
 /// How long library code may run while loading, as Redis allows.
 const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// The function that stands for redis.call and friends outside of a run.
-fn outside_run(lua: &Lua, what: &'static str) -> mlua::Result<Function> {
-    lua.create_function(move |lua, _: MultiValue| {
-        let msg = format!("{what} can only be called inside a script invocation");
-        Ok((false, error_table(lua, msg.as_bytes(), false)?))
-    })
+/// What redis.call and friends return outside of a run.
+fn outside_run(lua: &Lua, what: &str) -> mlua::Result<(bool, Value)> {
+    let msg = format!("{what} can only be called inside a script invocation");
+    Ok((
+        false,
+        Value::Table(error_table(lua, msg.as_bytes(), false)?),
+    ))
 }
 
 impl Default for ScriptVm {
@@ -161,24 +254,42 @@ impl ScriptVm {
         )?;
         rt.raw_set("version", "7.0.15")?;
         rt.raw_set("version_num", 0x07_00_0f)?;
-        rt.raw_set("call", outside_run(&lua, "redis.call/pcall")?)?;
-        rt.raw_set("acl", outside_run(&lua, "redis.acl_check_cmd")?)?;
+        {
+            let s = shared.clone();
+            rt.raw_set(
+                "call",
+                lua.create_function(move |lua, args: MultiValue| bridge_call(lua, &s, &args))?,
+            )?;
+        }
+        {
+            let s = shared.clone();
+            rt.raw_set(
+                "acl",
+                lua.create_function(move |lua, args: MultiValue| bridge_acl(lua, &s, &args))?,
+            )?;
+        }
+        let tick = {
+            let s = shared.clone();
+            lua.create_function(move |_, ()| s.tick())?
+        };
         let handler = error_handler(&lua)?;
-        let (env, runner, fenv, loader): (Table, Function, Table, Function) = lua
+        let (env, fenv, loader): (Table, Table, Function) = lua
             .load(include_str!("prelude.lua"))
             .set_name(PRELUDE_NAME)
-            .call((rt.clone(), handler))?;
+            .call((rt.clone(), handler.clone()))?;
+        lua.set_named_registry_value(TICK_KEY, &tick)?;
+        set_count_hook(&lua)?;
         Ok(ScriptVm {
             lua,
             env,
-            runner,
-            rt,
+            handler,
             shared,
             scripts: HashMap::new(),
-            runs: 0,
+            runs: Cell::new(0),
             fenv,
             loader,
             libraries: HashMap::new(),
+            tick,
         })
     }
 
@@ -224,27 +335,25 @@ impl ScriptVm {
         if let Err(e) = self.load(sha, body) {
             return e;
         }
-        let Some(f) = self.scripts.get(sha).cloned() else {
+        let Some(f) = self.scripts.get(sha) else {
             return Reply::error("ERR script vanished from the cache");
         };
-        let globals = (|| -> mlua::Result<()> {
-            let g = self.lua.globals();
-            g.raw_set(
-                "KEYS",
-                self.lua
-                    .create_sequence_from(keys.iter().map(as_lua_bytes))?,
-            )?;
-            g.raw_set(
-                "ARGV",
-                self.lua
-                    .create_sequence_from(argv.iter().map(as_lua_bytes))?,
-            )?;
-            Ok(())
-        })();
+        // SAFETY: exec_raw runs the closure as a C function under lua_pcall, which catches the
+        // memory errors of the pushes; each global takes at most three stack slots of the
+        // LUA_MINSTACK Lua guarantees a C function.
+        let globals = unsafe {
+            self.lua.exec_raw::<()>((), |state| {
+                for (name, items) in [(c"KEYS", keys), (c"ARGV", argv)] {
+                    ffi::lua_pushstring(state, name.as_ptr());
+                    push_sequence(state, items);
+                    ffi::lua_rawset(state, ffi::LUA_GLOBALSINDEX);
+                }
+            })
+        };
         if let Err(e) = globals {
             return Reply::error(format!("ERR Error running script {sha}, {e}"));
         }
-        self.execute(&f, sha, MultiValue::new(), host, opts)
+        self.execute(f, sha, MultiValue::new(), host, opts)
     }
 
     /// FUNCTION LOAD and RESTORE: runs a library's code and returns the functions it
@@ -280,10 +389,8 @@ impl ScriptVm {
                 Ok(())
             })?;
             self.lua.set_named_registry_value(TICK_KEY, tick)?;
-            set_count_hook(&self.lua, true)?;
             let result = self.loader.call::<(bool, Value)>(chunk);
-            set_count_hook(&self.lua, false)?;
-            self.lua.unset_named_registry_value(TICK_KEY)?;
+            self.lua.set_named_registry_value(TICK_KEY, &self.tick)?;
             result
         })();
         let registering = |msg: &[u8]| {
@@ -367,15 +474,15 @@ impl ScriptVm {
         let (Some(callback), Some(info)) = (callback, library.functions.get(index)) else {
             return Reply::error("ERR Function not found");
         };
-        let args = (|| -> mlua::Result<MultiValue> {
-            let k = self
-                .lua
-                .create_sequence_from(keys.iter().map(as_lua_bytes))?;
-            let a = self
-                .lua
-                .create_sequence_from(argv.iter().map(as_lua_bytes))?;
-            Ok(MultiValue::from_iter([Value::Table(k), Value::Table(a)]))
-        })();
+        // SAFETY: exec_raw runs the closure as a C function under lua_pcall, which catches the
+        // memory errors of the pushes; the two tables (and a string on top while filling one)
+        // fit in the LUA_MINSTACK slots Lua guarantees a C function. They are its results.
+        let args = unsafe {
+            self.lua.exec_raw::<MultiValue>((), |state| {
+                push_sequence(state, keys);
+                push_sequence(state, argv);
+            })
+        };
         match args {
             Ok(args) => self.execute(&callback, &info.name, args, host, opts),
             Err(e) => Reply::error(format!("ERR Error running function {}, {e}", info.name)),
@@ -387,10 +494,29 @@ impl ScriptVm {
         *self = ScriptVm::new();
     }
 
+    /// Calls `f` with `args` under the error handler, as Redis calls scripts and functions
+    /// (lua_pcall from C, one result): (true, result) or (false, what the handler made of the
+    /// error).
+    fn protected_call(&self, f: &Function, args: MultiValue) -> mlua::Result<(bool, Value)> {
+        // SAFETY: exec_raw calls the closure as a C function whose stack is exactly the pushed
+        // values: the handler at index 1, `f` at 2, then the arguments. lua_pcall pops `f` and
+        // the arguments and pushes one value, and its errors are caught by it; the pushed
+        // boolean fits in the LUA_MINSTACK slots Lua guarantees a C function. The closure then
+        // leaves the status and the value as its two results.
+        unsafe {
+            self.lua.exec_raw((&self.handler, f, args), |state| {
+                let nargs = ffi::lua_gettop(state) - 2;
+                let status = ffi::lua_pcall(state, nargs, 1, 1);
+                ffi::lua_pushboolean(state, c_int::from(status == 0));
+                ffi::lua_replace(state, 1);
+            })
+        }
+    }
+
     /// Calls `f` with `args` as one run: the redis.call bridge to `host`, the watchdog hook, and
     /// the conversion of the result or error. `name` is what error replies call the script.
     fn execute(
-        &mut self,
+        &self,
         f: &Function,
         name: &str,
         args: MultiValue,
@@ -402,55 +528,34 @@ impl ScriptVm {
         shared.stop.set(None);
         let watchdog = opts.watchdog;
         watchdog.kill.store(false, Ordering::Relaxed);
-        let started = Instant::now();
-        let host = RefCell::new(host);
-        let lua = &self.lua;
-        let rt = &self.rt;
-        let outcome = lua.scope(|scope| {
-            let call = scope
-                .create_function(|lua, args: MultiValue| bridge_call(lua, &host, shared, &args))?;
-            let acl =
-                scope.create_function(|lua, args: MultiValue| bridge_acl(lua, &host, &args))?;
-            let tick = scope.create_function(|_, ()| {
-                if started.elapsed() >= opts.busy_after {
-                    watchdog.busy.store(true, Ordering::Relaxed);
-                }
-                let Ok(h) = host.try_borrow() else {
-                    return Ok(());
-                };
-                if h.abandoned() {
-                    shared.stop.set(Some(Stop::Abandoned));
-                } else if watchdog.kill.load(Ordering::Relaxed) && !h.wrote() {
-                    shared.stop.set(Some(Stop::Killed));
-                }
-                match shared.stop.get() {
-                    Some(_) => Err(mlua::Error::runtime("script stopped")),
-                    None => Ok(()),
-                }
-            })?;
-            rt.raw_set("call", call)?;
-            rt.raw_set("acl", acl)?;
-            lua.set_named_registry_value(TICK_KEY, tick)?;
-            set_count_hook(lua, true)?;
-            let result = self.runner.call::<(bool, Value)>((f.clone(), args));
-            set_count_hook(lua, false)?;
-            lua.unset_named_registry_value(TICK_KEY)?;
-            rt.raw_set("call", outside_run(lua, "redis.call/pcall")?)?;
-            rt.raw_set("acl", outside_run(lua, "redis.acl_check_cmd")?)?;
-            Ok(match result {
-                Ok((true, value)) => lua_to_reply(&value, shared.resp3.get()),
-                Ok((false, err)) => error_reply(&err, name, shared.stop.get()),
-                Err(e) => Reply::error(format!("ERR Error running script {name}, {e}")),
-            })
-        });
+        let host: NonNull<dyn ScriptHost + '_> = NonNull::from(host);
+        // SAFETY: only the lifetime of the trait object is erased, the pointer is unchanged.
+        // `host` is the caller's exclusive borrow, converted into this pointer and not used
+        // otherwise until this function returns; the slot guard clears the run before that
+        // (unwinding included), so the pointer is never dereferenced past the borrow.
+        let host: NonNull<dyn ScriptHost> = unsafe { std::mem::transmute(host) };
+        shared.run.set(Some(Run {
+            host,
+            watchdog: NonNull::from(watchdog),
+            started: Instant::now(),
+            busy_after: opts.busy_after,
+        }));
+        let slot = RunSlot(shared);
+        let reply = match self.protected_call(f, args) {
+            Ok((true, value)) => lua_to_reply(&value, shared.resp3.get()),
+            Ok((false, err)) => error_reply(&err, name, shared.stop.get()),
+            Err(e) => Reply::error(format!("ERR Error running script {name}, {e}")),
+        };
+        drop(slot);
         watchdog.busy.store(false, Ordering::Relaxed);
         watchdog.kill.store(false, Ordering::Relaxed);
         shared.stop.set(None);
-        self.runs += 1;
-        if self.runs.is_multiple_of(GC_PERIOD) {
+        let runs = self.runs.get().wrapping_add(1);
+        self.runs.set(runs);
+        if runs.is_multiple_of(GC_PERIOD) {
             let _ = self.lua.gc_step_kbytes(GC_PERIOD as i32);
         }
-        outcome.unwrap_or_else(|e| Reply::error(format!("ERR Error running script {name}, {e}")))
+        reply
     }
 }
 
@@ -466,21 +571,18 @@ unsafe extern "C-unwind" fn count_hook(state: *mut ffi::lua_State, _: *mut ffi::
     }
 }
 
-fn set_count_hook(lua: &Lua, on: bool) -> mlua::Result<()> {
+/// Installs the count hook for good: the tick functions do nothing outside a run or a load.
+fn set_count_hook(lua: &Lua) -> mlua::Result<()> {
     // SAFETY: lua_sethook only stores the hook in the running state; count_hook uses two
     // stack slots, within the LUA_MINSTACK Lua guarantees a hook.
     unsafe {
         lua.exec_raw((), |state| {
-            if on {
-                ffi::lua_sethook(
-                    state,
-                    Some(count_hook),
-                    ffi::LUA_MASKCOUNT,
-                    HOOK_INSTRUCTIONS,
-                );
-            } else {
-                ffi::lua_sethook(state, None, 0, 0);
-            }
+            ffi::lua_sethook(
+                state,
+                Some(count_hook),
+                ffi::LUA_MASKCOUNT,
+                HOOK_INSTRUCTIONS,
+            );
         })
     }
 }
@@ -506,19 +608,64 @@ fn c_wrapper(lua: &Lua, f: Function) -> mlua::Result<Function> {
     }
 }
 
-fn as_lua_bytes(b: &Bytes) -> mlua::BString {
-    mlua::BString::from(b.as_ref())
+/// Pushes a new table holding `items` as strings, in order from index 1.
+///
+/// # Safety
+/// `state` must have two free stack slots, and memory errors must be caught (a protected call).
+unsafe fn push_sequence(state: *mut ffi::lua_State, items: &[Bytes]) {
+    // The protocol caps a command's arguments far below c_int::MAX.
+    ffi::lua_createtable(state, items.len() as c_int, 0);
+    for (i, item) in items.iter().enumerate() {
+        ffi::lua_pushlstring(state, item.as_ptr().cast(), item.len());
+        ffi::lua_rawseti(state, -2, i as ffi::lua_Integer + 1);
+    }
 }
 
-/// redis.call / redis.pcall: (true, reply) or (false, error table or nil when the run stops).
+/// redis.call / redis.pcall: (true, reply) or (false, error table or nil when the run stops);
+/// nil without calling when an argument may be a number mlua reads as 0 without being 0 (see
+/// `unsure_zero`), so that prelude.lua formats the numbers and calls again.
 fn bridge_call(
     lua: &Lua,
-    host: &RefCell<&mut dyn ScriptHost>,
     shared: &Shared,
     args: &MultiValue,
-) -> mlua::Result<(bool, Value)> {
+) -> mlua::Result<(Option<bool>, Value)> {
+    if shared.run.get().is_none() {
+        let (ok, err) = outside_run(lua, "redis.call/pcall")?;
+        return Ok((Some(ok), err));
+    }
     if shared.stop.get().is_some() {
-        return Ok((false, Value::Nil));
+        return Ok((Some(false), Value::Nil));
+    }
+    if unsure_zero(args) {
+        return Ok((None, Value::Nil));
+    }
+    let argv = match lua_args(args) {
+        Ok(argv) => argv,
+        Err(msg) => {
+            return Ok((
+                Some(false),
+                Value::Table(error_table(lua, msg.as_bytes(), false)?),
+            ))
+        }
+    };
+    let reply = shared
+        .with_host(|h| {
+            let reply = h.call(&argv);
+            (!h.abandoned()).then_some(reply)
+        })
+        .ok_or(mlua::Error::RecursiveMutCallback)?;
+    let Some(reply) = reply else {
+        shared.stop.set(Some(Stop::Abandoned));
+        return Ok((Some(false), Value::Nil));
+    };
+    let ok = !matches!(reply, Reply::Error(_));
+    Ok((Some(ok), reply_to_lua(lua, &reply, shared.resp3.get())?))
+}
+
+/// redis.acl_check_cmd: with no ACLs, every existing command is allowed.
+fn bridge_acl(lua: &Lua, shared: &Shared, args: &MultiValue) -> mlua::Result<(bool, Value)> {
+    if shared.run.get().is_none() {
+        return outside_run(lua, "redis.acl_check_cmd");
     }
     let argv = match lua_args(args) {
         Ok(argv) => argv,
@@ -529,37 +676,9 @@ fn bridge_call(
             ))
         }
     };
-    let reply = {
-        let mut h = host
-            .try_borrow_mut()
-            .map_err(|_| mlua::Error::RecursiveMutCallback)?;
-        let reply = h.call(&argv);
-        if h.abandoned() {
-            shared.stop.set(Some(Stop::Abandoned));
-            return Ok((false, Value::Nil));
-        }
-        reply
-    };
-    let ok = !matches!(reply, Reply::Error(_));
-    Ok((ok, reply_to_lua(lua, &reply, shared.resp3.get())?))
-}
-
-/// redis.acl_check_cmd: with no ACLs, every existing command is allowed.
-fn bridge_acl(
-    lua: &Lua,
-    host: &RefCell<&mut dyn ScriptHost>,
-    args: &MultiValue,
-) -> mlua::Result<(bool, Value)> {
-    let argv = match lua_args(args) {
-        Ok(argv) => argv,
-        Err(msg) => {
-            return Ok((
-                false,
-                Value::Table(error_table(lua, msg.as_bytes(), false)?),
-            ))
-        }
-    };
-    let exists = host.try_borrow().is_ok_and(|h| h.command_exists(&argv[0]));
+    let exists = shared
+        .with_host(|h| h.command_exists(&argv[0]))
+        .unwrap_or(false);
     if exists {
         Ok((true, Value::Boolean(true)))
     } else {
