@@ -46,6 +46,11 @@ impl ConfigStore {
         self.read().clone()
     }
 
+    /// One value of the live configuration, without copying the whole of it.
+    pub fn with<T>(&self, f: impl FnOnce(&Config) -> T) -> T {
+        f(&self.read())
+    }
+
     /// `CONFIG GET p1 p2 ...` (Redis 7): the union of all matches, each name once.
     ///
     /// As in Redis, an argument without `*`, `?` or `[` is a plain lookup that echoes the

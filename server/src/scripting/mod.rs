@@ -217,7 +217,7 @@ enum Outcome {
 
 impl Run {
     fn execute(&self, vm: &mut ScriptVm, host: &mut dyn ScriptHost, node: &Node) -> Reply {
-        let config = node.shared.config.snapshot();
+        let busy_after = node.shared.config.with(|c| c.busy_reply_threshold);
         let watch = &node.shared.scripts.watchdogs[node.id];
         if watch.wrote.load(Ordering::Relaxed) {
             watch.wrote.store(false, Ordering::Relaxed);
@@ -229,7 +229,7 @@ impl Run {
         let opts = RunOptions {
             read_only: self.read_only,
             resp: self.resp,
-            busy_after: Duration::from_millis(config.busy_reply_threshold),
+            busy_after: Duration::from_millis(busy_after),
             watchdog: &watch.dog,
         };
         match &self.code {
@@ -283,7 +283,7 @@ impl<'n, 'c, H: ScriptHost + SelectDb> WithServer<'n, 'c, H> {
             db,
             other_dbs,
             abandoned: false,
-            databases: node.shared.config.snapshot().databases,
+            databases: node.shared.config.with(|c| c.databases),
         }
     }
 

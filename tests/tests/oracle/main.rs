@@ -1079,9 +1079,8 @@ fn key_pool_covers_every_shard() {
     }
 }
 
-#[test]
-fn random_commands_match_redis() {
-    require_redis!();
+/// `ORACLE_SEED` (random by default) and `ORACLE_COMMANDS` (`default` when unset).
+fn seed_and_count(default: usize) -> (u64, usize) {
     let seed = std::env::var("ORACLE_SEED")
         .ok()
         .map(|s| s.parse::<u64>().expect("ORACLE_SEED must be a u64"))
@@ -1092,7 +1091,14 @@ fn random_commands_match_redis() {
             s.parse::<usize>()
                 .expect("ORACLE_COMMANDS must be a number")
         })
-        .unwrap_or(10_000);
+        .unwrap_or(default);
+    (seed, count)
+}
+
+#[test]
+fn random_commands_match_redis() {
+    require_redis!();
+    let (seed, count) = seed_and_count(10_000);
     println!("oracle: seed {seed}, {count} commands (replay with ORACLE_SEED={seed})");
     let mut pair = Pair::start();
     let mut gen = Gen::new(seed, now_secs());

@@ -742,17 +742,7 @@ fn family_keys() -> impl Iterator<Item = Vec<u8>> {
 #[test]
 fn random_scripts_match_redis() {
     ferrokv_tests::require_redis!();
-    let seed = std::env::var("ORACLE_SEED")
-        .ok()
-        .map(|s| s.parse::<u64>().expect("ORACLE_SEED must be a u64"))
-        .unwrap_or_else(|| rand::thread_rng().gen());
-    let count = std::env::var("ORACLE_COMMANDS")
-        .ok()
-        .map(|s| {
-            s.parse::<usize>()
-                .expect("ORACLE_COMMANDS must be a number")
-        })
-        .unwrap_or(3_000);
+    let (seed, count) = super::seed_and_count(3_000);
     println!("oracle scripts: seed {seed}, {count} commands (replay with ORACLE_SEED={seed})");
     let mut pair = super::Pair::start();
     let mut gen = Gen::new(seed, super::now_secs());
