@@ -376,27 +376,16 @@ pub async fn run(node: &Rc<Node>, run: Run, outer: Option<TxId>) -> Reply {
 /// transaction holds one of those keys; an undeclared key is usable when this shard owns it
 /// and no transaction holds it.
 async fn on_one_shard(node: &Rc<Node>, shard: usize, run: &Run) -> Outcome {
+    if shard == node.id {
+        wait_for_keys(node, run).await;
+        return run_here(node, run);
+    }
     let run = run.clone();
     let answer = node
         .run_on(
             shard,
             job(move |node: Rc<Node>| async move {
-                loop {
-                    let ready = {
-                        let s = node.shard.borrow();
-                        let mode = if run.read_only {
-                            LockMode::Shared
-                        } else {
-                            LockMode::Exclusive
-                        };
-                        !s.locks
-                            .blocks(run.db, run.keys.iter().map(|k| &k[..]), mode, None)
-                    };
-                    if ready {
-                        break;
-                    }
-                    node.unlocked.notified().await;
-                }
+                wait_for_keys(&node, &run).await;
                 Answer::Value(Box::new(run_here(&node, &run)))
             }),
         )
@@ -404,6 +393,23 @@ async fn on_one_shard(node: &Rc<Node>, shard: usize, run: &Run) -> Outcome {
     answer
         .take::<Outcome>()
         .unwrap_or_else(|| Outcome::Done(Reply::error("ERR internal error: lost script run")))
+}
+
+/// Waits while a transaction holds one of the run's declared keys on this shard.
+async fn wait_for_keys(node: &Node, run: &Run) {
+    let mode = if run.read_only {
+        LockMode::Shared
+    } else {
+        LockMode::Exclusive
+    };
+    while node
+        .shard
+        .borrow()
+        .locks
+        .blocks(run.db, run.keys.iter().map(|k| &k[..]), mode, None)
+    {
+        node.unlocked.notified().await;
+    }
 }
 
 /// Runs on this thread's VM against this thread's shard.
