@@ -1549,6 +1549,16 @@ fn script_kill_stops_a_read_only_loop() {
     start_endless(&mut looping, &keys_command("EVAL", body, &[k], &[]));
     let total = Duration::from_secs(60);
     wait_for_answer(&server, &["GET", k], &busy_err("SCRIPT"), total);
+    // FUNCTION STATS reports functions only: during an EVAL it gets the BUSY answer.
+    assert_eq!(
+        ask_any_conn(
+            &server,
+            &["FUNCTION", "STATS"],
+            Duration::from_secs(2),
+            total
+        ),
+        busy_err("SCRIPT")
+    );
     assert_eq!(
         ask_any_conn(&server, &["SCRIPT", "KILL"], Duration::from_secs(2), total),
         ok()

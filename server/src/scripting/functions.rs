@@ -102,7 +102,16 @@ pub async fn command(node: &Rc<Node>, args: &[Bytes]) -> Reply {
         reg.restore(&args[2], policy, |r, code| load(node, r, code))
             .map(|()| Reply::ok())
     } else if args::is(sub, "STATS") {
-        Ok(stats(node, &reg))
+        // While an EVAL (not a function) is busy, Redis answers STATS as any other command.
+        let scripts = &node.shared.scripts;
+        match scripts
+            .watchdogs
+            .iter()
+            .any(|w| w.is_busy() && !w.is_function())
+        {
+            true => Err(scripts.busy_reply().unwrap_or_else(Reply::ok)),
+            false => Ok(stats(node, &reg)),
+        }
     } else {
         return unknown_subcommand(sub, "FUNCTION");
     };
