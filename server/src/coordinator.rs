@@ -844,8 +844,8 @@ pub async fn exec(
         let before = std::mem::take(&mut batch);
         run_batch(node, client.db, tx.id, before, &mut replies).await;
         replies[i] = match route {
-            Route::Server(_, server) if server.runs_script() => {
-                crate::scripting::run_command(node, client, server, &args, Some(tx.id)).await
+            Route::Server(_, ServerCmd::Scripting(cmd)) if cmd.runs_script() => {
+                crate::scripting::run_command(node, client, cmd, &args, Some(tx.id)).await
             }
             Route::Server(_, server) => crate::commands::run(node, client, server, &args).await,
             Route::Spanning(cmd) => run(node, client.db, cmd, &args, Some(tx.id)).await,

@@ -17,6 +17,7 @@ use ferrokv_shard::{CommandSpec, Split};
 pub use self::multi::{exec_refused, unwatch_all};
 use crate::connection::Client;
 use crate::node::Node;
+use crate::scripting::ScriptCmd;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ServerCmd {
@@ -47,28 +48,14 @@ pub enum ServerCmd {
     Discard,
     Watch,
     Unwatch,
-    Eval,
-    EvalSha,
-    EvalRo,
-    EvalShaRo,
-    Fcall,
-    FcallRo,
-    Script,
-    Function,
+    /// EVAL, FCALL, SCRIPT, FUNCTION and their kin (`crate::scripting`).
+    Scripting(ScriptCmd),
 }
 
 impl ServerCmd {
     /// Scripts and functions: inside EXEC they run holding every shard.
     pub fn runs_script(self) -> bool {
-        matches!(
-            self,
-            ServerCmd::Eval
-                | ServerCmd::EvalSha
-                | ServerCmd::EvalRo
-                | ServerCmd::EvalShaRo
-                | ServerCmd::Fcall
-                | ServerCmd::FcallRo
-        )
+        matches!(self, ServerCmd::Scripting(c) if c.runs_script())
     }
 }
 
@@ -420,14 +407,7 @@ pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[B
         ServerCmd::Exec => multi::exec(node, client).await,
         ServerCmd::Watch => multi::watch(node, client, args).await,
         ServerCmd::Unwatch => multi::unwatch(node, client).await,
-        ServerCmd::Eval
-        | ServerCmd::EvalSha
-        | ServerCmd::EvalRo
-        | ServerCmd::EvalShaRo
-        | ServerCmd::Fcall
-        | ServerCmd::FcallRo
-        | ServerCmd::Script
-        | ServerCmd::Function => {
+        ServerCmd::Scripting(cmd) => {
             Box::pin(crate::scripting::run_command(node, client, cmd, args, None)).await
         }
     }

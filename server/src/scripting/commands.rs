@@ -220,39 +220,58 @@ pub static SPECS: &[CommandSpec] = &[
     },
 ];
 
+/// The commands of this module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScriptCmd {
+    Eval,
+    EvalSha,
+    EvalRo,
+    EvalShaRo,
+    Fcall,
+    FcallRo,
+    Script,
+    Function,
+}
+
+impl ScriptCmd {
+    /// Runs a script or function (inside EXEC, it holds every shard).
+    pub fn runs_script(self) -> bool {
+        !matches!(self, ScriptCmd::Script | ScriptCmd::Function)
+    }
+}
+
 /// Maps a name of `SPECS` to its implementation.
 pub fn server_cmd(name: &str) -> Option<ServerCmd> {
-    Some(match name {
-        "eval" => ServerCmd::Eval,
-        "evalsha" => ServerCmd::EvalSha,
-        "eval_ro" => ServerCmd::EvalRo,
-        "evalsha_ro" => ServerCmd::EvalShaRo,
-        "fcall" => ServerCmd::Fcall,
-        "fcall_ro" => ServerCmd::FcallRo,
-        "script" => ServerCmd::Script,
-        "function" => ServerCmd::Function,
+    Some(ServerCmd::Scripting(match name {
+        "eval" => ScriptCmd::Eval,
+        "evalsha" => ScriptCmd::EvalSha,
+        "eval_ro" => ScriptCmd::EvalRo,
+        "evalsha_ro" => ScriptCmd::EvalShaRo,
+        "fcall" => ScriptCmd::Fcall,
+        "fcall_ro" => ScriptCmd::FcallRo,
+        "script" => ScriptCmd::Script,
+        "function" => ScriptCmd::Function,
         _ => return None,
-    })
+    }))
 }
 
 /// Runs one of this module's commands; `outer` is the enclosing EXEC, if any.
 pub async fn run_command(
     node: &Rc<Node>,
     client: &mut Client,
-    cmd: ServerCmd,
+    cmd: ScriptCmd,
     args: &[Bytes],
     outer: Option<TxId>,
 ) -> Reply {
     let parsed = match cmd {
-        ServerCmd::Eval => eval_args(node, client, args, false, false),
-        ServerCmd::EvalRo => eval_args(node, client, args, false, true),
-        ServerCmd::EvalSha => eval_args(node, client, args, true, false),
-        ServerCmd::EvalShaRo => eval_args(node, client, args, true, true),
-        ServerCmd::Fcall => fcall_args(node, client, args, false),
-        ServerCmd::FcallRo => fcall_args(node, client, args, true),
-        ServerCmd::Script => return script(node, args).await,
-        ServerCmd::Function => return super::functions::command(node, args).await,
-        _ => return Reply::error("ERR internal error: not a scripting command"),
+        ScriptCmd::Eval => eval_args(node, client, args, false, false),
+        ScriptCmd::EvalRo => eval_args(node, client, args, false, true),
+        ScriptCmd::EvalSha => eval_args(node, client, args, true, false),
+        ScriptCmd::EvalShaRo => eval_args(node, client, args, true, true),
+        ScriptCmd::Fcall => fcall_args(node, client, args, false),
+        ScriptCmd::FcallRo => fcall_args(node, client, args, true),
+        ScriptCmd::Script => return script(node, args).await,
+        ScriptCmd::Function => return super::functions::command(node, args).await,
     };
     match parsed {
         Ok(run) => super::run(node, run, outer).await,

@@ -34,7 +34,7 @@ use ferrokv_shard::script::functions::{FunctionRegistry, Library};
 use ferrokv_shard::script::{other_db, RunOptions, ScriptHost, ScriptVm, ShardHost, Watchdog};
 use ferrokv_shard::txlock::{LockMode, TxId};
 
-pub use commands::{run_command, server_cmd, SPECS};
+pub use commands::{run_command, server_cmd, ScriptCmd, SPECS};
 
 use crate::commands::ServerCmd;
 use crate::coordinator::Gathered;
