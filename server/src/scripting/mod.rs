@@ -19,6 +19,7 @@ mod commands;
 mod functions;
 mod global;
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -47,6 +48,7 @@ use crate::table::CommandTable;
 pub struct Scripts {
     bodies: RwLock<HashMap<Box<str>, Bytes>>,
     global: RwLock<HashSet<Box<str>>>,
+    any_global: AtomicBool,
     pub functions: Mutex<FunctionRegistry>,
     pub watchdogs: Vec<RunWatch>,
     /// Runs that went global (INFO).
@@ -58,6 +60,7 @@ impl Scripts {
         Scripts {
             bodies: RwLock::default(),
             global: RwLock::default(),
+            any_global: AtomicBool::new(false),
             functions: Mutex::new(FunctionRegistry::default()),
             watchdogs: (0..threads).map(|_| RunWatch::default()).collect(),
             global_runs: AtomicU64::new(0),
@@ -92,16 +95,19 @@ impl Scripts {
         }
         if let Ok(mut g) = self.global.write() {
             g.clear();
+            self.any_global.store(false, Ordering::Relaxed);
         }
     }
 
     fn is_global(&self, id: &str) -> bool {
-        self.global.read().is_ok_and(|g| g.contains(id))
+        // Most servers never see a global script: no shared lock on every run for them.
+        self.any_global.load(Ordering::Relaxed) && self.global.read().is_ok_and(|g| g.contains(id))
     }
 
     fn mark_global(&self, id: &str) {
         if let Ok(mut g) = self.global.write() {
             g.insert(id.into());
+            self.any_global.store(true, Ordering::Relaxed);
         }
     }
 
@@ -187,12 +193,13 @@ pub enum Code {
 
 impl Code {
     /// The name under which a run is remembered as global.
-    fn id(&self) -> String {
+    fn id(&self) -> Cow<'_, str> {
         match self {
-            Code::Script { sha, .. } => sha.clone(),
-            Code::Function { library, index, .. } => {
-                format!("function:{}", library.functions[*index].name.to_lowercase())
-            }
+            Code::Script { sha, .. } => Cow::Borrowed(sha),
+            Code::Function { library, index, .. } => Cow::Owned(format!(
+                "function:{}",
+                library.functions[*index].name.to_lowercase()
+            )),
         }
     }
 }
