@@ -13,6 +13,21 @@ pub struct Strtod {
 }
 
 /// C's `isspace` in the C locale.
+/// An optional `+` or `-` at `s[*i]`, moving `*i` past it; true for `-`.
+pub fn take_sign(s: &[u8], i: &mut usize) -> bool {
+    match s.get(*i) {
+        Some(b'-') => {
+            *i += 1;
+            true
+        }
+        Some(b'+') => {
+            *i += 1;
+            false
+        }
+        _ => false,
+    }
+}
+
 pub fn is_c_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
@@ -56,17 +71,7 @@ pub fn strtod(s: &[u8]) -> Strtod {
     };
     let start = s.iter().take_while(|&&c| is_c_space(c)).count();
     let mut i = start;
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
+    let neg = take_sign(s, &mut i);
     let signed = |v: f64| if neg { -v } else { v };
     let rest = &s[i..];
     let word =

@@ -232,29 +232,7 @@ fn parse_decimal(s: &[u8]) -> Option<(Big, i64)> {
     let mut exp10 = 0i64;
     if i < s.len() && (s[i] | 0x20) == b'e' {
         i += 1;
-        let neg = match s.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let start = i;
-        while i < s.len() && s[i].is_ascii_digit() {
-            // Saturate: anything this large is out of range either way.
-            exp10 = (exp10 * 10 + (s[i] - b'0') as i64).min(1 << 40);
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        if neg {
-            exp10 = -exp10;
-        }
+        exp10 = signed_exponent(s, &mut i)?;
     }
     if i != s.len() {
         return None;
@@ -335,27 +313,7 @@ fn parse_hex(s: &[u8]) -> Option<(Big, i64)> {
     }
     if i < s.len() && (s[i] | 0x20) == b'p' {
         i += 1;
-        let neg = match s.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let start = i;
-        let mut p = 0i64;
-        while i < s.len() && s[i].is_ascii_digit() {
-            p = (p * 10 + (s[i] - b'0') as i64).min(1 << 40);
-            i += 1;
-        }
-        if i == start {
-            return None;
-        }
-        exp2 += if neg { -p } else { p };
+        exp2 += signed_exponent(s, &mut i)?;
     }
     if i != s.len() {
         return None;
@@ -564,6 +522,19 @@ impl Big {
         }
         out
     }
+}
+
+/// The signed decimal exponent at `s[*i]` (after its `e` or `p`), moving `*i` past it; None
+/// without digits. It saturates: anything this large is out of range either way.
+fn signed_exponent(s: &[u8], i: &mut usize) -> Option<i64> {
+    let neg = crate::strtod::take_sign(s, i);
+    let start = *i;
+    let mut e = 0i64;
+    while *i < s.len() && s[*i].is_ascii_digit() {
+        e = (e * 10 + (s[*i] - b'0') as i64).min(1 << 40);
+        *i += 1;
+    }
+    (*i > start).then_some(if neg { -e } else { e })
 }
 
 #[cfg(test)]
