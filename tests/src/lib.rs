@@ -1029,6 +1029,13 @@ impl RawConn {
         &self.stream
     }
 
+    /// DEL of every key in `keys`.
+    pub fn del(&mut self, keys: &[impl AsRef<str>]) -> Resp {
+        let mut args = vec!["DEL"];
+        args.extend(keys.iter().map(AsRef::as_ref));
+        self.cmd(&args)
+    }
+
     pub fn set_read_timeout(&self, t: Duration) {
         self.stream.set_read_timeout(Some(t)).expect("timeout");
     }

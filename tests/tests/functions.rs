@@ -590,9 +590,7 @@ fn functions_with_keys_on_every_shard() {
     let mut c = server.raw();
     let keys = spread_keys("fn:shards:", 8, server.shards());
     let k: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let mut del = vec!["DEL"];
-    del.extend(&k);
-    c.cmd(&del);
+    c.del(&k);
     let code = "#!lua name=fn_shards\n\
         redis.register_function('fn_shards_mset', function(keys, args) for i, key in ipairs(keys) do redis.call('set', key, args[i]) end return redis.call('mget', unpack(keys)) end)\n\
         redis.register_function('fn_shards_incr_named', function(keys, args) local out = {} for i, key in ipairs(args) do out[i] = redis.call('incrby', key, i) end return out end)\n\

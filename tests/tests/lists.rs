@@ -411,9 +411,7 @@ fn keys_on_every_shard() {
     for (i, k) in keys.iter().enumerate() {
         assert_eq!(all(&mut c, k), bulks(&["head", &format!("v{i}"), "tail"]));
     }
-    let mut del = vec!["DEL"];
-    del.extend(keys.iter().map(String::as_str));
-    assert_eq!(c.cmd(&del), int(keys.len() as i64));
+    assert_eq!(c.del(&keys), int(keys.len() as i64));
 }
 
 /// LMOVE, RPOPLPUSH and LMPOP over keys of different shards (the coordinator moves them).

@@ -822,9 +822,7 @@ fn a_script_that_fails_midway_keeps_its_earlier_writes() {
     let mut c = server.raw();
     let keys = spread_keys("sc:midway:", 4, server.shards());
     let k: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let mut del = vec!["DEL"];
-    del.extend(&k);
-    c.cmd(&del);
+    c.del(&k);
 
     // Declared keys on every shard; the third write fails.
     let body = "redis.call('set', KEYS[1], 'a'); redis.call('set', KEYS[2], 'b'); redis.call('incr', KEYS[2]); redis.call('set', KEYS[3], 'c')";
@@ -840,14 +838,14 @@ fn a_script_that_fails_midway_keeps_its_earlier_writes() {
     assert_eq!(c.cmd(&mget), arr(vec![bulk("a"), bulk("b"), nil(), nil()]));
 
     // Undeclared keys built from ARGV, a Lua error after the writes.
-    c.cmd(&del);
+    c.del(&k);
     let body = "for i, key in ipairs(ARGV) do redis.call('set', key, i) end error('after writes')";
     let want = script_err(&mut c, body, "ERR user_script:1: after writes", 1);
     assert_eq!(eval(&mut c, body, &[], &k), want);
     assert_eq!(c.cmd(&mget), bulks(&["1", "2", "3", "4"]));
 
     // An error table returned after writes is only a reply.
-    c.cmd(&del);
+    c.del(&k);
     let body =
         "redis.call('set', KEYS[1], 'x'); redis.call('set', ARGV[1], 'y'); return {err='custom'}";
     assert_eq!(eval(&mut c, body, &[k[0]], &[k[3]]), err("custom"));
@@ -1344,9 +1342,7 @@ fn declared_keys_on_every_shard() {
     let mut c = server.raw();
     let keys = spread_keys("sc:declared:", 8, server.shards());
     let k: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let mut del = vec!["DEL"];
-    del.extend(&k);
-    c.cmd(&del);
+    c.del(&k);
     let values: Vec<String> = (0..k.len()).map(|i| format!("v{i}")).collect();
     let v: Vec<&str> = values.iter().map(String::as_str).collect();
 
@@ -1396,9 +1392,7 @@ fn undeclared_keys_on_every_shard() {
     let mut c = server.raw();
     let keys = spread_keys("sc:undeclared:", 8, server.shards());
     let k: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let mut del = vec!["DEL"];
-    del.extend(&k);
-    c.cmd(&del);
+    c.del(&k);
 
     let body = "local out = {} for i, key in ipairs(ARGV) do out[#out+1] = redis.call('incrby', key, i) out[#out+1] = redis.call('get', key) end return out";
     let first: Vec<Resp> = (1..=8)
