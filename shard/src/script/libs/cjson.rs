@@ -14,7 +14,7 @@ use mlua::{LightUserData, Lua, MultiValue, Table, Value};
 use super::number::{format_g, strtod};
 use super::{
     as_number, c_double_to_i32, fail, raw_get_exact, ret, set_function, type_name, Args, ExactNext,
-    Outcome, Results, MAX_C_STACK,
+    Nest, Outcome, Results, MAX_C_STACK,
 };
 
 /// Encoding deeper than this fails even when `encode_max_depth` allows more (Redis's own
@@ -494,12 +494,10 @@ impl Open {
     }
 }
 
-/// The containers being filled. Only the innermost is held as a handle; its ancestors wait
-/// in `parents`, indexed by depth.
+/// The containers being filled.
 struct Builder {
-    parents: Table,
+    tables: Nest,
     open: Vec<Open>,
-    current: Option<Table>,
     /// Redis's Lua stack height: the argument plus every open container's slots.
     slots: usize,
 }
@@ -513,10 +511,7 @@ impl Builder {
                 "Found too many nested data structures ({depth}) at character {pos}"
             ));
         }
-        let table = lua.create_table()?;
-        if let Some(parent) = self.current.replace(table) {
-            self.parents.raw_set(self.open.len(), parent)?;
-        }
+        self.tables.open(lua.create_table()?)?;
         self.slots += kind.slots();
         self.open.push(kind);
         Ok(())
@@ -526,17 +521,11 @@ impl Builder {
         if let Some(kind) = self.open.pop() {
             self.slots -= kind.slots();
         }
-        let table = self.current.take();
-        let depth = self.open.len();
-        if depth > 0 {
-            self.current = Some(self.parents.raw_get(depth)?);
-            self.parents.raw_set(depth, Value::Nil)?;
-        }
-        Ok(table.map_or(Value::Nil, Value::Table))
+        Ok(self.tables.close()?)
     }
 
     fn set(&mut self, lua: &Lua, value: Value) -> Outcome<()> {
-        let Some(table) = &self.current else {
+        let Some(table) = self.tables.current() else {
             return Ok(());
         };
         match self.open.last_mut() {
@@ -565,9 +554,8 @@ impl Parser<'_> {
 
     fn document(&mut self, lua: &Lua) -> Outcome<Value> {
         let mut b = Builder {
-            parents: lua.create_table()?,
+            tables: Nest::new(lua)?,
             open: Vec::new(),
-            current: None,
             slots: 1,
         };
         let mut token = self.next_token();

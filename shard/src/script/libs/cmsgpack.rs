@@ -8,7 +8,7 @@
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::{
-    as_number, fail, fits_i64, raw_get_exact, set_function, Args, ExactNext, Fail, Outcome,
+    as_number, fail, fits_i64, raw_get_exact, set_function, Args, ExactNext, Fail, Nest, Outcome,
     Results, MAX_C_STACK,
 };
 
@@ -226,10 +226,9 @@ fn unpack(lua: &Lua, args: &Args, limit: Limit, offset: i64) -> Outcome<Results>
         lua,
         data: &data,
         pos: offset as usize,
-        parents: lua.create_table()?,
+        tables: Nest::new(lua)?,
         keys: lua.create_table()?,
         open: Vec::new(),
-        current: None,
         slots: 1,
     };
     let mut count: i64 = 0;
@@ -293,12 +292,11 @@ struct Decoder<'a> {
     lua: &'a Lua,
     data: &'a [u8],
     pos: usize,
-    /// The tables enclosing `current`, by depth.
-    parents: Table,
+    /// The containers being filled.
+    tables: Nest,
     /// Map keys waiting for their values, by depth.
     keys: Table,
     open: Vec<Open>,
-    current: Option<Table>,
     /// Redis's Lua stack height outside the open containers.
     slots: usize,
 }
@@ -329,7 +327,7 @@ impl Decoder<'_> {
                     return Ok(value);
                 }
                 let depth = self.open.len();
-                let current = self.current.clone();
+                let current = self.tables.current().cloned();
                 let Some(table) = current else {
                     return Ok(value);
                 };
@@ -481,9 +479,7 @@ impl Decoder<'_> {
         if len == 0 {
             return Ok(Some(Value::Table(table)));
         }
-        if let Some(parent) = self.current.replace(table) {
-            self.parents.raw_set(self.open.len(), parent)?;
-        }
+        self.tables.open(table)?;
         self.open.push(if array {
             Open::Array {
                 left: len,
@@ -500,13 +496,7 @@ impl Decoder<'_> {
 
     fn close(&mut self) -> Result<Value, Decode> {
         self.open.pop();
-        let table = self.current.take();
-        let depth = self.open.len();
-        if depth > 0 {
-            self.current = Some(self.parents.raw_get(depth)?);
-            self.parents.raw_set(depth, Value::Nil)?;
-        }
-        Ok(table.map_or(Value::Nil, Value::Table))
+        Ok(self.tables.close()?)
     }
 }
 

@@ -187,6 +187,48 @@ unsafe extern "C-unwind" fn call_raising(state: *mut ffi::lua_State) -> c_int {
 }
 
 /// Sets `name` in `table` to a library function.
+/// The tables a decoder is filling, innermost last. Only the innermost is held as a handle
+/// (mlua holds few at once); its ancestors wait in a Lua table, indexed by depth.
+pub(crate) struct Nest {
+    parents: Table,
+    current: Option<Table>,
+    depth: usize,
+}
+
+impl Nest {
+    pub(crate) fn new(lua: &Lua) -> mlua::Result<Nest> {
+        Ok(Nest {
+            parents: lua.create_table()?,
+            current: None,
+            depth: 0,
+        })
+    }
+
+    /// The innermost open table.
+    pub(crate) fn current(&self) -> Option<&Table> {
+        self.current.as_ref()
+    }
+
+    pub(crate) fn open(&mut self, table: Table) -> mlua::Result<()> {
+        if let Some(parent) = self.current.replace(table) {
+            self.parents.raw_set(self.depth, parent)?;
+        }
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Closes the innermost table and returns it; its parent becomes the innermost.
+    pub(crate) fn close(&mut self) -> mlua::Result<Value> {
+        let table = self.current.take();
+        self.depth = self.depth.saturating_sub(1);
+        if self.depth > 0 {
+            self.current = Some(self.parents.raw_get(self.depth)?);
+            self.parents.raw_set(self.depth, Value::Nil)?;
+        }
+        Ok(table.map_or(Value::Nil, Value::Table))
+    }
+}
+
 pub(crate) fn set_function<F>(lua: &Lua, table: &Table, name: &str, f: F) -> mlua::Result<()>
 where
     F: Fn(&Lua, Args) -> Outcome<Results> + 'static,
