@@ -300,10 +300,11 @@ fn range_options(g: &mut Gen, a: &mut Vec<Vec<u8>>, choices: &[&str]) {
     a.extend(opts.into_iter().flatten());
 }
 
-fn zrange(g: &mut Gen) -> Cmd {
-    let name = g.name("ZRANGE");
-    let by = g.rng.gen_range(0..10);
-    let (k, min, max, by) = match by {
+/// The key and bounds of a ZRANGE-like call: by index, BYSCORE or BYLEX.
+type RangeSource = (Vec<u8>, Vec<u8>, Vec<u8>, Option<&'static str>);
+
+fn range_source(g: &mut Gen) -> RangeSource {
+    match g.rng.gen_range(0..10) {
         0..=3 => (key(g), pick(g, INDEXES), pick(g, INDEXES), None),
         4..=7 => (
             key(g),
@@ -317,7 +318,12 @@ fn zrange(g: &mut Gen) -> Cmd {
             pick(g, LEX_BOUNDS),
             Some("BYLEX"),
         ),
-    };
+    }
+}
+
+fn zrange(g: &mut Gen) -> Cmd {
+    let name = g.name("ZRANGE");
+    let (k, min, max, by) = range_source(g);
     let mut a = vec![name, k, min, max];
     if let Some(b) = by {
         a.push(g.name(b));
@@ -490,21 +496,7 @@ fn setop(g: &mut Gen) -> Cmd {
 fn zrangestore(g: &mut Gen) -> Cmd {
     let name = g.name("ZRANGESTORE");
     let dst = key(g);
-    let (src, min, max, by) = match g.rng.gen_range(0..10) {
-        0..=3 => (key(g), pick(g, INDEXES), pick(g, INDEXES), None),
-        4..=7 => (
-            key(g),
-            pick(g, SCORE_BOUNDS),
-            pick(g, SCORE_BOUNDS),
-            Some("BYSCORE"),
-        ),
-        _ => (
-            lex_key(g),
-            pick(g, LEX_BOUNDS),
-            pick(g, LEX_BOUNDS),
-            Some("BYLEX"),
-        ),
-    };
+    let (src, min, max, by) = range_source(g);
     let mut a = vec![name, dst, src, min, max];
     if let Some(b) = by {
         a.push(g.name(b));
