@@ -168,6 +168,7 @@ where
             shard: &mut shard,
             db,
             now_ms: now_ms(),
+            may_block: false,
         })
     })
 }

@@ -2,6 +2,8 @@
 
 use ferrokv_protocol::Reply;
 
+use crate::blocking::BlockOn;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CmdError {
     WrongType,
@@ -17,6 +19,9 @@ pub enum CmdError {
     Other(String),
     /// An error quoting client bytes, which need not be UTF-8; sent as they are.
     Raw(Vec<u8>),
+    /// Not an error: a blocking command found nothing and waits (see `blocking`). Reaches
+    /// a client as its timeout reply only where the server cannot block it.
+    Block(Box<BlockOn>),
 }
 
 impl CmdError {
@@ -38,12 +43,14 @@ impl CmdError {
             CmdError::DbIndexOutOfRange => "ERR DB index is out of range".into(),
             CmdError::Other(s) => s.clone(),
             CmdError::Raw(b) => String::from_utf8_lossy(b).into_owned(),
+            CmdError::Block(_) => String::new(),
         }
     }
 
     pub fn into_reply(self) -> Reply {
         match self {
             CmdError::Raw(b) => Reply::Error(b.into()),
+            CmdError::Block(on) => on.on_timeout.reply(),
             other => Reply::error(other.message()),
         }
     }

@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod bitmap;
+pub mod blocking;
 pub mod command;
 pub mod dense_map;
 pub mod error;

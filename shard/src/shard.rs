@@ -8,6 +8,7 @@ use ferrokv_protocol::Reply;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
+use crate::blocking::BlockOn;
 use crate::command::CommandSpec;
 use crate::error::CmdError;
 use crate::keyspace::{Entry, KeyState, Keyspace};
@@ -61,6 +62,9 @@ pub struct Ctx<'a> {
     pub shard: &'a mut Shard,
     pub db: usize,
     pub now_ms: u64,
+    /// Whether a blocking command may answer `CmdError::Block`; false inside MULTI/EXEC and
+    /// scripts, where it answers its timeout reply at once, as in Redis.
+    pub may_block: bool,
 }
 
 impl Shard {
@@ -169,6 +173,7 @@ impl Shard {
     /// Runs one command (already arity-checked by the router) and returns its reply.
     /// `id` indexes the command in the server's table, for statistics; `count` is false for
     /// the per-shard parts of a spanning call, which is counted once where it was received.
+    /// A blocking command that finds nothing answers its timeout reply.
     pub fn execute(
         &mut self,
         id: usize,
@@ -178,9 +183,37 @@ impl Shard {
         now_ms: u64,
         count: bool,
     ) -> Reply {
+        self.run(id, spec, db, args, now_ms, count, false)
+            .unwrap_or_else(|on| on.on_timeout.reply())
+    }
+
+    /// As `execute`, but a blocking command that finds nothing answers what it waits on.
+    pub fn execute_may_block(
+        &mut self,
+        id: usize,
+        spec: &CommandSpec,
+        db: usize,
+        args: &[Bytes],
+        now_ms: u64,
+    ) -> Result<Reply, Box<BlockOn>> {
+        self.run(id, spec, db, args, now_ms, true, true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run(
+        &mut self,
+        id: usize,
+        spec: &CommandSpec,
+        db: usize,
+        args: &[Bytes],
+        now_ms: u64,
+        count: bool,
+        may_block: bool,
+    ) -> Result<Reply, Box<BlockOn>> {
         let Some(handler) = spec.handler else {
-            return CmdError::other(format!("ERR '{}' cannot run on a shard", spec.name))
-                .into_reply();
+            return Ok(
+                CmdError::other(format!("ERR '{}' cannot run on a shard", spec.name)).into_reply(),
+            );
         };
         // Watched keys this write names, with what they held before it.
         let watched: Vec<(usize, KeyState)> = if self.watches.is_empty() || !spec.is_write() {
@@ -199,9 +232,14 @@ impl Shard {
                 shard: self,
                 db,
                 now_ms,
+                may_block,
             },
             args,
         );
+        let result = match result {
+            Err(CmdError::Block(on)) => return Err(on),
+            other => other,
+        };
         // A write command that succeeds counts as a change of every key it names, unless the
         // key was absent before and after. Redis only touches keys a command really modified
         // (SADD of a present member does not), so a watch may fail here where Redis's would not.
@@ -211,17 +249,17 @@ impl Shard {
             }
         }
         let Some(started) = started else {
-            return result.unwrap_or_else(CmdError::into_reply);
+            return Ok(result.unwrap_or_else(CmdError::into_reply));
         };
         let stat = self.stats.count_call(id);
         stat.nanos += started.elapsed().as_nanos() as u64;
-        match result {
+        Ok(match result {
             Ok(reply) => reply,
             Err(e) => {
                 stat.failed_calls += 1;
                 e.into_reply()
             }
-        }
+        })
     }
 }
 
