@@ -90,6 +90,8 @@ pub struct Config {
     /// Milliseconds (`busy-reply-threshold`, alias `lua-time-limit`).
     pub busy_reply_threshold: u64,
     pub notify_keyspace_events: KeyspaceEvents,
+    /// `client-output-buffer-limit` for normal, replica and pubsub clients, in that order.
+    pub client_output_buffer_limit: [OutputLimit; 3],
     /// ferrokv: number of shard executors.
     pub shards: usize,
     pub hash_max_listpack_entries: usize,
@@ -129,6 +131,15 @@ impl Default for Config {
             hz: 10,
             busy_reply_threshold: 5000,
             notify_keyspace_events: KeyspaceEvents::NONE,
+            client_output_buffer_limit: [
+                OutputLimit::default(),
+                OutputLimit {
+                    hard: 256 << 20,
+                    soft: 64 << 20,
+                    soft_seconds: 60,
+                },
+                OutputLimit::PUBSUB_DEFAULT,
+            ],
             shards: std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_SHARDS)),
             hash_max_listpack_entries: limits::DEFAULT.hash_max_listpack_entries,
             hash_max_listpack_value: limits::DEFAULT.hash_max_listpack_value,
@@ -307,6 +318,23 @@ macro_rules! display_as_str {
 }
 
 display_as_str!(LogLevel, AppendFsync, MaxmemoryPolicy);
+
+/// One class of `client-output-buffer-limit`: a client is closed when its pending output
+/// passes `hard` bytes, or stays above `soft` bytes for `soft_seconds`; 0 disables a limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutputLimit {
+    pub hard: u64,
+    pub soft: u64,
+    pub soft_seconds: u64,
+}
+
+impl OutputLimit {
+    pub const PUBSUB_DEFAULT: OutputLimit = OutputLimit {
+        hard: 32 << 20,
+        soft: 8 << 20,
+        soft_seconds: 60,
+    };
+}
 
 /// `notify-keyspace-events` classes as the bit set Redis uses (same bit values as Redis's
 /// `NOTIFY_*`), so emitters can test a class with one AND.

@@ -1,6 +1,7 @@
 //! One client connection: read, parse every complete command, run them, write the replies.
 
 use std::cell::RefCell;
+use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -14,7 +15,9 @@ use glommio::net::TcpStream;
 
 use crate::clients::{ClientInfo, ClientRef};
 use crate::dispatch;
+use crate::mailbox::Mailbox;
 use crate::node::Node;
+use crate::pubsub::Subscriptions;
 use crate::table::Command;
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -34,6 +37,9 @@ pub struct Client {
     pub multi: Option<MultiState>,
     /// Set from the first WATCH to the next UNWATCH/EXEC/DISCARD/RESET.
     pub watch: Option<WatchState>,
+    pub subs: Subscriptions,
+    /// Where pub/sub messages for this connection arrive (shared with `info`).
+    pub mailbox: Rc<Mailbox>,
 }
 
 /// The keys a connection watches, registered on their owners under the session's token.
@@ -68,6 +74,11 @@ impl Client {
     }
 }
 
+enum Event {
+    Read(std::io::Result<usize>),
+    Mail,
+}
+
 pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let idle_timeout = node.shared.config.snapshot().timeout;
@@ -79,6 +90,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let config = node.shared.config.snapshot();
     let authenticated = config.requirepass.is_none();
     let now = Instant::now();
+    let mailbox = Rc::new(Mailbox::new(RespVersion::Resp2));
     let info = Rc::new(RefCell::new(ClientInfo {
         id,
         addr: stream.peer_addr().ok(),
@@ -92,6 +104,9 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         last_cmd: "NULL".into(),
         multi: None,
         watch: None,
+        subscriptions: [0; 3],
+        blocked: false,
+        mailbox: mailbox.clone(),
     }));
     node.clients.borrow_mut().add(info.clone());
     let mut client = Client {
@@ -104,6 +119,8 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         info,
         multi: None,
         watch: None,
+        subs: Subscriptions::default(),
+        mailbox,
     };
     let limits = Limits {
         max_bulk_len: config.proto_max_bulk_len as usize,
@@ -114,50 +131,78 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut out = BytesMut::with_capacity(READ_CHUNK);
     loop {
-        let n = match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        let event = futures_lite::future::or(
+            async { Event::Read(stream.read(&mut chunk).await) },
+            async {
+                client.mailbox.ready().await;
+                Event::Mail
+            },
+        )
+        .await;
+        let n = match event {
+            Event::Mail => 0,
+            Event::Read(Ok(0)) => break,
+            // `timeout` does not apply to subscribers, as in Redis.
+            Event::Read(Err(e)) if e.kind() == ErrorKind::TimedOut && client.subs.any() => continue,
+            Event::Read(Err(_)) => break,
+            Event::Read(Ok(n)) => n,
         };
-        node.net_input.set(node.net_input.get() + n as u64);
-        input.extend_from_slice(&chunk[..n]);
-        if let Some(missing) = parser.bulk_bytes_missing(input.len()) {
-            // A large bulk is arriving: make room for all of it at once, not read by read.
-            input.reserve(missing);
-        }
-        node.busy_connections.set(node.busy_connections.get() + 1);
-        let mut requests = Vec::new();
         let mut protocol_error = None;
-        // Before AUTH, Redis accepts only small requests: an unauthenticated client cannot
-        // make the server buffer much.
-        parser.set_auth_required(!client.authenticated);
-        loop {
-            match parser.parse(&mut input) {
-                Ok(Some(args)) => requests.push(args),
-                Ok(None) => break,
-                Err(e) => {
-                    protocol_error = Some(e);
-                    break;
+        if n > 0 {
+            node.net_input.set(node.net_input.get() + n as u64);
+            input.extend_from_slice(&chunk[..n]);
+            if let Some(missing) = parser.bulk_bytes_missing(input.len()) {
+                // A large bulk is arriving: make room for all of it at once, not read by read.
+                input.reserve(missing);
+            }
+            node.busy_connections.set(node.busy_connections.get() + 1);
+            let mut requests = Vec::new();
+            // Before AUTH, Redis accepts only small requests: an unauthenticated client cannot
+            // make the server buffer much.
+            parser.set_auth_required(!client.authenticated);
+            loop {
+                match parser.parse(&mut input) {
+                    Ok(Some(args)) => requests.push(args),
+                    Ok(None) => break,
+                    Err(e) => {
+                        protocol_error = Some(e);
+                        break;
+                    }
                 }
             }
+            dispatch::run_pipeline(&node, &mut client, requests, &mut out).await;
+            node.flush_outbox();
+            if let Some(e) = &protocol_error {
+                Reply::error(format!("ERR {e}")).encode(&mut out, client.resp);
+            }
+            node.busy_connections.set(node.busy_connections.get() - 1);
         }
-        dispatch::run_pipeline(&node, &mut client, requests, &mut out).await;
-        if let Some(e) = &protocol_error {
-            Reply::error(format!("ERR {e}")).encode(&mut out, client.resp);
-        }
-        if client.close_silently {
+        // Messages that arrived while the pipeline ran go after its replies.
+        client.mailbox.take_into(&mut out);
+        if client.close_silently || client.mailbox.overflowed() {
             out.clear();
         }
         let written = if out.is_empty() {
             Ok(())
         } else {
-            stream.write_all(&out).await
+            // A subscriber that stops reading must not hold the task here forever: its
+            // mailbox overflowing closes it.
+            futures_lite::future::or(stream.write_all(&out), async {
+                client.mailbox.overflow_signal().await;
+                Err(ErrorKind::BrokenPipe.into())
+            })
+            .await
         };
         node.net_output
             .set(node.net_output.get() + out.len() as u64);
         out.clear();
         client.info.borrow_mut().last_interaction = Instant::now();
-        node.busy_connections.set(node.busy_connections.get() - 1);
-        if written.is_err() || protocol_error.is_some() || client.quit || client.close_silently {
+        if written.is_err()
+            || protocol_error.is_some()
+            || client.quit
+            || client.close_silently
+            || client.mailbox.overflowed()
+        {
             break;
         }
         if input.is_empty() && input.capacity() > 4 * READ_CHUNK {
@@ -165,6 +210,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
             input = BytesMut::with_capacity(READ_CHUNK);
         }
     }
+    crate::pubsub::unsubscribe_all(&node, &mut client).await;
     crate::commands::unwatch_all(&node, &mut client).await;
     node.clients.borrow_mut().remove(id);
     node.shared

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use ferrokv_protocol::Reply;
+use ferrokv_protocol::{Reply, RespVersion};
 use ferrokv_shard::args;
 use ferrokv_shard::command::flag;
 
@@ -66,8 +66,26 @@ pub(crate) fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
             return Route::Reply(busy);
         }
     }
+    if client.resp == RespVersion::Resp2
+        && client.subs.any()
+        && !cmd
+            .server
+            .is_some_and(crate::pubsub::allowed_when_subscribed)
+    {
+        return Route::Reply(crate::pubsub::subscribed_mode_error(
+            spec.resolve(args).name,
+        ));
+    }
     if let Some(server) = cmd.server {
         return Route::Server(cmd, server);
+    }
+    if spec.flags & flag::CHANNEL_ARG != 0 {
+        let s = node.owner_of(&args[1]);
+        return if s == node.id {
+            Route::Local(cmd)
+        } else {
+            Route::Remote(s, cmd)
+        };
     }
     let mut owner = None;
     for i in spec.resolve(args).key_positions(args) {

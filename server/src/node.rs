@@ -8,13 +8,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::Reply;
+use ferrokv_shard::pubsub::{Delivery, Message};
 use ferrokv_shard::script::ScriptVm;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::Shard;
 use glommio::channels::shared_channel::ConnectedReceiver;
 
 use crate::clients::ClientRegistry;
+use crate::config::OutputLimit;
 use crate::hop::{Answer, Batch, Hop, Job, Mesh};
+use crate::mailbox::Encoded;
 use crate::notify::Notify;
 use crate::shared::Shared;
 use crate::table::Command;
@@ -40,6 +43,8 @@ pub struct Node {
     /// This thread's Lua VM: scripts whose keys are on this shard, or that this thread
     /// coordinates, run here.
     pub vm: RefCell<ScriptVm>,
+    /// `client-output-buffer-limit pubsub`, with the config version it was read at.
+    pub pubsub_limit: Cell<(u64, OutputLimit)>,
 }
 
 pub fn now_ms() -> u64 {
@@ -83,7 +88,10 @@ impl Node {
                         tx,
                     );
                 if !blocked {
-                    return shard.execute(cmd.id, cmd.spec, db, args, now_ms(), tx.is_none());
+                    let reply = shard.execute(cmd.id, cmd.spec, db, args, now_ms(), tx.is_none());
+                    drop(shard);
+                    self.flush_outbox();
+                    return reply;
                 }
             }
             self.unlocked.notified().await;
@@ -193,6 +201,7 @@ impl Node {
                     let node = self.clone();
                     glommio::spawn_local(async move {
                         let answer = job(node.clone()).await;
+                        node.flush_outbox();
                         node.mesh.reply(from, id, answer);
                     })
                     .detach();
@@ -200,7 +209,63 @@ impl Node {
                 Hop::Reply { id, answer } => self.mesh.complete(id, answer),
                 Hop::Release { tx } => self.release(tx),
                 Hop::Blocking(work) => work(&self),
+                Hop::Deliver(deliveries) => {
+                    for d in &deliveries {
+                        self.deliver_here(&d.clients, &d.message);
+                    }
+                }
             }
         }
+    }
+
+    /// Sends what this shard's commands published (and the keyspace events they caused) to
+    /// the subscribers' threads. Cheap when nothing was published.
+    pub fn flush_outbox(&self) {
+        let deliveries = {
+            let mut shard = self.shard.borrow_mut();
+            if !shard.pubsub.has_outbox() {
+                return;
+            }
+            shard.pubsub.take_outbox()
+        };
+        let mut remote: Vec<Vec<Delivery>> = Vec::new();
+        for d in deliveries {
+            if d.thread == self.id {
+                self.deliver_here(&d.clients, &d.message);
+            } else if d.thread < self.nshards {
+                if remote.is_empty() {
+                    remote.resize_with(self.nshards, Vec::new);
+                }
+                remote[d.thread].push(d);
+            }
+        }
+        for (to, batch) in remote.into_iter().enumerate() {
+            if !batch.is_empty() {
+                self.mesh.post_in_order(to, Hop::Deliver(batch));
+            }
+        }
+    }
+
+    /// Queues a message for connections of this thread; ones gone since are skipped.
+    fn deliver_here(&self, clients: &[u64], message: &Message) {
+        let encoded = Encoded::new(&message.reply());
+        let limit = self.pubsub_limit();
+        let registry = self.clients.borrow();
+        for &id in clients {
+            if let Some(mailbox) = registry.mailbox(id) {
+                mailbox.push(&encoded, limit);
+            }
+        }
+    }
+
+    fn pubsub_limit(&self) -> OutputLimit {
+        let config = &self.shared.config;
+        let (seen, limit) = self.pubsub_limit.get();
+        if seen == config.version() {
+            return limit;
+        }
+        let limit = config.with(|c| c.client_output_buffer_limit[2]);
+        self.pubsub_limit.set((config.version(), limit));
+        limit
     }
 }

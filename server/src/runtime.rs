@@ -18,6 +18,7 @@ use glommio::{LocalExecutorBuilder, Placement};
 
 use crate::clients::ClientRegistry;
 use crate::config::Config;
+use crate::config::OutputLimit;
 use crate::connection;
 use crate::hop::{build_mesh, Mesh, MeshEnds};
 use crate::node::{now_ms, Node};
@@ -250,6 +251,7 @@ async fn shard_main(
         net_output: Cell::new(0),
         active_expire: Cell::new(true),
         vm: RefCell::new(ScriptVm::new()),
+        pubsub_limit: Cell::new((u64::MAX, OutputLimit::PUBSUB_DEFAULT)),
     });
     for rx in receivers {
         glommio::spawn_local(node.clone().serve_hops(rx)).detach();

@@ -12,6 +12,7 @@ use crate::blocking::BlockOn;
 use crate::command::CommandSpec;
 use crate::error::CmdError;
 use crate::keyspace::{Entry, KeyState, Keyspace};
+use crate::pubsub::PubSub;
 use crate::txlock::TxLocks;
 use crate::value::{Collection, Kind, Value};
 use crate::watch::{WatchTable, WatchToken};
@@ -54,6 +55,8 @@ pub struct Shard {
     pub locks: TxLocks,
     /// Keys of this shard that connections WATCH.
     pub watches: WatchTable,
+    /// This shard's slice of the pub/sub registry.
+    pub pubsub: PubSub,
     pub rng: SmallRng,
 }
 
@@ -79,6 +82,7 @@ impl Shard {
             stats: ShardStats::default(),
             locks: TxLocks::default(),
             watches: WatchTable::default(),
+            pubsub: PubSub::default(),
             rng: SmallRng::seed_from_u64(seed),
         }
     }

@@ -26,6 +26,7 @@ pub fn reset(node: &Node, client: &mut Client) -> Reply {
     let mut info = client.info.borrow_mut();
     info.db = 0;
     info.resp = RespVersion::Resp2;
+    info.mailbox.set_resp(RespVersion::Resp2);
     info.name = None;
     Reply::simple("RESET")
 }
@@ -100,6 +101,7 @@ pub fn hello(node: &Node, client: &mut Client, args: &[Bytes]) -> Reply {
     client.resp = resp;
     let mut info = client.info.borrow_mut();
     info.resp = resp;
+    info.mailbox.set_resp(resp);
     if let Some(n) = name {
         info.name = if n.is_empty() { None } else { Some(n) };
     }
