@@ -263,6 +263,7 @@ pub fn put_into(node: &Node, db: usize, entries: Taken, touch: bool) {
         }
         if touch {
             shard.touch_watched(db, &k, now);
+            shard.waiters.signal(db, &k);
         }
     }
 }
@@ -849,7 +850,10 @@ pub async fn exec(
                 crate::scripting::run_command(node, client, cmd, &args, Some(tx.id)).await
             }
             Route::Server(_, server) => crate::commands::run(node, client, server, &args).await,
-            Route::Spanning(cmd) => run(node, client.db, cmd, &args, Some(tx.id)).await,
+            // Inside EXEC a blocking command answers at once, as in Redis.
+            Route::Spanning(cmd) | Route::Blocking(cmd) => {
+                run(node, client.db, cmd, &args, Some(tx.id)).await
+            }
             Route::Local(_) | Route::Remote(..) | Route::Reply(_) => {
                 unreachable!("single-shard calls and replies were handled above")
             }

@@ -3,6 +3,7 @@
 //! spanning shards go to the coordinator. Replies are written in request order.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -11,6 +12,7 @@ use ferrokv_protocol::{Reply, RespVersion};
 use ferrokv_shard::args;
 use ferrokv_shard::command::flag;
 
+use crate::blocking::{self, Outcome};
 use crate::commands::{self, ServerCmd};
 use crate::connection::Client;
 use crate::coordinator;
@@ -25,6 +27,8 @@ pub(crate) enum Route {
     Local(&'static Command),
     Remote(usize, &'static Command),
     Spanning(&'static Command),
+    /// A blocking command that may block (outside MULTI): see `crate::blocking`.
+    Blocking(&'static Command),
 }
 
 /// Redis's text: each argument quoted, cut at a NUL byte (C strings), the list stopping once
@@ -79,6 +83,9 @@ pub(crate) fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
     if let Some(server) = cmd.server {
         return Route::Server(cmd, server);
     }
+    if spec.flags & flag::BLOCKING != 0 && may_block(spec.name, args) {
+        return Route::Blocking(cmd);
+    }
     if spec.flags & flag::CHANNEL_ARG != 0 {
         let s = node.owner_of(&args[1]);
         return if s == node.id {
@@ -100,6 +107,11 @@ pub(crate) fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
         Some(s) if s != node.id => Route::Remote(s, cmd),
         _ => Route::Local(cmd),
     }
+}
+
+/// XREAD and XREADGROUP block only with a BLOCK option; the others always may.
+fn may_block(name: &str, args: &[Bytes]) -> bool {
+    !name.starts_with('x') || args.iter().any(|a| args::is(a, "BLOCK"))
 }
 
 /// Commands of a pipeline that each touch one shard, gathered until a command that must run
@@ -242,14 +254,17 @@ fn append_answer(answer: Answer, client: &Client, out: &mut BytesMut) {
     }
 }
 
+/// Runs a pipeline's requests in order, until the end or until one blocks: the client is
+/// then `blocked` and the requests after it wait in `deferred`.
 pub async fn run_pipeline(
     node: &Rc<Node>,
     client: &mut Client,
-    requests: Vec<Vec<Bytes>>,
+    requests: VecDeque<Vec<Bytes>>,
     out: &mut BytesMut,
 ) {
     let mut segment = Segment { calls: Vec::new() };
-    for args in requests {
+    let mut requests = requests;
+    while let Some(args) = requests.pop_front() {
         if client.quit || client.close_silently {
             break;
         }
@@ -297,6 +312,17 @@ pub async fn run_pipeline(
                 let reply = coordinator::run(node, client.db, cmd, &args, None).await;
                 count_call(node, cmd, started);
                 reply
+            }
+            Route::Blocking(cmd) => {
+                note_command(client, cmd, &args);
+                match blocking::run(node, client, cmd, &args).await {
+                    Outcome::Reply(reply) => reply,
+                    Outcome::Blocked(blocked) => {
+                        client.blocked = Some(blocked);
+                        client.deferred = requests;
+                        return;
+                    }
+                }
             }
             Route::Local(_) | Route::Remote(..) => unreachable!("gathered into the segment above"),
         };
@@ -346,7 +372,8 @@ fn queue(client: &mut Client, route: Route, args: Vec<Bytes>) -> Reply {
         Route::Server(cmd, _)
         | Route::Local(cmd)
         | Route::Remote(_, cmd)
-        | Route::Spanning(cmd) => cmd,
+        | Route::Spanning(cmd)
+        | Route::Blocking(cmd) => cmd,
     };
     // A transaction that EXEC will refuse keeps nothing (as Redis, which then shows multi=0).
     if !doomed {

@@ -79,6 +79,16 @@ pub enum Hop {
     Blocking(Box<dyn FnOnce(&Node) + Send>),
     /// Pub/sub messages for connections of the receiving thread, in publish order.
     Deliver(Vec<Delivery>),
+    /// The answer to a blocked client of the receiving thread.
+    Served {
+        client: u64,
+        waiter: u64,
+        reply: Reply,
+    },
+    /// A blocked client no longer waits on the receiving shard.
+    Unpark {
+        waiter: u64,
+    },
 }
 
 /// This thread's ends of the mesh.

@@ -11,6 +11,7 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::{Reply, RespVersion};
 
+use crate::blocking::Unblock;
 use crate::config::OutputLimit;
 
 /// A reply encoded once for each protocol, for sending to many clients.
@@ -49,6 +50,9 @@ pub struct Mailbox {
     overflowed: Cell<bool>,
     /// Since when the pending output has been above the soft limit.
     soft_since: Cell<Option<Instant>>,
+    /// The blocking command this connection waits in (its waiter id), and how it ended.
+    blocked_on: Cell<Option<u64>>,
+    ended: RefCell<Option<Unblock>>,
 }
 
 impl Mailbox {
@@ -59,7 +63,56 @@ impl Mailbox {
             waker: Cell::new(None),
             overflowed: Cell::new(false),
             soft_since: Cell::new(None),
+            blocked_on: Cell::new(None),
+            ended: RefCell::new(None),
         }
+    }
+
+    /// The connection starts waiting in blocking command `waiter`.
+    pub fn block(&self, waiter: u64) {
+        self.blocked_on.set(Some(waiter));
+        *self.ended.borrow_mut() = None;
+    }
+
+    /// A shard served the blocking command.
+    pub fn serve(&self, waiter: u64, reply: Reply) {
+        if self.blocked_on.get() == Some(waiter) {
+            *self.ended.borrow_mut() = Some(Unblock::Served(reply));
+            self.wake();
+        }
+    }
+
+    /// CLIENT UNBLOCK: true when the connection was blocked.
+    pub fn unblock(&self, how: Unblock) -> bool {
+        if self.blocked_on.get().is_none() {
+            return false;
+        }
+        let mut ended = self.ended.borrow_mut();
+        if ended.is_none() {
+            *ended = Some(how);
+        }
+        drop(ended);
+        self.wake();
+        true
+    }
+
+    /// Completes with how the blocking command ended (served, or CLIENT UNBLOCK).
+    pub async fn ended(&self) -> Unblock {
+        std::future::poll_fn(|cx| {
+            if let Some(how) = self.ended.borrow_mut().take() {
+                self.blocked_on.set(None);
+                return Poll::Ready(how);
+            }
+            self.waker.set(Some(cx.waker().clone()));
+            Poll::Pending
+        })
+        .await
+    }
+
+    /// The wait is over (timed out, or the client left).
+    pub fn stop_blocking(&self) {
+        self.blocked_on.set(None);
+        *self.ended.borrow_mut() = None;
     }
 
     /// Messages are encoded for the protocol the client speaks when they arrive.

@@ -1,5 +1,6 @@
 //! ferrokv-server: a Redis-compatible server, one shard per core.
 
+mod blocking;
 mod clients;
 mod commands;
 mod config;

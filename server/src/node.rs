@@ -30,6 +30,9 @@ pub struct Node {
     pub shared: Arc<Shared>,
     /// Fires when a transaction releases locks on this shard.
     pub unlocked: Notify,
+    /// Fires when a blocked client could not be served because another shard was serving it
+    /// at that moment (see `serve_again_loop`).
+    pub serve_again: Notify,
     pub clients: RefCell<ClientRegistry>,
     /// Connections that are between reading a request and writing its replies; shutdown
     /// waits for them so in-flight replies go out.
@@ -90,7 +93,7 @@ impl Node {
                 if !blocked {
                     let reply = shard.execute(cmd.id, cmd.spec, db, args, now_ms(), tx.is_none());
                     drop(shard);
-                    self.flush_outbox();
+                    self.after_write();
                     return reply;
                 }
             }
@@ -138,6 +141,7 @@ impl Node {
     pub fn release(&self, tx: TxId) {
         self.shard.borrow_mut().locks.release(tx);
         self.unlocked.notify_all();
+        self.after_write();
     }
 
     /// Runs a job on shard `to`: inline when it is this one, else as a hop.
@@ -201,7 +205,7 @@ impl Node {
                     let node = self.clone();
                     glommio::spawn_local(async move {
                         let answer = job(node.clone()).await;
-                        node.flush_outbox();
+                        node.after_write();
                         node.mesh.reply(from, id, answer);
                     })
                     .detach();
@@ -214,12 +218,63 @@ impl Node {
                         self.deliver_here(&d.clients, &d.message);
                     }
                 }
+                Hop::Served {
+                    client,
+                    waiter,
+                    reply,
+                } => self.serve_here(client, waiter, reply),
+                Hop::Unpark { waiter } => self.shard.borrow_mut().waiters.remove(waiter),
             }
         }
     }
 
+    /// After commands ran on this shard: serves clients blocked on keys they wrote (unless
+    /// a transaction still holds keys here: its release comes back here), then sends the
+    /// answers and what was published to the clients' threads. Cheap when there is none.
+    pub fn after_write(&self) {
+        let (retry, served) = {
+            let mut shard = self.shard.borrow_mut();
+            let retry =
+                shard.waiters.has_ready() && shard.locks.is_empty() && shard.serve_ready(now_ms());
+            (retry, std::mem::take(&mut shard.waiters.served))
+        };
+        for s in served {
+            if s.client.thread == self.id {
+                self.serve_here(s.client.client, s.waiter, s.reply);
+            } else {
+                self.mesh.post_in_order(
+                    s.client.thread,
+                    Hop::Served {
+                        client: s.client.client,
+                        waiter: s.waiter,
+                        reply: s.reply,
+                    },
+                );
+            }
+        }
+        if retry {
+            self.serve_again.notify_all();
+        }
+        self.flush_outbox();
+    }
+
+    /// Looks again at keys whose waiters were busy being served elsewhere.
+    pub async fn serve_again_loop(self: Rc<Self>) {
+        loop {
+            self.serve_again.notified().await;
+            glommio::timer::sleep(std::time::Duration::from_micros(100)).await;
+            self.after_write();
+        }
+    }
+
+    fn serve_here(&self, client: u64, waiter: u64, reply: Reply) {
+        if let Some(mailbox) = self.clients.borrow().mailbox(client) {
+            mailbox.serve(waiter, reply);
+        }
+    }
+
     /// Sends what this shard's commands published (and the keyspace events they caused) to
-    /// the subscribers' threads. Cheap when nothing was published.
+    /// the subscribers' threads.
     pub fn flush_outbox(&self) {
         let deliveries = {
             let mut shard = self.shard.borrow_mut();

@@ -245,6 +245,7 @@ async fn shard_main(
         mesh: Rc::new(mesh),
         shared: shared.clone(),
         unlocked: Notify::default(),
+        serve_again: Notify::default(),
         clients: RefCell::new(ClientRegistry::default()),
         busy_connections: Cell::new(0),
         net_input: Cell::new(0),
@@ -256,6 +257,7 @@ async fn shard_main(
     for rx in receivers {
         glommio::spawn_local(node.clone().serve_hops(rx)).detach();
     }
+    glommio::spawn_local(node.clone().serve_again_loop()).detach();
     let listeners = match bind_all(&config) {
         Ok(l) => l,
         Err(e) => {

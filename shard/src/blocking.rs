@@ -6,10 +6,18 @@
 //! server parks the client on the keys' owners and re-runs the handler (with `BlockOn::args`)
 //! each time one of the keys is written, until it answers or the deadline passes.
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
 use bytes::Bytes;
+use ferrokv_protocol::Reply;
+use hashbrown::HashMap;
 
 use crate::args;
+use crate::command::CommandSpec;
 use crate::error::CmdError;
+use crate::Shard;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockOn {
@@ -34,10 +42,10 @@ pub enum TimeoutReply {
 }
 
 impl TimeoutReply {
-    pub fn reply(self) -> ferrokv_protocol::Reply {
+    pub fn reply(self) -> Reply {
         match self {
-            TimeoutReply::NullArray => ferrokv_protocol::Reply::NullArray,
-            TimeoutReply::NullBulk => ferrokv_protocol::Reply::Null,
+            TimeoutReply::NullArray => Reply::NullArray,
+            TimeoutReply::NullBulk => Reply::Null,
         }
     }
 }
@@ -78,4 +86,215 @@ pub fn parse_timeout(arg: &[u8], unit: TimeoutUnit, now_ms: u64) -> Result<Optio
         .filter(|&d| d <= i64::MAX as u64)
         .map(Some)
         .ok_or_else(|| CmdError::other("ERR timeout is out of range"))
+}
+
+/// Which shard serves a client blocked on keys of several shards: the first to move the
+/// claim from waiting to serving. Shared by every shard the client waits on and by its own
+/// thread, which takes it to time out or give up.
+#[derive(Debug, Default)]
+pub struct Claim(AtomicU8);
+
+const WAITING: u8 = 0;
+const SERVING: u8 = 1;
+const DONE: u8 = 2;
+
+impl Claim {
+    /// Takes the right to serve, waiting out a serving in progress elsewhere (a few
+    /// synchronous steps); false when served or given up.
+    pub fn begin_spinning(&self) -> bool {
+        loop {
+            match self
+                .0
+                .compare_exchange(WAITING, SERVING, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(DONE) => return false,
+                Err(_) => std::hint::spin_loop(),
+            }
+        }
+    }
+
+    /// Takes the right to serve; false when served, given up, or being served elsewhere.
+    fn begin(&self) -> bool {
+        self.0
+            .compare_exchange(WAITING, SERVING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    pub fn abandon(&self) {
+        self.0.store(WAITING, Ordering::Release);
+    }
+
+    pub fn finish(&self) {
+        self.0.store(DONE, Ordering::Release);
+    }
+
+    fn is_done(&self) -> bool {
+        self.0.load(Ordering::Acquire) == DONE
+    }
+
+    /// The client's side (timeout, CLIENT UNBLOCK, disconnect): true when it gave up before
+    /// any shard served it; false when a reply is (or is about to be) on its way. A shard's
+    /// serving is a few synchronous steps, so waiting it out is a short spin.
+    pub fn give_up(&self) -> bool {
+        loop {
+            match self
+                .0
+                .compare_exchange(WAITING, DONE, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(DONE) => return false,
+                Err(_) => std::hint::spin_loop(),
+            }
+        }
+    }
+}
+
+/// Where a blocked client lives: its thread and connection id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr {
+    pub thread: usize,
+    pub client: u64,
+}
+
+/// A client parked on keys of this shard, with the call to re-run when one is written.
+pub struct Waiter {
+    pub client: ClientAddr,
+    pub db: usize,
+    /// The command's index in the server's table (statistics) and its spec.
+    pub cmd_id: usize,
+    pub spec: &'static CommandSpec,
+    pub args: Vec<Bytes>,
+    /// The keys of this shard it waits on.
+    pub keys: Vec<Bytes>,
+    pub claim: Arc<Claim>,
+}
+
+/// The answer for a client whose blocking command a write served.
+pub struct Served {
+    pub client: ClientAddr,
+    pub waiter: u64,
+    pub reply: Reply,
+}
+
+/// The clients parked on this shard's keys, in arrival order per key.
+#[derive(Default)]
+pub struct Waiters {
+    waiters: HashMap<u64, Waiter>,
+    queues: HashMap<(usize, Bytes), VecDeque<u64>>,
+    /// Keys with waiters written since the last serving pass, in write order.
+    ready: Vec<(usize, Bytes)>,
+    pub served: Vec<Served>,
+}
+
+impl Waiters {
+    pub fn is_empty(&self) -> bool {
+        self.waiters.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.waiters.len()
+    }
+
+    pub fn add(&mut self, id: u64, waiter: Waiter) {
+        for key in &waiter.keys {
+            self.queues
+                .entry((waiter.db, key.clone()))
+                .or_default()
+                .push_back(id);
+        }
+        self.waiters.insert(id, waiter);
+    }
+
+    pub fn remove(&mut self, id: u64) {
+        let Some(w) = self.waiters.remove(&id) else {
+            return;
+        };
+        for key in w.keys {
+            let slot = (w.db, key);
+            if let Some(q) = self.queues.get_mut(&slot) {
+                q.retain(|&x| x != id);
+                if q.is_empty() {
+                    self.queues.remove(&slot);
+                }
+            }
+        }
+    }
+
+    /// A write touched `key`: its waiters get a chance at the next serving pass.
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if self.waiters.is_empty() {
+            return;
+        }
+        let slot = (db, Bytes::copy_from_slice(key));
+        if self.queues.contains_key(&slot) && !self.ready.contains(&slot) {
+            self.ready.push(slot);
+        }
+    }
+
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+}
+
+impl Shard {
+    /// Runs the waiters of the keys written since the last pass, oldest first per key, each
+    /// atomically with what made its key ready: what one is served no other client ever sees.
+    /// Returns true when a waiter was being served by another shard at the same moment and
+    /// its key should be looked at again shortly.
+    pub fn serve_ready(&mut self, now_ms: u64) -> bool {
+        let mut again = Vec::new();
+        while !self.waiters.ready.is_empty() {
+            let (db, key) = self.waiters.ready.remove(0);
+            let queue: Vec<u64> = match self.waiters.queues.get(&(db, key.clone())) {
+                Some(q) => q.iter().copied().collect(),
+                None => continue,
+            };
+            for id in queue {
+                let Some(w) = self.waiters.waiters.get(&id) else {
+                    continue;
+                };
+                if w.claim.is_done() {
+                    self.waiters.remove(id);
+                    continue;
+                }
+                if !w.claim.begin() {
+                    if !again.contains(&(db, key.clone())) {
+                        again.push((db, key.clone()));
+                    }
+                    continue;
+                }
+                let (cmd_id, spec, wdb, args, claim, client) = (
+                    w.cmd_id,
+                    w.spec,
+                    w.db,
+                    w.args.clone(),
+                    w.claim.clone(),
+                    w.client,
+                );
+                match self.execute_may_block(cmd_id, spec, wdb, &args, now_ms) {
+                    Ok(reply) => {
+                        claim.finish();
+                        self.waiters.remove(id);
+                        self.waiters.served.push(Served {
+                            client,
+                            waiter: id,
+                            reply,
+                        });
+                    }
+                    Err(_) => claim.abandon(),
+                }
+            }
+        }
+        let retry = !again.is_empty();
+        self.waiters.ready = again;
+        retry
+    }
+
+    /// Parks a waiter, unless the client was served or gave up meanwhile.
+    pub fn block(&mut self, id: u64, waiter: Waiter) {
+        if !waiter.claim.is_done() {
+            self.waiters.add(id, waiter);
+        }
+    }
 }

@@ -8,7 +8,7 @@ use ferrokv_protocol::Reply;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
-use crate::blocking::BlockOn;
+use crate::blocking::{BlockOn, Waiters};
 use crate::command::CommandSpec;
 use crate::error::CmdError;
 use crate::keyspace::{Entry, KeyState, Keyspace};
@@ -57,6 +57,8 @@ pub struct Shard {
     pub watches: WatchTable,
     /// This shard's slice of the pub/sub registry.
     pub pubsub: PubSub,
+    /// Clients blocked on this shard's keys.
+    pub waiters: Waiters,
     pub rng: SmallRng,
 }
 
@@ -83,6 +85,7 @@ impl Shard {
             locks: TxLocks::default(),
             watches: WatchTable::default(),
             pubsub: PubSub::default(),
+            waiters: Waiters::default(),
             rng: SmallRng::seed_from_u64(seed),
         }
     }
@@ -250,6 +253,16 @@ impl Shard {
         if !watched.is_empty() && matches!(&result, Ok(r) if !matches!(r, Reply::Error(_))) {
             for (i, before) in watched {
                 self.touch_written(db, &args[i], before, now_ms);
+            }
+        }
+        // Any write to a key with blocked clients may serve them (RENAME, SORT STORE and
+        // LMOVE's destination included).
+        if !self.waiters.is_empty()
+            && spec.is_write()
+            && matches!(&result, Ok(r) if !matches!(r, Reply::Error(_)))
+        {
+            for i in spec.resolve(args).key_positions(args) {
+                self.waiters.signal(db, &args[i]);
             }
         }
         let Some(started) = started else {

@@ -401,9 +401,13 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
     }
     if want("clients", true) {
         let clients: usize = reports.iter().map(|r| r.clients).sum();
+        let blocked = node
+            .shared
+            .blocked_clients
+            .load(std::sync::atomic::Ordering::Relaxed);
         let _ = write!(
             out,
-            "# Clients\r\nconnected_clients:{clients}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n\r\n",
+            "# Clients\r\nconnected_clients:{clients}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{blocked}\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n\r\n",
             config.maxclients
         );
     }

@@ -135,7 +135,7 @@ fn utf8_arg(v: &[u8]) -> Result<String, String> {
 
 /// Redis checks every class before applying any, so a bad one leaves all unchanged.
 fn set_output_limits(c: &mut Config, args: &[&[u8]], _: &mut SetContext) -> Result<(), String> {
-    if args.len() % 4 != 0 {
+    if !args.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".to_string());
     }
     let mut parsed = Vec::with_capacity(args.len() / 4);
