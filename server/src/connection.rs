@@ -106,7 +106,7 @@ async fn wait_while_blocked(
                 }
                 None => reply,
             },
-            Unblock::TimedOut => blocked.on_timeout.reply(),
+            Unblock::TimedOut => Reply::NullArray,
             Unblock::Error => Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
         };
         let mut out = BytesMut::new();
