@@ -275,7 +275,7 @@ impl Node {
 
     /// Sends what this shard's commands published (and the keyspace events they caused) to
     /// the subscribers' threads.
-    pub fn flush_outbox(&self) {
+    fn flush_outbox(&self) {
         let deliveries = {
             let mut shard = self.shard.borrow_mut();
             if !shard.pubsub.has_outbox() {
