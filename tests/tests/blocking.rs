@@ -45,7 +45,40 @@ impl Client {
 
     fn block_on(&mut self, server: &TestServer, args: &[&str]) {
         self.c.send_cmd(args);
-        wait_blocked(server, self.id, &format!("{args:?}"));
+        self.wait_blocked(server, &format!("{args:?}"));
+    }
+
+    /// Polls CLIENT LIST until this client has the `b` (blocked) flag. Fails at once when a
+    /// reply arrives instead.
+    fn wait_blocked(&mut self, server: &TestServer, what: &str) {
+        let mut q = server.raw();
+        let mut flags = None;
+        let mut answered = false;
+        let seen = poll_until(WAIT, POLL, || {
+            flags = client_flags(&mut q, self.id);
+            if flags.as_deref().is_some_and(|f| f.contains('b')) {
+                return true;
+            }
+            answered = self.has_reply();
+            answered
+        });
+        if answered {
+            panic!("{what} answered without blocking: {:?}", self.c.read());
+        }
+        assert!(
+            seen,
+            "client {} never blocked in {what}; flags {flags:?}",
+            self.id
+        );
+    }
+
+    /// Whether bytes (or the end of the stream) wait to be read.
+    fn has_reply(&self) -> bool {
+        let s = self.c.stream();
+        s.set_nonblocking(true).expect("nonblocking");
+        let r = s.peek(&mut [0u8; 1]);
+        s.set_nonblocking(false).expect("blocking");
+        r.is_ok()
     }
 
     fn read(&mut self) -> Resp {
@@ -59,17 +92,6 @@ fn client_flags(q: &mut RawConn, id: i64) -> Option<String> {
     list.split_whitespace()
         .find_map(|f| f.strip_prefix("flags="))
         .map(str::to_string)
-}
-
-/// Polls CLIENT LIST until client `id` has the `b` (blocked) flag.
-fn wait_blocked(server: &TestServer, id: i64, what: &str) {
-    let mut q = server.raw();
-    let mut last = None;
-    let blocked = poll_until(WAIT, POLL, || {
-        last = client_flags(&mut q, id);
-        last.as_deref().is_some_and(|f| f.contains('b'))
-    });
-    assert!(blocked, "client {id} never blocked in {what}; flags {last:?}");
 }
 
 /// Polls CLIENT LIST until client `id` is gone.
@@ -124,7 +146,10 @@ fn served_at_once_when_data_exists() {
         c.cmd(&["BLMPOP", "0", "2", &k[0], &k[2], "RIGHT", "COUNT", "5"]),
         mpopped(&k[2], &["b", "c"])
     );
-    assert_eq!(c.cmd(&["ZADD", &k[3], "1", "a", "2", "b", "3", "c"]), int(3));
+    assert_eq!(
+        c.cmd(&["ZADD", &k[3], "1", "a", "2", "b", "3", "c"]),
+        int(3)
+    );
     assert_eq!(
         c.cmd(&["BZPOPMIN", &k[0], &k[3], "0"]),
         zpopped(&k[3], "a", "1")
@@ -187,7 +212,10 @@ fn argument_errors() {
         err("ERR count should be greater than 0")
     );
     assert_eq!(c.cmd(&["BZMPOP", "0", "1", key, "LEFT"]), syntax_err());
-    assert_eq!(c.cmd(&["BLMOVE", key, key, "UP", "LEFT", "0"]), syntax_err());
+    assert_eq!(
+        c.cmd(&["BLMOVE", key, key, "UP", "LEFT", "0"]),
+        syntax_err()
+    );
     assert_eq!(c.cmd(&["BLPOP", key]), arity_err("blpop"));
     assert_eq!(c.cmd(&["BZPOPMAX", key]), arity_err("bzpopmax"));
     assert_eq!(c.cmd(&["BRPOPLPUSH", key, key]), arity_err("brpoplpush"));
@@ -222,7 +250,17 @@ fn fractional_timeouts_answer_null() {
         vec!["BZPOPMAX", a, "0.01"],
         vec!["BZMPOP", "0.01", "1", a, "MAX", "COUNT", "2"],
         vec!["XREAD", "BLOCK", "10", "STREAMS", b, "$"],
-        vec!["XREADGROUP", "GROUP", "g", "c", "BLOCK", "10", "STREAMS", b, ">"],
+        vec![
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "10",
+            "STREAMS",
+            b,
+            ">",
+        ],
     ];
     for args in &cases {
         assert_eq!(c.raw_cmd(args), b"*-1\r\n", "{args:?}");
@@ -244,112 +282,94 @@ fn timeout_zero_waits_until_served() {
     let mut short = Client::new();
     short.block(&["BLPOP", &k[1], "0.2"]);
     assert_eq!(short.read(), Resp::NilArray);
-    wait_blocked(shared(), forever.id, "BLPOP");
+    forever.wait_blocked(shared(), "BLPOP");
     assert_eq!(shared().raw().cmd(&["LPUSH", &k[0], "late"]), int(1));
     assert_eq!(forever.read(), popped(&k[0], "late"));
 }
 
 #[test]
 fn blocked_then_served_by_a_push_from_another_client() {
-    // Each blocks on four keys, one per shard; the write goes to the third.
+    // Each pop blocks on four keys, one per shard; the write goes to the third.
     let k = keys("served", 6);
-    let w = &k[2];
+    let (w, src, dst) = (k[2].as_str(), k[4].as_str(), k[5].as_str());
+    let on_all = |before: &[&'static str], after: &[&'static str]| -> Vec<String> {
+        let mut v: Vec<String> = before.iter().map(|s| s.to_string()).collect();
+        v.extend(k[..4].iter().cloned());
+        v.extend(after.iter().map(|s| s.to_string()));
+        v
+    };
+    let own = |args: &[&str]| -> Vec<String> { args.iter().map(|s| s.to_string()).collect() };
+    // (blocking command, the write that serves it, its reply, what the write leaves)
+    let cases: Vec<(Vec<String>, Vec<&str>, Resp, Resp)> = vec![
+        (
+            on_all(&["BLPOP"], &["0"]),
+            vec!["RPUSH", w, "a", "b"],
+            popped(w, "a"),
+            bulks(&["b"]),
+        ),
+        (
+            on_all(&["BRPOP"], &["5"]),
+            vec!["RPUSH", w, "c", "d"],
+            popped(w, "d"),
+            bulks(&["c"]),
+        ),
+        (
+            on_all(&["BLMPOP", "0", "4"], &["RIGHT", "COUNT", "2"]),
+            vec!["RPUSH", w, "a", "b", "c"],
+            mpopped(w, &["c", "b"]),
+            bulks(&["a"]),
+        ),
+        (
+            on_all(&["BZPOPMIN"], &["0"]),
+            vec!["ZADD", w, "2", "b", "1.5", "a", "3", "c"],
+            zpopped(w, "a", "1.5"),
+            bulks(&["b", "c"]),
+        ),
+        (
+            on_all(&["BZPOPMAX"], &["0"]),
+            vec!["ZADD", w, "2", "b", "3", "c"],
+            zpopped(w, "c", "3"),
+            bulks(&["b"]),
+        ),
+        (
+            on_all(&["BZMPOP", "0", "4"], &["MAX", "COUNT", "2"]),
+            vec!["ZADD", w, "1", "a", "2", "b", "3", "c"],
+            zmpopped(w, &[("c", "3"), ("b", "2")]),
+            bulks(&["a"]),
+        ),
+        // The moving forms wait on their source alone; the destination is on another shard.
+        (
+            own(&["BLMOVE", src, dst, "RIGHT", "LEFT", "0"]),
+            vec!["RPUSH", src, "a", "b"],
+            bulk("b"),
+            bulks(&["a"]),
+        ),
+        (
+            own(&["BRPOPLPUSH", &k[3], dst, "0"]),
+            vec!["LPUSH", &k[3], "z"],
+            bulk("z"),
+            arr(vec![]),
+        ),
+    ];
     let mut p = shared().raw();
     p.del(&k);
-    let ks = |tail: &[&str]| -> Vec<String> {
-        k[..4]
-            .iter()
-            .cloned()
-            .chain(tail.iter().map(|s| s.to_string()))
-            .collect()
-    };
-    let run = |args: Vec<String>, write: &[&str], want: Resp, p: &mut RawConn| {
-        let mut b = Client::new();
+    for (args, write, want, left) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut b = Client::new();
         b.block(&args);
-        assert!(!p.cmd(write).is_error(), "{write:?}");
+        assert!(!p.cmd(&write).is_error(), "{write:?}");
         assert_eq!(b.read(), want, "{args:?} served by {write:?}");
-    };
-    let mut blpop = vec!["BLPOP".to_string()];
-    blpop.extend(ks(&["0"]));
-    run(blpop, &["RPUSH", w, "a", "b"], popped(w, "a"), &mut p);
-    assert_eq!(lrange(&mut p, w), bulks(&["b"]));
-    assert_eq!(p.cmd(&["DEL", w]), int(1));
-    let mut brpop = vec!["BRPOP".to_string()];
-    brpop.extend(ks(&["5"]));
-    run(brpop, &["RPUSH", w, "c", "d"], popped(w, "d"), &mut p);
-    assert_eq!(lrange(&mut p, w), bulks(&["c"]));
-    assert_eq!(p.cmd(&["DEL", w]), int(1));
-
-    let mut blmpop: Vec<String> = vec!["BLMPOP".into(), "0".into(), "4".into()];
-    blmpop.extend(ks(&["RIGHT", "COUNT", "2"]));
-    run(
-        blmpop,
-        &["RPUSH", w, "a", "b", "c"],
-        mpopped(w, &["c", "b"]),
-        &mut p,
-    );
-    assert_eq!(lrange(&mut p, w), bulks(&["a"]));
-    assert_eq!(p.cmd(&["DEL", w]), int(1));
-
-    let mut bzpopmin = vec!["BZPOPMIN".to_string()];
-    bzpopmin.extend(ks(&["0"]));
-    run(
-        bzpopmin,
-        &["ZADD", w, "2", "b", "1.5", "a", "3", "c"],
-        zpopped(w, "a", "1.5"),
-        &mut p,
-    );
-    let mut bzpopmax = vec!["BZPOPMAX".to_string()];
-    bzpopmax.extend(ks(&["0"]));
-    assert_eq!(p.cmd(&["DEL", w]), int(1));
-    run(
-        bzpopmax,
-        &["ZADD", w, "2", "b", "3", "c"],
-        zpopped(w, "c", "3"),
-        &mut p,
-    );
-    assert_eq!(p.cmd(&["DEL", w]), int(1));
-    let mut bzmpop: Vec<String> = vec!["BZMPOP".into(), "0".into(), "4".into()];
-    bzmpop.extend(ks(&["MAX", "COUNT", "2"]));
-    run(
-        bzmpop,
-        &["ZADD", w, "1", "a", "2", "b", "3", "c"],
-        zmpopped(w, &[("c", "3"), ("b", "2")]),
-        &mut p,
-    );
-    assert_eq!(p.cmd(&["ZRANGE", w, "0", "-1"]), bulks(&["a"]));
-    assert_eq!(p.cmd(&["DEL", w]), int(1));
-
-    // The moving forms block on their source alone; the destination is on another shard.
-    let (src, dst) = (&k[4], &k[5]);
-    run(
-        vec![
-            "BLMOVE".into(),
-            src.clone(),
-            dst.clone(),
-            "RIGHT".into(),
-            "LEFT".into(),
-            "0".into(),
-        ],
-        &["RPUSH", src, "a", "b"],
-        bulk("b"),
-        &mut p,
-    );
-    run(
-        vec![
-            "BRPOPLPUSH".into(),
-            k[3].clone(),
-            dst.clone(),
-            "0".into(),
-        ],
-        &["LPUSH", &k[3], "z"],
-        bulk("z"),
-        &mut p,
-    );
-    assert_eq!(lrange(&mut p, src), bulks(&["a"]));
+        let key = write[1];
+        let rest = match write[0] {
+            "ZADD" => p.cmd(&["ZRANGE", key, "0", "-1"]),
+            _ => lrange(&mut p, key),
+        };
+        assert_eq!(rest, left, "{args:?} served by {write:?}");
+        if key == w {
+            assert_eq!(p.cmd(&["DEL", key]), int(1));
+        }
+    }
     assert_eq!(lrange(&mut p, dst), bulks(&["z", "b"]));
-    assert_eq!(p.cmd(&["EXISTS", &k[3]]), int(0));
     p.del(&k);
 }
 
@@ -362,10 +382,7 @@ fn served_by_lmove_rename_and_exec() {
     let mut b = Client::new();
     b.block(&["BLPOP", &k[0], "0"]);
     assert_eq!(p.cmd(&["RPUSH", &k[1], "1", "2"]), int(2));
-    assert_eq!(
-        p.cmd(&["LMOVE", &k[1], &k[0], "LEFT", "RIGHT"]),
-        bulk("1")
-    );
+    assert_eq!(p.cmd(&["LMOVE", &k[1], &k[0], "LEFT", "RIGHT"]), bulk("1"));
     assert_eq!(b.read(), popped(&k[0], "1"));
     assert_eq!(p.cmd(&["EXISTS", &k[0]]), int(0));
     // RENAME of a list onto the awaited key.
@@ -396,7 +413,7 @@ fn served_by_lmove_rename_and_exec() {
     assert_eq!(p.cmd(&["RPUSH", &k[1], "x"]), simple("QUEUED"));
     assert_eq!(p.cmd(&["RPOP", &k[1]]), simple("QUEUED"));
     assert_eq!(p.cmd(&["EXEC"]), arr(vec![int(1), bulk("x")]));
-    wait_blocked(shared(), b.id, "BLPOP");
+    b.wait_blocked(shared(), "BLPOP");
     assert_eq!(p.cmd(&["RPUSH", &k[1], "y"]), int(1));
     assert_eq!(b.read(), popped(&k[1], "y"));
     p.del(&k);
@@ -455,7 +472,7 @@ fn one_push_of_several_elements_serves_several_clients() {
     assert_eq!(p.cmd(&["ZADD", key, "1", "a", "2", "b"]), int(2));
     assert_eq!(clients[0].read(), zpopped(key, "b", "2"));
     assert_eq!(clients[1].read(), zpopped(key, "a", "1"));
-    wait_blocked(shared(), clients[2].id, "BZPOPMAX");
+    clients[2].wait_blocked(shared(), "BZPOPMAX");
     assert_eq!(p.cmd(&["EXISTS", key]), int(0));
     assert_eq!(p.cmd(&["ZADD", key, "5", "e"]), int(1));
     assert_eq!(clients[2].read(), zpopped(key, "e", "5"));
@@ -533,26 +550,23 @@ fn a_client_on_keys_of_several_shards_is_served_once() {
     p.del(&k);
 
     // Two pushes to keys of different shards at the same moment: exactly one is popped.
-    let pushers: Vec<RawConn> = (0..2).map(|_| shared().raw()).collect();
-    let pushers = Arc::new(std::sync::Mutex::new(pushers));
     for round in 0..20 {
         b.block(&["BLPOP", &k[0], &k[1], "0"]);
         let start = Arc::new(Barrier::new(2));
-        let threads: Vec<_> = (0..2)
-            .map(|i| {
+        let pushers: Vec<_> = k[..2]
+            .iter()
+            .map(|key| {
                 let start = Arc::clone(&start);
-                let key = k[i].clone();
-                let mut c = pushers.lock().unwrap_or_else(|e| e.into_inner()).remove(0);
+                let key = key.clone();
+                let mut c = shared().raw();
                 thread::spawn(move || {
                     start.wait();
-                    assert_eq!(c.cmd(&["RPUSH", &key, &format!("{round}")]), int(1));
-                    c
+                    assert_eq!(c.cmd(&["RPUSH", &key, &round.to_string()]), int(1));
                 })
             })
             .collect();
-        for t in threads {
-            let c = t.join().expect("pusher");
-            pushers.lock().unwrap_or_else(|e| e.into_inner()).push(c);
+        for t in pushers {
+            t.join().expect("pusher");
         }
         let got = b.read();
         let parts = got.as_array();
@@ -674,7 +688,17 @@ fn blocking_commands_inside_multi_answer_at_once() {
         vec!["BZPOPMAX", a, "0"],
         vec!["BZMPOP", "0", "1", a, "MIN"],
         vec!["XREAD", "BLOCK", "0", "STREAMS", s, "$"],
-        vec!["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", s, ">"],
+        vec![
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            s,
+            ">",
+        ],
     ];
     let run = |c: &mut RawConn| -> Vec<u8> {
         assert_eq!(c.cmd(&["MULTI"]), ok());
@@ -689,13 +713,19 @@ fn blocking_commands_inside_multi_answer_at_once() {
         b"*10\r\n*-1\r\n*-1\r\n$-1\r\n$-1\r\n*-1\r\n*-1\r\n*-1\r\n*-1\r\n*-1\r\n*-1\r\n".to_vec()
     );
     assert_eq!(c.cmd(&["HELLO", "3"]).field("proto"), Some(int(3)));
-    assert_eq!(run(&mut c), b"*10\r\n_\r\n_\r\n_\r\n_\r\n_\r\n_\r\n_\r\n_\r\n_\r\n_\r\n".to_vec());
+    assert_eq!(
+        run(&mut c),
+        b"*10\r\n_\r\n_\r\n_\r\n_\r\n_\r\n_\r\n_\r\n_\r\n_\r\n_\r\n".to_vec()
+    );
     assert_eq!(c.cmd(&["HELLO", "2"]).field("proto"), Some(int(2)));
     // With data they pop as usual.
     assert_eq!(c.cmd(&["MULTI"]), ok());
     assert_eq!(c.cmd(&["RPUSH", a, "1", "2"]), simple("QUEUED"));
     assert_eq!(c.cmd(&["BLPOP", a, "0"]), simple("QUEUED"));
-    assert_eq!(c.cmd(&["BLMOVE", a, z, "LEFT", "RIGHT", "0"]), simple("QUEUED"));
+    assert_eq!(
+        c.cmd(&["BLMOVE", a, z, "LEFT", "RIGHT", "0"]),
+        simple("QUEUED")
+    );
     assert_eq!(c.cmd(&["BLPOP", a, "0"]), simple("QUEUED"));
     assert_eq!(
         c.cmd(&["EXEC"]),
@@ -749,7 +779,10 @@ fn blocking_commands_in_scripts() {
     );
     // BLMPOP and BZMPOP pop what is there, or answer nil (Lua false) at once.
     assert_eq!(
-        eval(&mut c, "redis.call('blmpop', 0, 2, KEYS[2], KEYS[1], 'left')"),
+        eval(
+            &mut c,
+            "redis.call('blmpop', 0, 2, KEYS[2], KEYS[1], 'left')"
+        ),
         mpopped(&k[0], &["a"])
     );
     assert_eq!(
@@ -783,7 +816,7 @@ fn the_idle_timeout_does_not_drop_a_blocked_client() {
     let mut idle = srv.raw();
     assert_eq!(idle.cmd(&["PING"]), simple("PONG"));
     assert!(idle.closed_within(WAIT), "the idle client was not dropped");
-    wait_blocked(&srv, blocked.id, "BLPOP");
+    blocked.wait_blocked(&srv, "BLPOP");
     // The one with a timeout gets its null reply, not a closed connection.
     assert_eq!(timed.read(), Resp::NilArray);
     assert_eq!(srv.raw().cmd(&["RPUSH", "bl:idle", "v"]), int(1));
@@ -813,7 +846,10 @@ fn xread_block_served_by_xadd() {
         ])])
     );
     b.block(&["XREAD", "BLOCK", "0", "STREAMS", &k[0], &k[1], "$", "$"]);
-    assert_eq!(p.cmd(&["XADD", &k[0], "5-5", "a", "1", "b", "2"]), bulk("5-5"));
+    assert_eq!(
+        p.cmd(&["XADD", &k[0], "5-5", "a", "1", "b", "2"]),
+        bulk("5-5")
+    );
     assert_eq!(
         b.read(),
         arr(vec![arr(vec![
@@ -892,10 +928,26 @@ fn xreadgroup_block_served_by_xadd() {
     // Two consumers of one group: one entry goes to one of them, the next to the other.
     let mut c2 = Client::new();
     b.block(&[
-        "XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", &k[0], ">",
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "alice",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        &k[0],
+        ">",
     ]);
     c2.block(&[
-        "XREADGROUP", "GROUP", "g", "bob", "BLOCK", "0", "STREAMS", &k[0], ">",
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "bob",
+        "BLOCK",
+        "0",
+        "STREAMS",
+        &k[0],
+        ">",
     ]);
     assert_eq!(p.cmd(&["XADD", &k[0], "1-1", "n", "1"]), bulk("1-1"));
     assert_eq!(
@@ -905,7 +957,7 @@ fn xreadgroup_block_served_by_xadd() {
             arr(vec![arr(vec![bulk("1-1"), bulks(&["n", "1"])])]),
         ])])
     );
-    wait_blocked(shared(), c2.id, "XREADGROUP");
+    c2.wait_blocked(shared(), "XREADGROUP");
     assert_eq!(p.cmd(&["XADD", &k[0], "1-2", "n", "2"]), bulk("1-2"));
     assert_eq!(
         c2.read(),

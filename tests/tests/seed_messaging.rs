@@ -12,7 +12,10 @@ use ferrokv_tests::*;
 
 /// Why the seeds cannot run here, if they cannot.
 fn python_with_redis_missing() -> Option<String> {
-    match Command::new("python3").args(["-c", "import redis"]).output() {
+    match Command::new("python3")
+        .args(["-c", "import redis"])
+        .output()
+    {
         Err(e) => Some(format!("python3 cannot be run: {e}")),
         Ok(o) if !o.status.success() => Some(format!(
             "python3 has no `redis` module: {}",
