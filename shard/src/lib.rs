@@ -18,6 +18,7 @@ pub mod keyspace;
 pub mod limits;
 pub mod list;
 pub mod listpack;
+pub mod notify;
 pub mod script;
 pub mod set;
 pub mod shard;
