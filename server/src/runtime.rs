@@ -237,10 +237,12 @@ async fn shard_main(
 ) {
     let (mesh, receivers) = Mesh::connect(id, ends).await;
     let seed = rand::random::<u64>();
+    let mut shard = Shard::new(id, config.databases, seed).with_shards(config.shards);
+    shard.set_notify_flags(config.notify_keyspace_events);
     let node = Rc::new(Node {
         id,
         nshards: shared.nshards,
-        shard: RefCell::new(Shard::new(id, config.databases, seed).with_shards(config.shards)),
+        shard: RefCell::new(shard),
         mesh: Rc::new(mesh),
         shared: shared.clone(),
         unlocked: Notify::default(),

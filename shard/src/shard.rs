@@ -128,9 +128,17 @@ impl Shard {
         self.notifier.flags()
     }
 
-    /// Raises `event` on `key` of database `db` (the caller checked its class is enabled),
-    /// after the events the keyspaces raised before it (expiry, creation, misses; in any
-    /// database, as MOVE creates the key in another one first).
+    /// Redis's `notifyKeyspaceEvent`: raises `event` on `key` of database `db` when its class
+    /// is enabled (one test when it is not).
+    #[inline]
+    pub fn notify(&mut self, db: usize, class: KeyspaceEvents, event: &'static str, key: &[u8]) {
+        if self.notifier.enabled(class) {
+            self.raise(db, event, key);
+        }
+    }
+
+    /// Queues `event` after the events the keyspaces raised before it (expiry, creation,
+    /// misses; in any database, as MOVE creates the key in another one first).
     fn raise(&mut self, db: usize, event: &'static str, key: &[u8]) {
         self.collect_all_keyspace_events();
         self.notifier.push(KeyEvent {
@@ -375,16 +383,12 @@ impl Ctx<'_> {
     /// Redis's `notifyKeyspaceEvent`: raises `event` on `key` of the current database when
     /// its class is enabled.
     pub fn notify(&mut self, class: KeyspaceEvents, event: &'static str, key: &[u8]) {
-        if self.shard.notifier.enabled(class) {
-            self.shard.raise(self.db, event, key);
-        }
+        self.shard.notify(self.db, class, event, key);
     }
 
     /// As `notify`, in database `db` (MOVE and COPY ... DB write another database).
     pub fn notify_in(&mut self, db: usize, class: KeyspaceEvents, event: &'static str, key: &[u8]) {
-        if self.shard.notifier.enabled(class) {
-            self.shard.raise(db, event, key);
-        }
+        self.shard.notify(db, class, event, key);
     }
 
     /// Lookup for a write: no hit/miss accounting.
