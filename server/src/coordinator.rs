@@ -518,30 +518,18 @@ async fn msetnx(
     args: &[Bytes],
     outer: Option<TxId>,
 ) -> Reply {
-    let Some(exists) = CommandTable::get().lookup(b"exists") else {
-        return Reply::error("ERR internal error: EXISTS missing");
-    };
     let mset = CommandTable::get().lookup(b"mset").unwrap_or(cmd);
     let parts = split(node, cmd, args);
     let mut tx = Tx::new(node, outer);
     let mut found = 0;
     for (&shard, part) in &parts {
         let keys: Vec<Bytes> = part.args[1..].iter().step_by(2).cloned().collect();
-        let mut probe = vec![Bytes::from_static(b"exists")];
-        probe.extend(keys.iter().cloned());
         let locks = keys.iter().map(|k| (db, k.clone())).collect();
+        let probe = count_existing(db, keys);
         let answer = tx
-            .lock_then(
-                node,
-                shard,
-                locks,
-                LockMode::Exclusive,
-                Some(run_part(exists, db, probe, tx.id)),
-            )
+            .lock_then(node, shard, locks, LockMode::Exclusive, Some(probe))
             .await;
-        if let Reply::Int(n) = single(answer) {
-            found += n;
-        }
+        found += answer.and_then(Answer::take::<usize>).unwrap_or(0);
     }
     if found == 0 {
         for (shard, mut part) in parts {
@@ -552,6 +540,17 @@ async fn msetnx(
     }
     tx.release(node).await;
     Reply::Int((found == 0) as i64)
+}
+
+/// How many of `keys` exist, looked up as MSETNX does, for a write: no hit or miss is counted
+/// and no `keymiss` raised.
+fn count_existing(db: usize, keys: Vec<Bytes>) -> Job {
+    on_shard(move |n: &Node| {
+        let mut shard = n.shard.borrow_mut();
+        let ks = shard.db_mut(db);
+        let now = now_ms();
+        keys.iter().filter(|k| ks.contains(k, now)).count()
+    })
 }
 
 /// A key's value and deadline, read on its owner to be written on another shard.
