@@ -294,7 +294,7 @@ fn bitop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let now = ctx.now_ms;
     let len = sources.iter().map(Bytes::len).max().unwrap_or(0);
     if len == 0 {
-        if ctx.ks().remove(dest, now).is_some() {
+        if ctx.ks().delete(dest) {
             ctx.notify(KeyspaceEvents::GENERIC, "del", dest);
         }
         return Ok(Reply::Int(0));

@@ -401,6 +401,25 @@ impl Keyspace {
 
     /// Removes `key`, returning its entry if it was live.
     pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
+        let e = self.take(key)?;
+        if e.is_expired(now_ms) {
+            self.expired += 1;
+            self.log.expired(&e.key);
+            None
+        } else {
+            Some(e)
+        }
+    }
+
+    /// Redis's `dbDelete`, which the STORE commands use to drop a destination their result
+    /// leaves empty: removes whatever `key` holds, even past its deadline (then a deletion, not
+    /// an expiry); returns whether it held something.
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        self.take(key).is_some()
+    }
+
+    /// Takes the entry of `key` out of the table, live or not.
+    fn take(&mut self, key: &[u8]) -> Option<Entry> {
         let (seg, h) = self.locate(key);
         let segment = self.segments.get_mut(seg)?;
         let occupied = segment.table.find_entry(h, |e| *e.key == *key).ok()?;
@@ -412,13 +431,7 @@ impl Keyspace {
             e.expire_at != 0,
             false,
         );
-        if e.is_expired(now_ms) {
-            self.expired += 1;
-            self.log.expired(&e.key);
-            None
-        } else {
-            Some(e)
-        }
+        Some(e)
     }
 
     pub fn clear(&mut self) {

@@ -434,10 +434,11 @@ impl Ctx<'_> {
         T::of_mut(&mut e.value).ok_or(CmdError::WrongType)
     }
 
-    /// Checks the type of `key` without touching it: WRONGTYPE unless absent or a `T`.
+    /// Checks the type of `key`, looked up for a write (an expired key goes now, as in
+    /// Redis) but without touching its access time: WRONGTYPE unless absent or a `T`.
     pub fn check_type<T: Kind>(&mut self, key: &[u8]) -> Result<(), CmdError> {
         let now = self.now_ms;
-        match self.ks().peek(key, now) {
+        match self.ks().get(key, now) {
             Some(e) if T::of(&e.value).is_none() => Err(CmdError::WrongType),
             _ => Ok(()),
         }
@@ -473,7 +474,7 @@ impl Ctx<'_> {
     ) {
         let now = self.now_ms;
         if value.is_empty() {
-            if self.ks().remove(key, now).is_some() {
+            if self.ks().delete(key) {
                 self.notify(KeyspaceEvents::GENERIC, "del", key);
             }
         } else {
