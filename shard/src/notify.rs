@@ -1,5 +1,14 @@
 //! Keyspace notifications (Redis's notify.c): the classes `notify-keyspace-events` enables,
 //! and the events a shard raises on its keys until the server publishes them.
+//!
+//! Commands raise their events with `Ctx::notify` at the points Redis calls
+//! `notifyKeyspaceEvent`; the keyspace itself records `expired` (lazy and active expiry), `new`
+//! (a key created) and `keymiss` (a read lookup finding nothing), which join the queue in
+//! order the next time an event is raised or taken. The server takes the queue with
+//! `Shard::take_notifications` after anything ran on the shard (commands, jobs, the expiry
+//! cycle) and publishes it from there. A scratch shard, which runs a command on keys brought
+//! from other shards, hands its events back with `Shard::take_events`, and each owner queues
+//! its keys' events with `Shard::push_events`.
 
 use std::fmt;
 use std::ops::BitOr;
