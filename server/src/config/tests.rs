@@ -352,7 +352,7 @@ fn every_directive_parses() {
     assert_eq!(c.busy_reply_threshold, 100);
     assert_eq!(
         c.notify_keyspace_events,
-        KeyspaceEvents(KeyspaceEvents::KEYEVENT.0 | KeyspaceEvents::EXPIRED.0)
+        KeyspaceEvents::KEYEVENT | KeyspaceEvents::EXPIRED
     );
     assert_eq!(c.shards, 3);
     assert_eq!(c.hash_max_listpack_entries, 1);
