@@ -469,6 +469,21 @@ impl Ctx<'_> {
         }
     }
 
+    /// The first of `keys` holding a `T` (never empty: Redis keeps no empty collection), as
+    /// LMPOP, ZMPOP and the blocking pops look for it: missing keys are skipped, and a key of
+    /// another type met before one is WRONGTYPE.
+    pub fn first_of<'k, T: Kind>(
+        &mut self,
+        keys: &'k [Bytes],
+    ) -> Result<Option<&'k Bytes>, CmdError> {
+        for key in keys {
+            if self.write_as::<T>(key)?.is_some() {
+                return Ok(Some(key));
+            }
+        }
+        Ok(None)
+    }
+
     /// Deletes `key` when it holds an empty collection, raising `del` as Redis does after the
     /// command's own event; returns whether it did.
     pub fn drop_if_empty(&mut self, key: &[u8]) -> bool {

@@ -696,6 +696,8 @@ pub(crate) mod test_support {
     use bytes::Bytes;
     use ferrokv_protocol::Reply;
 
+    use crate::blocking::BlockOn;
+    use crate::command::CommandSpec;
     use crate::shard::Shard;
 
     /// A shard with 16 databases and a fixed clock.
@@ -721,18 +723,26 @@ pub(crate) mod test_support {
 
         pub fn run_bytes(&mut self, cmd: &[&[u8]]) -> Reply {
             let args: Vec<Bytes> = cmd.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-            let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-            let spec = crate::families()
-                .into_iter()
-                .flatten()
-                .find(|s| s.name == name)
-                .unwrap_or_else(|| panic!("no command {name}"));
+            let spec = spec_of(&args);
             if !spec.arity_ok(args.len()) {
                 return err(&format!(
-                    "ERR wrong number of arguments for '{name}' command"
+                    "ERR wrong number of arguments for '{}' command",
+                    spec.name
                 ));
             }
             self.shard.execute(0, spec, self.db, &args, self.now, true)
+        }
+
+        /// As `run` where the server may block the client: a blocking command that finds
+        /// nothing answers what it waits on (the words are arity-checked by the caller).
+        pub fn run_may_block(&mut self, line: &str) -> Result<Reply, Box<BlockOn>> {
+            let args: Vec<Bytes> = line
+                .split(' ')
+                .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                .collect();
+            let spec = spec_of(&args);
+            self.shard
+                .execute_may_block(0, spec, self.db, &args, self.now)
         }
 
         /// Runs each line (space-separated words) and returns the replies.
@@ -742,6 +752,15 @@ pub(crate) mod test_support {
                 .map(|l| self.run(&l.split(' ').collect::<Vec<_>>()))
                 .collect()
         }
+    }
+
+    fn spec_of(args: &[Bytes]) -> &'static CommandSpec {
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        crate::families()
+            .into_iter()
+            .flatten()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no command {name}"))
     }
 
     pub fn bulk(s: &str) -> Reply {
