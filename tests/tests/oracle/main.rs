@@ -25,6 +25,7 @@ mod scripts;
 mod sets;
 mod sorted_sets;
 mod sorts;
+mod stream_groups;
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -50,7 +51,13 @@ enum Cmp {
     Shape,
     /// Integers >= 0 may differ by this much (TTL-style replies); anything else exactly.
     Tolerance(i64),
+    /// Equal once the idle and delivery times are masked out; the times themselves within
+    /// `TIME_TOLERANCE_MS` (the servers see different clocks).
+    Timed(stream_groups::Times),
 }
+
+/// How far apart two servers' idle or delivery times may be.
+const TIME_TOLERANCE_MS: i64 = 2_000;
 
 #[derive(Clone)]
 struct Cmd {
@@ -200,6 +207,8 @@ struct Gen {
     /// Commands a family asked to send next, in order (a command that needs another right
     /// before it).
     queued: std::collections::VecDeque<Cmd>,
+    /// The ms part of the last explicit stream ID generated: fresh IDs go above it.
+    id_clock: u64,
 }
 
 impl Gen {
@@ -210,6 +219,7 @@ impl Gen {
             used_rel: HashSet::new(),
             base_secs,
             queued: Default::default(),
+            id_clock: 0,
         }
     }
 
@@ -365,8 +375,9 @@ impl Gen {
             54..=65 => sets::next(self),
             66..=81 => sorted_sets::next(self),
             82..=89 => bitmaps::next(self),
-            90..=94 => hyperloglogs::next(self),
-            _ => sorts::next(self),
+            90..=92 => hyperloglogs::next(self),
+            93..=95 => sorts::next(self),
+            _ => stream_groups::next(self),
         };
         // Wrong arities: drop trailing arguments or add junk. A command compared loosely (its
         // reply is in hash order or random) only gets junk and keeps its comparison: a shorter
@@ -692,6 +703,7 @@ fn all_keys() -> Vec<Vec<u8>> {
         bitmaps::PREFIX,
         hyperloglogs::PREFIX,
         sorts::PREFIX,
+        stream_groups::PREFIX,
     ] {
         v.extend((0..FAMILY_KEYS).map(|i| family_key(prefix, i)));
     }
@@ -719,6 +731,7 @@ fn dump(key: &[u8]) -> Vec<Cmd> {
     v.extend(lists::dump(key));
     v.extend(sets::dump(key));
     v.extend(sorted_sets::dump(key));
+    v.extend(stream_groups::dump(key));
     v
 }
 
@@ -875,6 +888,15 @@ fn same(cmp: Cmp, a: &[u8], b: &[u8]) -> bool {
             (Resp::Int(x), Resp::Int(y)) if x >= 0 && y >= 0 => (x - y).abs() <= t,
             _ => false,
         },
+        Cmp::Timed(times) => {
+            let (ma, ta) = stream_groups::mask(times, &va);
+            let (mb, tb) = stream_groups::mask(times, &vb);
+            ma == mb
+                && ta.len() == tb.len()
+                && ta.iter().zip(&tb).all(|(x, y)| {
+                    x == y || (*x >= 0 && *y >= 0 && (x - y).abs() <= TIME_TOLERANCE_MS)
+                })
+        }
     }
 }
 
