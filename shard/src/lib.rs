@@ -23,6 +23,7 @@ pub mod set;
 pub mod shard;
 pub mod slot;
 pub mod sort;
+pub mod stream;
 pub mod string;
 pub mod strtod;
 pub mod txlock;
@@ -35,7 +36,7 @@ pub use error::{CmdError, CmdResult};
 pub use shard::{Ctx, Shard};
 
 /// Every command family implemented inside a shard, for the server's command table.
-pub fn families() -> [&'static [CommandSpec]; 9] {
+pub fn families() -> [&'static [CommandSpec]; 11] {
     [
         string::COMMANDS,
         keys::COMMANDS,
@@ -46,5 +47,7 @@ pub fn families() -> [&'static [CommandSpec]; 9] {
         bitmap::COMMANDS,
         hyperloglog::COMMANDS,
         sort::COMMANDS,
+        stream::COMMANDS,
+        stream::GROUP_COMMANDS,
     ]
 }

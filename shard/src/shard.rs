@@ -342,7 +342,8 @@ impl Ctx<'_> {
     pub fn drop_if_empty(&mut self, key: &[u8]) -> bool {
         let now = self.now_ms;
         let empty = self.ks().peek(key, now).is_some_and(|e| match &e.value {
-            Value::Str(_) => false,
+            // Redis keeps a stream that XDEL or XTRIM emptied.
+            Value::Str(_) | Value::Stream(_) => false,
             Value::Hash(v) => v.is_empty(),
             Value::List(v) => v.is_empty(),
             Value::Set(v) => v.is_empty(),

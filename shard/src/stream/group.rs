@@ -123,6 +123,18 @@ impl Tally {
     }
 }
 
+impl super::Stream {
+    pub fn tally(&self) -> Tally {
+        Tally {
+            length: self.length(),
+            entries_added: self.entries_added(),
+            first_id: self.first_id(),
+            last_id: self.last_id(),
+            max_deleted_id: self.max_deleted_entry_id(),
+        }
+    }
+}
+
 impl Groups {
     pub fn len(&self) -> usize {
         self.by_name.len()
@@ -230,14 +242,14 @@ impl ConsumerGroup {
     /// The consumer `name`, created if new, marked as seen now (a read or a claim by it).
     /// Returns its name as the group stores it.
     pub fn see_consumer(&mut self, name: &[u8], now: i64) -> Bytes {
-        self.create_consumer(name, now);
-        match self.consumers.get_key_value_mut(name) {
-            Some((key, c)) => {
-                c.seen_time = now;
-                key.clone()
-            }
-            None => Bytes::copy_from_slice(name),
+        if let Some(c) = self.consumers.get_mut(name) {
+            c.seen_time = now;
+        } else {
+            self.create_consumer(name, now);
         }
+        self.consumers
+            .get_key_value(name)
+            .map_or_else(|| Bytes::copy_from_slice(name), |(key, _)| key.clone())
     }
 
     /// Deletes a consumer and its pending entries; how many it had, None when there was no such

@@ -6,7 +6,7 @@ use ferrokv_protocol::Reply;
 
 use super::group::{ConsumerGroup, Retries, Tally};
 use super::id::{self, StreamId};
-use super::{entry_reply, radix_tree_nodes, Stream};
+use super::{entry_reply, Stream};
 use crate::args;
 use crate::blocking::{BlockOn, TimeoutReply};
 use crate::command::{flag::*, spec, CommandSpec, Split};
@@ -377,6 +377,7 @@ fn served_when_blocked(
             return Ok(Reply::NestedMap(vec![(Reply::Bulk(key.clone()), entries)]));
         }
     }
+    // Still waiting; the server keeps the deadline it was first given.
     Err(CmdError::Block(Box::new(BlockOn {
         keys: keys.to_vec(),
         deadline_ms: None,
@@ -691,14 +692,13 @@ fn xautoclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     while let Some(opt) = args.get(i) {
         match args.get(i + 1) {
             Some(n) if args::is(opt, "COUNT") => {
-                const ATTEMPTS_PER_COUNT: u64 = 10;
+                // Redis caps COUNT so that neither its attempts nor its buffer overflow.
                 let max = i64::MAX as u64 / 16;
                 count = args::int(n)
                     .ok()
                     .and_then(|n| u64::try_from(n).ok())
                     .filter(|n| (1..=max).contains(n))
                     .ok_or_else(|| CmdError::other("ERR COUNT must be > 0"))?;
-                debug_assert!(count.checked_mul(ATTEMPTS_PER_COUNT).is_some());
                 i += 1;
             }
             _ if args::is(opt, "JUSTID") => justid = true,
@@ -940,4 +940,52 @@ fn full_group(tally: &Tally, name: &Bytes, g: &ConsumerGroup, take: usize) -> Re
         field("pending", Reply::Array(pending)),
         field("consumers", Reply::Array(consumers)),
     ])
+}
+
+/// How many nodes Redis's radix tree of blocks has (XINFO's radix-tree-nodes). Its keys are
+/// the blocks' first IDs as 16 big-endian bytes; a radix tree of keys of one length, kept
+/// compressed, has a node at the root, at each point where keys branch, after each branch,
+/// and at each key.
+fn radix_tree_nodes(ids: impl Iterator<Item = StreamId>) -> usize {
+    let keys: Vec<[u8; 16]> = ids
+        .map(|id| {
+            let mut k = [0; 16];
+            k[..8].copy_from_slice(&id.ms.to_be_bytes());
+            k[8..].copy_from_slice(&id.seq.to_be_bytes());
+            k
+        })
+        .collect();
+    if keys.is_empty() {
+        return 1;
+    }
+    subtree_nodes(&keys, 0)
+}
+
+/// Nodes under (and including) the one at `depth` for `keys`: sorted, distinct, sharing their
+/// first `depth` bytes.
+fn subtree_nodes(keys: &[[u8; 16]], depth: usize) -> usize {
+    let (Some(first), Some(last)) = (keys.first(), keys.last()) else {
+        return 0;
+    };
+    if depth == first.len() {
+        return 1;
+    }
+    let branch = (depth..first.len())
+        .find(|&i| first[i] != last[i])
+        .unwrap_or(first.len());
+    if branch == first.len() {
+        // One key: a compressed node holding the rest of it, then the key's own node.
+        return 2;
+    }
+    let mut nodes = usize::from(branch > depth) + 1;
+    let mut rest = keys;
+    while let Some(head) = rest.first() {
+        let split = rest
+            .iter()
+            .position(|k| k[branch] != head[branch])
+            .unwrap_or(rest.len());
+        nodes += subtree_nodes(&rest[..split], branch + 1);
+        rest = &rest[split..];
+    }
+    nodes
 }
