@@ -6,8 +6,7 @@
 
 use ferrokv_tests::*;
 use redis::streams::{
-    StreamAutoClaimOptions, StreamAutoClaimReply, StreamMaxlen, StreamReadOptions,
-    StreamReadReply,
+    StreamAutoClaimOptions, StreamAutoClaimReply, StreamMaxlen, StreamReadOptions, StreamReadReply,
 };
 use redis::Commands;
 
@@ -117,10 +116,7 @@ fn group_info(name: &str, cons: i64, pel: i64, last: &str, read: Resp, lag: Resp
 fn fill(c: &mut RawConn, key: &str, n: usize) {
     for i in 1..=n {
         let id = format!("{i}-1");
-        assert_eq!(
-            c.cmd(&["XADD", key, &id, "f", &format!("v{i}")]),
-            bulk(&id)
-        );
+        assert_eq!(c.cmd(&["XADD", key, &id, "f", &format!("v{i}")]), bulk(&id));
     }
 }
 
@@ -139,9 +135,11 @@ fn create_with_mkstream_twice_is_busygroup() {
     let mut c = shared().raw();
     let s = k("busy", "s");
     c.del(&[&s]);
-    let missing = err("ERR The XGROUP subcommand requires the key to exist. Note that for \
+    let missing = err(
+        "ERR The XGROUP subcommand requires the key to exist. Note that for \
                        CREATE you may want to use the MKSTREAM option to create an empty \
-                       stream automatically.");
+                       stream automatically.",
+    );
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g", "$"]), missing);
     assert_eq!(c.cmd(&["EXISTS", &s]), int(0));
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g", "$", "MKSTREAM"]), ok());
@@ -153,7 +151,10 @@ fn create_with_mkstream_twice_is_busygroup() {
     assert_eq!(c.cmd(&["XLEN", &s]), int(0));
     // An empty stream with a group is kept.
     assert_eq!(c.cmd(&["EXISTS", &s]), int(1));
-    assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g2", "0", "mkstream"]), ok());
+    assert_eq!(
+        c.cmd(&["XGROUP", "CREATE", &s, "g2", "0", "mkstream"]),
+        ok()
+    );
     assert_eq!(
         c.cmd(&["XINFO", "GROUPS", &s]),
         arr(vec![
@@ -208,7 +209,17 @@ fn xgroup_errors() {
         sub_syntax("XGROUP", "CREATE")
     );
     assert_eq!(
-        c.cmd(&["XGROUP", "CREATE", &s, "g2", "0", "MKSTREAM", "ENTRIESREAD", "1", "MKSTREAM"]),
+        c.cmd(&[
+            "XGROUP",
+            "CREATE",
+            &s,
+            "g2",
+            "0",
+            "MKSTREAM",
+            "ENTRIESREAD",
+            "1",
+            "MKSTREAM"
+        ]),
         sub_syntax("XGROUP", "CREATE")
     );
     // ENTRIESREAD without its value is an unknown option.
@@ -237,11 +248,13 @@ fn xgroup_errors() {
     assert_eq!(c.cmd(&["XGROUP", "DESTROY", &s, "nog"]), int(0));
     let missing = k("xgerr", "missing");
     for sub in ["SETID", "CREATECONSUMER", "DELCONSUMER"] {
-        assert!(c.cmd(&["XGROUP", sub, &missing, "g", "0"])
+        assert!(c
+            .cmd(&["XGROUP", sub, &missing, "g", "0"])
             .as_str_err()
             .starts_with("ERR The XGROUP subcommand requires the key to exist"));
     }
-    assert!(c.cmd(&["XGROUP", "DESTROY", &missing, "g"])
+    assert!(c
+        .cmd(&["XGROUP", "DESTROY", &missing, "g"])
         .as_str_err()
         .starts_with("ERR The XGROUP subcommand requires the key to exist"));
     assert_eq!(
@@ -249,10 +262,22 @@ fn xgroup_errors() {
         err("ERR unknown subcommand 'FOO'. Try XGROUP HELP.")
     );
     assert_eq!(c.cmd(&["XGROUP"]), arity_err("xgroup"));
-    assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g"]), arity_err("xgroup|create"));
-    assert_eq!(c.cmd(&["XGROUP", "SETID", &s, "g"]), arity_err("xgroup|setid"));
-    assert_eq!(c.cmd(&["XGROUP", "DESTROY", &s]), arity_err("xgroup|destroy"));
-    assert_eq!(c.cmd(&["XGROUP", "DESTROY", &s, "g", "x"]), arity_err("xgroup|destroy"));
+    assert_eq!(
+        c.cmd(&["XGROUP", "CREATE", &s, "g"]),
+        arity_err("xgroup|create")
+    );
+    assert_eq!(
+        c.cmd(&["XGROUP", "SETID", &s, "g"]),
+        arity_err("xgroup|setid")
+    );
+    assert_eq!(
+        c.cmd(&["XGROUP", "DESTROY", &s]),
+        arity_err("xgroup|destroy")
+    );
+    assert_eq!(
+        c.cmd(&["XGROUP", "DESTROY", &s, "g", "x"]),
+        arity_err("xgroup|destroy")
+    );
     assert_eq!(
         c.cmd(&["XGROUP", "CREATECONSUMER", &s, "g"]),
         arity_err("xgroup|createconsumer")
@@ -308,10 +333,26 @@ fn setid_destroy_and_consumers() {
     c.del(&[&s]);
     fill(&mut c, &s, 4);
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g", "0"]), ok());
-    assert_eq!(c.cmd(&["XGROUP", "CREATECONSUMER", &s, "g", "alice"]), int(1));
-    assert_eq!(c.cmd(&["XGROUP", "CREATECONSUMER", &s, "g", "alice"]), int(0));
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "bob", "COUNT", "3", "STREAMS", &s, ">"]),
+        c.cmd(&["XGROUP", "CREATECONSUMER", &s, "g", "alice"]),
+        int(1)
+    );
+    assert_eq!(
+        c.cmd(&["XGROUP", "CREATECONSUMER", &s, "g", "alice"]),
+        int(0)
+    );
+    assert_eq!(
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "bob",
+            "COUNT",
+            "3",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![e(1), e(2), e(3)])
     );
     assert_eq!(
@@ -325,7 +366,17 @@ fn setid_destroy_and_consumers() {
     // SETID rewinds: the next `>` read hands the pending entries to the reader, counting from 1.
     assert_eq!(c.cmd(&["XGROUP", "SETID", &s, "g", "1-1"]), ok());
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "carol", "COUNT", "2", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "carol",
+            "COUNT",
+            "2",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![e(2), e(3)])
     );
     assert_eq!(
@@ -350,7 +401,10 @@ fn setid_destroy_and_consumers() {
             nil()
         )])
     );
-    assert_eq!(c.cmd(&["XGROUP", "SETID", &s, "g", "$", "ENTRIESREAD", "4"]), ok());
+    assert_eq!(
+        c.cmd(&["XGROUP", "SETID", &s, "g", "$", "ENTRIESREAD", "4"]),
+        ok()
+    );
     assert_eq!(
         c.cmd(&["XINFO", "GROUPS", &s]),
         arr(vec![group_info("g", 3, 4, "4-1", int(4), int(0))])
@@ -380,28 +434,78 @@ fn xreadgroup_delivers_new_entries_once() {
     fill(&mut c, &s, 5);
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g", "2-1"]), ok());
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "a", "COUNT", "2", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "a",
+            "COUNT",
+            "2",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![e(3), e(4)])
     );
     // COUNT 0 and negative counts mean no limit.
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "b", "COUNT", "-3", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "b",
+            "COUNT",
+            "-3",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![e(5)])
     );
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "b", "COUNT", "0", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "b",
+            "COUNT",
+            "0",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         Resp::NilArray
     );
     // BLOCK does not matter when there is something to read.
     assert_eq!(c.cmd(&["XADD", &s, "6-1", "f", "v6"]), bulk("6-1"));
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "c", "BLOCK", "1000", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "1000",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![e(6)])
     );
     // Inside MULTI a BLOCK read that finds nothing answers at once.
     assert_eq!(c.cmd(&["MULTI"]), ok());
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         simple("QUEUED")
     );
     assert_eq!(c.cmd(&["EXEC"]), arr(vec![Resp::NilArray]));
@@ -428,7 +532,11 @@ fn xreadgroup_delivers_new_entries_once() {
     );
     assert_eq!(
         consumers(&c.cmd(&["XINFO", "CONSUMERS", &s, "g"])),
-        [("a".to_string(), 2), ("b".to_string(), 1), ("c".to_string(), 1)]
+        [
+            ("a".to_string(), 2),
+            ("b".to_string(), 1),
+            ("c".to_string(), 1)
+        ]
     );
     assert_eq!(
         c.cmd(&["XREADGROUP", "GROUP", "g", "d", "STREAMS", &s, "0"]),
@@ -453,7 +561,17 @@ fn xreadgroup_history_and_deleted_entries() {
     fill(&mut c, &s, 4);
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g", "0"]), ok());
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "a", "COUNT", "3", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "a",
+            "COUNT",
+            "3",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![e(1), e(2), e(3)])
     );
     assert_eq!(c.cmd(&["XDEL", &s, "2-1"]), int(1));
@@ -463,7 +581,17 @@ fn xreadgroup_history_and_deleted_entries() {
         read1(&s, vec![e(1), gone("2-1"), e(3)])
     );
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "a", "COUNT", "1", "STREAMS", &s, "1-1"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "a",
+            "COUNT",
+            "1",
+            "STREAMS",
+            &s,
+            "1-1"
+        ]),
         read1(&s, vec![gone("2-1")])
     );
     assert_eq!(
@@ -505,7 +633,18 @@ fn xreadgroup_noack() {
     fill(&mut c, &s, 3);
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g", "0"]), ok());
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "a", "NOACK", "COUNT", "2", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "a",
+            "NOACK",
+            "COUNT",
+            "2",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![e(1), e(2)])
     );
     assert_eq!(
@@ -549,14 +688,26 @@ fn xreadgroup_errors() {
         wrongtype()
     );
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", &s, &missing, ">", ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "STREAMS",
+            &s,
+            &missing,
+            ">",
+            ">"
+        ]),
         nogroup_read(&missing, "g")
     );
     assert_eq!(
         c.cmd(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", &s, "$"]),
-        err("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the \
+        err(
+            "ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the \
              history of this consumer by specifying a proper ID, or use the > ID to get new \
-             messages. The $ ID would just return an empty result set.")
+             messages. The $ ID would just return an empty result set."
+        )
     );
     for id in ["+", "-", "abc", "(0", "1-x", ""] {
         assert_eq!(
@@ -567,19 +718,51 @@ fn xreadgroup_errors() {
     }
     assert_eq!(
         c.cmd(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", &s, ">", "0"]),
-        err("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be \
-             specified.")
+        err(
+            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be \
+             specified."
+        )
     );
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "c", "COUNT", "x", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "COUNT",
+            "x",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         not_int_err()
     );
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "c", "BLOCK", "x", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "x",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         err("ERR timeout is not an integer or out of range")
     );
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "c", "BLOCK", "-1", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "-1",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         err("ERR timeout is negative")
     );
     assert_eq!(
@@ -608,8 +791,10 @@ fn xreadgroup_errors() {
     );
     assert_eq!(
         c.cmd(&["XREAD", "STREAMS", &s, ">"]),
-        err("ERR The > ID can be specified only when calling XREADGROUP using the GROUP \
-             <group> <consumer> option.")
+        err(
+            "ERR The > ID can be specified only when calling XREADGROUP using the GROUP \
+             <group> <consumer> option."
+        )
     );
     // Errors leave no consumer behind.
     assert_eq!(c.cmd(&["XINFO", "CONSUMERS", &s, "g"]), arr(vec![]));
@@ -643,8 +828,19 @@ fn xreadgroup_streams_on_every_shard() {
     assert_eq!(c.cmd(&args), arr(second));
     // History and new entries mixed, one stream per shard.
     let mixed = [
-        "XREADGROUP", "GROUP", "g", "c", "STREAMS", &keys[0], &keys[1], &keys[2], &keys[3],
-        "0", ">", "1-1", ">",
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c",
+        "STREAMS",
+        &keys[0],
+        &keys[1],
+        &keys[2],
+        &keys[3],
+        "0",
+        ">",
+        "1-1",
+        ">",
     ];
     assert_eq!(
         c.cmd(&mixed),
@@ -713,7 +909,10 @@ fn xpending_forms() {
     let str_key = k("xpending", "str");
     c.del(&[&s, &str_key]);
     assert_eq!(c.cmd(&["XPENDING", &s, "g"]), nogroup(&s, "g"));
-    assert_eq!(c.cmd(&["XPENDING", &s, "g", "-", "+", "10"]), nogroup(&s, "g"));
+    assert_eq!(
+        c.cmd(&["XPENDING", &s, "g", "-", "+", "10"]),
+        nogroup(&s, "g")
+    );
     assert_eq!(c.cmd(&["SET", &str_key, "x"]), ok());
     assert_eq!(c.cmd(&["XPENDING", &str_key, "g"]), wrongtype());
     fill(&mut c, &s, 5);
@@ -721,7 +920,17 @@ fn xpending_forms() {
     assert_eq!(c.cmd(&["XPENDING", &s, "nog"]), nogroup(&s, "nog"));
     assert_eq!(c.cmd(&["XPENDING", &s, "g", "-", "+", "10"]), arr(vec![]));
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "b", "COUNT", "2", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "b",
+            "COUNT",
+            "2",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![e(1), e(2)])
     );
     assert_eq!(
@@ -747,7 +956,10 @@ fn xpending_forms() {
         ("4-1", "a", 1),
         ("5-1", "a", 1),
     ]);
-    assert_eq!(pending_rows(&c.cmd(&["XPENDING", &s, "g", "-", "+", "10"])), all);
+    assert_eq!(
+        pending_rows(&c.cmd(&["XPENDING", &s, "g", "-", "+", "10"])),
+        all
+    );
     assert_eq!(
         pending_rows(&c.cmd(&["XPENDING", &s, "g", "-", "+", "2"])),
         all[..2]
@@ -764,7 +976,10 @@ fn xpending_forms() {
         pending_rows(&c.cmd(&["XPENDING", &s, "g", "-", "+", "10", "a"])),
         all[2..]
     );
-    assert_eq!(c.cmd(&["XPENDING", &s, "g", "-", "+", "10", "zed"]), arr(vec![]));
+    assert_eq!(
+        c.cmd(&["XPENDING", &s, "g", "-", "+", "10", "zed"]),
+        arr(vec![])
+    );
     assert_eq!(c.cmd(&["XPENDING", &s, "g", "-", "+", "0"]), arr(vec![]));
     assert_eq!(c.cmd(&["XPENDING", &s, "g", "-", "+", "-5"]), arr(vec![]));
     assert_eq!(c.cmd(&["XPENDING", &s, "g", "+", "-", "10"]), arr(vec![]));
@@ -799,7 +1014,12 @@ fn xpending_forms() {
     // Arguments after the consumer are ignored.
     assert_eq!(
         pending_rows(&c.cmd(&["XPENDING", &s, "g", "-", "+", "10", "a", "x"])),
-        rows(&[("2-1", "a", 1), ("3-1", "a", 1), ("4-1", "a", 1), ("5-1", "a", 1)])
+        rows(&[
+            ("2-1", "a", 1),
+            ("3-1", "a", 1),
+            ("4-1", "a", 1),
+            ("5-1", "a", 1)
+        ])
     );
     assert_eq!(
         c.cmd(&["XPENDING", &s, "g", "IDLE", "x", "-", "+", "10"]),
@@ -824,7 +1044,10 @@ fn xpending_forms() {
         err("ERR invalid end ID for the interval")
     );
     // Argument errors come before the key is looked at.
-    assert_eq!(c.cmd(&["XPENDING", &str_key, "g", "-", "+", "x"]), not_int_err());
+    assert_eq!(
+        c.cmd(&["XPENDING", &str_key, "g", "-", "+", "x"]),
+        not_int_err()
+    );
     assert_eq!(c.cmd(&["XPENDING", &s]), arity_err("xpending"));
 }
 
@@ -834,10 +1057,19 @@ fn xclaim_options() {
     let s = k("xclaim", "s");
     let str_key = k("xclaim", "str");
     c.del(&[&s, &str_key]);
-    assert_eq!(c.cmd(&["XCLAIM", &s, "g", "c", "0", "1-1"]), nogroup(&s, "g"));
-    assert_eq!(c.cmd(&["XCLAIM", &s, "g", "c", "x", "1-1"]), nogroup(&s, "g"));
+    assert_eq!(
+        c.cmd(&["XCLAIM", &s, "g", "c", "0", "1-1"]),
+        nogroup(&s, "g")
+    );
+    assert_eq!(
+        c.cmd(&["XCLAIM", &s, "g", "c", "x", "1-1"]),
+        nogroup(&s, "g")
+    );
     assert_eq!(c.cmd(&["SET", &str_key, "x"]), ok());
-    assert_eq!(c.cmd(&["XCLAIM", &str_key, "g", "c", "0", "1-1"]), wrongtype());
+    assert_eq!(
+        c.cmd(&["XCLAIM", &str_key, "g", "c", "0", "1-1"]),
+        wrongtype()
+    );
     fill(&mut c, &s, 4);
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g", "0"]), ok());
     assert_eq!(
@@ -850,9 +1082,15 @@ fn xclaim_options() {
     for (opt, msg) in [
         ("IDLE", "ERR Invalid IDLE option argument for XCLAIM"),
         ("TIME", "ERR Invalid TIME option argument for XCLAIM"),
-        ("RETRYCOUNT", "ERR Invalid RETRYCOUNT option argument for XCLAIM"),
+        (
+            "RETRYCOUNT",
+            "ERR Invalid RETRYCOUNT option argument for XCLAIM",
+        ),
     ] {
-        assert_eq!(c.cmd(&["XCLAIM", &s, "g", "c", "0", "1-1", opt, "x"]), err(msg));
+        assert_eq!(
+            c.cmd(&["XCLAIM", &s, "g", "c", "0", "1-1", opt, "x"]),
+            err(msg)
+        );
     }
     assert_eq!(
         c.cmd(&["XCLAIM", &s, "g", "c", "0", "1-1", "LASTID", "x"]),
@@ -879,7 +1117,18 @@ fn xclaim_options() {
         rows(&[("1-1", "c", 1)])
     );
     assert_eq!(
-        c.cmd(&["XCLAIM", &s, "g", "d", "0", "1-1", "2-1", "force", "retrycount", "7"]),
+        c.cmd(&[
+            "XCLAIM",
+            &s,
+            "g",
+            "d",
+            "0",
+            "1-1",
+            "2-1",
+            "force",
+            "retrycount",
+            "7"
+        ]),
         arr(vec![e(1), e(2)])
     );
     assert_eq!(
@@ -892,7 +1141,17 @@ fn xclaim_options() {
         arr(vec![e(1)])
     );
     assert_eq!(
-        c.cmd(&["XCLAIM", &s, "g", "d", "0", "1-1", "RETRYCOUNT", "-5", "JUSTID"]),
+        c.cmd(&[
+            "XCLAIM",
+            &s,
+            "g",
+            "d",
+            "0",
+            "1-1",
+            "RETRYCOUNT",
+            "-5",
+            "JUSTID"
+        ]),
         bulks(&["1-1"])
     );
     assert_eq!(
@@ -914,7 +1173,17 @@ fn xclaim_options() {
         bulks(&["1-1"])
     );
     assert_eq!(
-        c.cmd(&["XCLAIM", &s, "g", "e", "0", "2-1", "TIME", "99999999999999999", "JUSTID"]),
+        c.cmd(&[
+            "XCLAIM",
+            &s,
+            "g",
+            "e",
+            "0",
+            "2-1",
+            "TIME",
+            "99999999999999999",
+            "JUSTID"
+        ]),
         bulks(&["2-1"])
     );
     assert_eq!(
@@ -997,13 +1266,19 @@ fn xautoclaim_cursor_and_deleted_ids() {
     let s = k("xautoclaim", "s");
     let str_key = k("xautoclaim", "str");
     c.del(&[&s, &str_key]);
-    assert_eq!(c.cmd(&["XAUTOCLAIM", &s, "g", "c", "0", "0"]), nogroup(&s, "g"));
+    assert_eq!(
+        c.cmd(&["XAUTOCLAIM", &s, "g", "c", "0", "0"]),
+        nogroup(&s, "g")
+    );
     assert_eq!(
         c.cmd(&["XAUTOCLAIM", &s, "g", "c", "x", "0"]),
         err("ERR Invalid min-idle-time argument for XAUTOCLAIM")
     );
     assert_eq!(c.cmd(&["SET", &str_key, "x"]), ok());
-    assert_eq!(c.cmd(&["XAUTOCLAIM", &str_key, "g", "c", "0", "0"]), wrongtype());
+    assert_eq!(
+        c.cmd(&["XAUTOCLAIM", &str_key, "g", "c", "0", "0"]),
+        wrongtype()
+    );
     fill(&mut c, &s, 5);
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g", "0"]), ok());
     let empty = arr(vec![bulk("0-0"), arr(vec![]), arr(vec![])]);
@@ -1021,8 +1296,14 @@ fn xautoclaim_cursor_and_deleted_ids() {
         c.cmd(&["XAUTOCLAIM", &s, "g", "c", "0", "0", "COUNT", "1000"]),
         empty
     );
-    assert_eq!(c.cmd(&["XAUTOCLAIM", &s, "g", "c", "0", "0", "FOO"]), syntax_err());
-    assert_eq!(c.cmd(&["XAUTOCLAIM", &s, "g", "c", "0", "0", "COUNT"]), syntax_err());
+    assert_eq!(
+        c.cmd(&["XAUTOCLAIM", &s, "g", "c", "0", "0", "FOO"]),
+        syntax_err()
+    );
+    assert_eq!(
+        c.cmd(&["XAUTOCLAIM", &s, "g", "c", "0", "0", "COUNT"]),
+        syntax_err()
+    );
     assert_eq!(c.cmd(&["XAUTOCLAIM", &s, "g", "c", "0", "x"]), invalid_id());
     assert_eq!(
         c.cmd(&[
@@ -1039,10 +1320,7 @@ fn xautoclaim_cursor_and_deleted_ids() {
         c.cmd(&["XREADGROUP", "GROUP", "g", "a", "STREAMS", &s, ">"]),
         read1(&s, vec![e(1), e(2), e(3), e(4), e(5)])
     );
-    assert_eq!(
-        c.cmd(&["XAUTOCLAIM", &s, "g", "b", "3600000", "0"]),
-        empty
-    );
+    assert_eq!(c.cmd(&["XAUTOCLAIM", &s, "g", "b", "3600000", "0"]), empty);
     assert_eq!(c.cmd(&["XDEL", &s, "2-1", "4-1"]), int(2));
     // The cursor is the next pending ID after the last one looked at.
     assert_eq!(
@@ -1051,12 +1329,26 @@ fn xautoclaim_cursor_and_deleted_ids() {
     );
     // Deleted entries leave the PEL and are listed; they count against COUNT.
     assert_eq!(
-        c.cmd(&["XAUTOCLAIM", &s, "g", "b", "0", "(1-1", "COUNT", "2", "JUSTID"]),
+        c.cmd(&[
+            "XAUTOCLAIM",
+            &s,
+            "g",
+            "b",
+            "0",
+            "(1-1",
+            "COUNT",
+            "2",
+            "JUSTID"
+        ]),
         arr(vec![bulk("4-1"), bulks(&["3-1"]), bulks(&["2-1"])])
     );
     assert_eq!(
         c.cmd(&["XAUTOCLAIM", &s, "g", "b", "0", "-", "COUNT", "10"]),
-        arr(vec![bulk("0-0"), arr(vec![e(1), e(3), e(5)]), bulks(&["4-1"])])
+        arr(vec![
+            bulk("0-0"),
+            arr(vec![e(1), e(3), e(5)]),
+            bulks(&["4-1"])
+        ])
     );
     // JUSTID does not count a delivery.
     assert_eq!(
@@ -1067,7 +1359,10 @@ fn xautoclaim_cursor_and_deleted_ids() {
         consumers(&c.cmd(&["XINFO", "CONSUMERS", &s, "g"])),
         [("a".to_string(), 0), ("b".to_string(), 3)]
     );
-    assert_eq!(c.cmd(&["XAUTOCLAIM", &s, "g", "b", "0"]), arity_err("xautoclaim"));
+    assert_eq!(
+        c.cmd(&["XAUTOCLAIM", &s, "g", "b", "0"]),
+        arity_err("xautoclaim")
+    );
 }
 
 #[test]
@@ -1078,7 +1373,10 @@ fn xinfo_stream_groups_and_consumers() {
     c.del(&[&s, &str_key]);
     assert_eq!(c.cmd(&["XINFO", "STREAM", &s]), err("ERR no such key"));
     assert_eq!(c.cmd(&["XINFO", "GROUPS", &s]), err("ERR no such key"));
-    assert_eq!(c.cmd(&["XINFO", "CONSUMERS", &s, "g"]), err("ERR no such key"));
+    assert_eq!(
+        c.cmd(&["XINFO", "CONSUMERS", &s, "g"]),
+        err("ERR no such key")
+    );
     assert_eq!(c.cmd(&["SET", &str_key, "x"]), ok());
     assert_eq!(c.cmd(&["XINFO", "STREAM", &str_key]), wrongtype());
     assert_eq!(c.cmd(&["XINFO", "GROUPS", &str_key]), wrongtype());
@@ -1120,7 +1418,17 @@ fn xinfo_stream_groups_and_consumers() {
     assert_eq!(c.cmd(&["XINFO", "GROUPS", &s]), arr(vec![]));
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g", "0"]), ok());
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "COUNT",
+            "1",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![entry("1-1", &["a", "1", "b", "2"])])
     );
     info[15] = int(1);
@@ -1180,8 +1488,14 @@ fn xinfo_stream_groups_and_consumers() {
         err("ERR unknown subcommand 'FOO'. Try XINFO HELP.")
     );
     assert_eq!(c.cmd(&["XINFO", "STREAM"]), arity_err("xinfo|stream"));
-    assert_eq!(c.cmd(&["XINFO", "GROUPS", &s, "x"]), arity_err("xinfo|groups"));
-    assert_eq!(c.cmd(&["XINFO", "CONSUMERS", &s]), arity_err("xinfo|consumers"));
+    assert_eq!(
+        c.cmd(&["XINFO", "GROUPS", &s, "x"]),
+        arity_err("xinfo|groups")
+    );
+    assert_eq!(
+        c.cmd(&["XINFO", "CONSUMERS", &s]),
+        arity_err("xinfo|consumers")
+    );
     assert_eq!(c.cmd(&["XINFO", "HELP", "x"]), arity_err("xinfo|help"));
     assert_eq!(c.cmd(&["XINFO"]), arity_err("xinfo"));
     let help = c.cmd(&["XINFO", "help"]);
@@ -1223,7 +1537,11 @@ fn full_without_times(r: &Resp) -> Resp {
                 .iter()
                 .map(|cons| {
                     let mut cons = zero_times(cons, 3).as_array().to_vec();
-                    let pel = cons[7].as_array().iter().map(|p| zero_times(p, 1)).collect();
+                    let pel = cons[7]
+                        .as_array()
+                        .iter()
+                        .map(|p| zero_times(p, 1))
+                        .collect();
                     cons[7] = arr(pel);
                     arr(cons)
                 })
@@ -1245,10 +1563,23 @@ fn xinfo_stream_full() {
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g1", "0"]), ok());
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g0", "$"]), ok());
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g1", "x", "COUNT", "11", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g1",
+            "x",
+            "COUNT",
+            "11",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, (1..=11).map(e).collect())
     );
-    assert_eq!(c.cmd(&["XGROUP", "CREATECONSUMER", &s, "g1", "idle"]), int(1));
+    assert_eq!(
+        c.cmd(&["XGROUP", "CREATECONSUMER", &s, "g1", "idle"]),
+        int(1)
+    );
     let header = |len: i64| {
         vec![
             bulk("length"),
@@ -1271,7 +1602,11 @@ fn xinfo_stream_full() {
         let mut v = header(12);
         let n = if count == 0 { 12 } else { count };
         let pel = if count == 0 { 11 } else { count.min(11) };
-        v.extend([bulk("entries"), arr((1..=n).map(e).collect()), bulk("groups")]);
+        v.extend([
+            bulk("entries"),
+            arr((1..=n).map(e).collect()),
+            bulk("groups"),
+        ]);
         let g0 = arr(vec![
             bulk("name"),
             bulk("g0"),
@@ -1333,7 +1668,10 @@ fn xinfo_stream_full() {
         arr(v)
     };
     // The default COUNT is 10; 0 means everything; a negative one means the default.
-    assert_eq!(full_without_times(&c.cmd(&["XINFO", "STREAM", &s, "FULL"])), full(10));
+    assert_eq!(
+        full_without_times(&c.cmd(&["XINFO", "STREAM", &s, "FULL"])),
+        full(10)
+    );
     assert_eq!(
         full_without_times(&c.cmd(&["XINFO", "STREAM", &s, "full", "count", "3"])),
         full(3)
@@ -1355,7 +1693,10 @@ fn lag_and_entries_read() {
     c.del(&[&s]);
     fill(&mut c, &s, 5);
     assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "g", "0"]), ok());
-    assert_eq!(c.cmd(&["XGROUP", "CREATE", &s, "h", "0", "ENTRIESREAD", "2"]), ok());
+    assert_eq!(
+        c.cmd(&["XGROUP", "CREATE", &s, "h", "0", "ENTRIESREAD", "2"]),
+        ok()
+    );
     assert_eq!(
         c.cmd(&["XINFO", "GROUPS", &s]),
         arr(vec![
@@ -1364,7 +1705,17 @@ fn lag_and_entries_read() {
         ])
     );
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "c", "COUNT", "2", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "COUNT",
+            "2",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![e(1), e(2)])
     );
     assert_eq!(
@@ -1384,7 +1735,17 @@ fn lag_and_entries_read() {
         ])
     );
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", &s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "COUNT",
+            "1",
+            "STREAMS",
+            &s,
+            ">"
+        ]),
         read1(&s, vec![e(3)])
     );
     assert_eq!(
@@ -1415,7 +1776,10 @@ fn lag_and_entries_read() {
     );
     // SETID forgets the read counter unless given one.
     assert_eq!(c.cmd(&["XGROUP", "SETID", &s, "g", "$"]), ok());
-    assert_eq!(c.cmd(&["XGROUP", "SETID", &s, "h", "0", "ENTRIESREAD", "0"]), ok());
+    assert_eq!(
+        c.cmd(&["XGROUP", "SETID", &s, "h", "0", "ENTRIESREAD", "0"]),
+        ok()
+    );
     assert_eq!(
         c.cmd(&["XINFO", "GROUPS", &s]),
         arr(vec![
@@ -1443,7 +1807,17 @@ fn groups_live_and_die_with_their_key() {
     fill(&mut c, s, 2);
     assert_eq!(c.cmd(&["XGROUP", "CREATE", s, "g", "0"]), ok());
     assert_eq!(
-        c.cmd(&["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", s, ">"]),
+        c.cmd(&[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "COUNT",
+            "1",
+            "STREAMS",
+            s,
+            ">"
+        ]),
         read1(s, vec![e(1)])
     );
     // COPY and RENAME take the groups along, across shards.
@@ -1536,7 +1910,19 @@ fn command_info_and_keys() {
     assert_eq!(
         getkeys(
             &mut c,
-            &["XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "STREAMS", "a", "b", ">", ">"]
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "c",
+                "COUNT",
+                "1",
+                "STREAMS",
+                "a",
+                "b",
+                ">",
+                ">"
+            ]
         ),
         bulks(&["a", "b"])
     );
@@ -1544,13 +1930,24 @@ fn command_info_and_keys() {
         getkeys(&mut c, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]),
         bulks(&["s"])
     );
-    assert_eq!(getkeys(&mut c, &["XINFO", "STREAM", "s", "FULL"]), bulks(&["s"]));
+    assert_eq!(
+        getkeys(&mut c, &["XINFO", "STREAM", "s", "FULL"]),
+        bulks(&["s"])
+    );
     assert_eq!(getkeys(&mut c, &["XACK", "s", "g", "1-1"]), bulks(&["s"]));
     assert_eq!(
         getkeys(&mut c, &["XAUTOCLAIM", "s", "g", "c", "0", "0"]),
         bulks(&["s"])
     );
-    let info = c.cmd(&["COMMAND", "INFO", "xreadgroup", "xack", "xclaim", "xpending", "xinfo"]);
+    let info = c.cmd(&[
+        "COMMAND",
+        "INFO",
+        "xreadgroup",
+        "xack",
+        "xclaim",
+        "xpending",
+        "xinfo",
+    ]);
     let summary: Vec<(String, i64, Vec<String>, i64, i64, i64)> = info
         .as_array()
         .iter()

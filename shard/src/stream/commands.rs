@@ -355,7 +355,7 @@ pub(super) fn parse_read(
         } else if args::is(opt, "STREAMS") && more > 0 {
             let keys_at = i + 1;
             let rest = args.len() - keys_at;
-            if rest % 2 != 0 {
+            if !rest.is_multiple_of(2) {
                 return Err(CmdError::other(
                     "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));

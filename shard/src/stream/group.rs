@@ -235,7 +235,8 @@ impl ConsumerGroup {
             seen_time: now,
             pel: BTreeSet::new(),
         };
-        self.consumers.insert(Bytes::copy_from_slice(name), consumer);
+        self.consumers
+            .insert(Bytes::copy_from_slice(name), consumer);
         true
     }
 
@@ -426,7 +427,10 @@ mod tests {
         assert_eq!(g.pending_entry(id(1, 0)).map(|p| p.delivery_count), Some(2));
         g.deliver(id(1, 0), &b, 30);
         let p = g.pending_entry(id(1, 0)).cloned().expect("pending");
-        assert_eq!((p.owner, p.delivery_count, p.delivery_time), (b.clone(), 1, 30));
+        assert_eq!(
+            (p.owner, p.delivery_count, p.delivery_time),
+            (b.clone(), 1, 30)
+        );
         check(&g);
         g.claim(id(2, 0), &b, 40, Retries::Keep);
         g.claim(id(3, 0), &a, 41, Retries::Set(7));

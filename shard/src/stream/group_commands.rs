@@ -63,7 +63,9 @@ fn now(ctx: &Ctx<'_>) -> i64 {
 
 /// A HELP reply: one status line per line of text.
 fn help(lines: &[&'static str]) -> CmdResult {
-    Ok(Reply::Array(lines.iter().map(|l| Reply::simple(l)).collect()))
+    Ok(Reply::Array(
+        lines.iter().map(|l| Reply::simple(l)).collect(),
+    ))
 }
 
 /// Redis's addReplySubcommandSyntaxError.
@@ -211,10 +213,7 @@ fn xgroup_sub(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let has_group = ctx
         .write_as::<Stream>(key)?
         .is_some_and(|s| s.groups.get(name).is_some());
-    if exists
-        && !has_group
-        && matches!(&sub[..], b"SETID" | b"CREATECONSUMER" | b"DELCONSUMER")
-    {
+    if exists && !has_group && matches!(&sub[..], b"SETID" | b"CREATECONSUMER" | b"DELCONSUMER") {
         return Err(no_such_group(key, name));
     }
     let now = now(ctx);
@@ -230,7 +229,9 @@ fn xgroup_sub(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             if stream.groups.create(name, id, entries_read) {
                 Ok(Reply::ok())
             } else {
-                Err(CmdError::other("BUSYGROUP Consumer Group name already exists"))
+                Err(CmdError::other(
+                    "BUSYGROUP Consumer Group name already exists",
+                ))
             }
         }
         (b"SETID", 5 | 7) => {
@@ -288,7 +289,7 @@ fn xreadgroup(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let mut after = Vec::with_capacity(keys.len());
     for (key, arg) in keys.iter().zip(id_args) {
         let stream = ctx.read_as::<Stream>(key)?;
-        if !stream.is_some_and(|s| s.groups.get(&group).is_some()) {
+        if stream.is_none_or(|s| s.groups.get(&group).is_none()) {
             return Err(no_group(key, &group, " in XREADGROUP with GROUP option"));
         }
         after.push(match &arg[..] {
@@ -328,7 +329,9 @@ fn xreadgroup(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             let mut rerun = args.to_vec();
             rerun[0] = Bytes::from_static(BLOCKED);
             for (slot, key) in rerun[read.keys_at + read.streams..].iter_mut().zip(keys) {
-                let last = ctx.read_as::<Stream>(key)?.map_or(StreamId::MIN, |s| s.last_id());
+                let last = ctx
+                    .read_as::<Stream>(key)?
+                    .map_or(StreamId::MIN, |s| s.last_id());
                 *slot = last.to_bytes();
             }
             Err(CmdError::Block(Box::new(BlockOn {
@@ -360,11 +363,7 @@ fn served_when_blocked(
         let blocked_at = id::parse_strict(arg, 0)?;
         let stream = match ctx.write_as::<Stream>(key) {
             Ok(Some(s)) => s,
-            _ => {
-                return Err(CmdError::other(
-                    "UNBLOCKED the stream key no longer exists",
-                ))
-            }
+            _ => return Err(CmdError::other("UNBLOCKED the stream key no longer exists")),
         };
         let Some(g) = stream.groups.get(group) else {
             return Err(CmdError::other(
@@ -398,7 +397,10 @@ fn read_new(
 ) -> Result<Reply, CmdError> {
     let tally = stream.tally();
     let start = get_group(stream, group)?.last_id.next();
-    let take = usize::try_from(count).ok().filter(|&n| n > 0).unwrap_or(usize::MAX);
+    let take = usize::try_from(count)
+        .ok()
+        .filter(|&n| n > 0)
+        .unwrap_or(usize::MAX);
     let entries: Vec<(StreamId, Reply)> = match start {
         Some(start) => stream
             .range(start, StreamId::MAX, false)
@@ -433,7 +435,10 @@ fn read_history(
     let Some(start) = after.next() else {
         return Ok(Reply::Array(Vec::new()));
     };
-    let take = usize::try_from(count).ok().filter(|&n| n > 0).unwrap_or(usize::MAX);
+    let take = usize::try_from(count)
+        .ok()
+        .filter(|&n| n > 0)
+        .unwrap_or(usize::MAX);
     let ids: Vec<StreamId> = g
         .consumer(consumer)
         .map(|c| c.pending_from(start).take(take).collect())
@@ -684,7 +689,11 @@ const MAX_DELETED_BUFFER: u64 = 1 << 47;
 
 fn xautoclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (key, name, consumer) = (&args[1], &args[2], &args[3]);
-    let min_idle = int_or(&args[4], "ERR Invalid min-idle-time argument for XAUTOCLAIM")?.max(0);
+    let min_idle = int_or(
+        &args[4],
+        "ERR Invalid min-idle-time argument for XAUTOCLAIM",
+    )?
+    .max(0);
     let start = interval_start(&args[5])?;
     let mut count: u64 = 100;
     let mut justid = false;
@@ -720,7 +729,11 @@ fn xautoclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .map(|(id, _)| id)
         .take(usize::try_from(attempts.saturating_add(1)).unwrap_or(usize::MAX))
         .collect();
-    let retries = if justid { Retries::Keep } else { Retries::Count };
+    let retries = if justid {
+        Retries::Keep
+    } else {
+        Retries::Count
+    };
     let (mut claimed, mut deleted) = (Vec::new(), Vec::new());
     let mut owner: Option<Bytes> = None;
     let mut examined = 0;
@@ -863,7 +876,10 @@ fn xinfo_stream(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             Reply::Int(radix_tree_nodes(stream.block_ids()) as i64),
         ),
         field("last-generated-id", id_reply(stream.last_id())),
-        field("max-deleted-entry-id", id_reply(stream.max_deleted_entry_id())),
+        field(
+            "max-deleted-entry-id",
+            id_reply(stream.max_deleted_entry_id()),
+        ),
         field("entries-added", Reply::Int(stream.entries_added() as i64)),
         field("recorded-first-entry-id", id_reply(stream.first_id())),
     ];
@@ -988,4 +1004,585 @@ fn subtree_nodes(keys: &[[u8; 16]], depth: usize) -> usize {
         rest = &rest[split..];
     }
     nodes
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use ferrokv_protocol::Reply;
+
+    use super::BLOCKED;
+    use crate::blocking::{BlockOn, TimeoutReply};
+    use crate::string::test_support::*;
+
+    fn entry(id: &str, fields: &[&str]) -> Reply {
+        Reply::Array(vec![bulk(id), bulks(fields)])
+    }
+
+    fn e(i: u64) -> Reply {
+        entry(&format!("{i}-0"), &["f", &format!("v{i}")])
+    }
+
+    fn read(key: &str, entries: Vec<Reply>) -> Reply {
+        Reply::NestedMap(vec![(bulk(key), Reply::Array(entries))])
+    }
+
+    fn fill(t: &mut TestShard, key: &str, ids: std::ops::RangeInclusive<u64>) {
+        for i in ids {
+            let id = format!("{i}-0");
+            assert_eq!(t.run(&["xadd", key, &id, "f", &format!("v{i}")]), bulk(&id));
+        }
+    }
+
+    /// Runs XREADGROUP as the server does for a client that may block.
+    fn read_may_block(t: &mut TestShard, args: &[Bytes]) -> Result<Reply, Box<BlockOn>> {
+        let spec = crate::families()
+            .into_iter()
+            .flatten()
+            .find(|s| s.name == "xreadgroup")
+            .expect("xreadgroup");
+        t.shard.execute_may_block(0, spec, 0, args, t.now)
+    }
+
+    fn words(line: &str) -> Vec<Bytes> {
+        line.split(' ')
+            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+            .collect()
+    }
+
+    /// (radix-tree-keys, radix-tree-nodes) of XINFO STREAM.
+    fn radix(t: &mut TestShard, key: &str) -> (Reply, Reply) {
+        let Reply::Map(info) = t.run(&["xinfo", "stream", key]) else {
+            panic!("not a map");
+        };
+        (info[1].1.clone(), info[2].1.clone())
+    }
+
+    /// (name, pending, idle) of each consumer in XINFO CONSUMERS.
+    fn consumers(t: &mut TestShard, key: &str, group: &str) -> Vec<(Reply, Reply, Reply)> {
+        let Reply::Array(cs) = t.run(&["xinfo", "consumers", key, group]) else {
+            panic!("not an array");
+        };
+        cs.into_iter()
+            .map(|c| match c {
+                Reply::Map(f) => (f[0].1.clone(), f[1].1.clone(), f[2].1.clone()),
+                other => panic!("not a map: {other:?}"),
+            })
+            .collect()
+    }
+
+    fn pending_row(id: &str, owner: &str, idle: i64, count: i64) -> Reply {
+        Reply::Array(vec![bulk(id), bulk(owner), int(idle), int(count)])
+    }
+
+    #[test]
+    fn radix_tree_nodes_as_redis_counts_them() {
+        // Counts taken from redis-server 7.0 for the same commands.
+        let mut t = TestShard::new();
+        for i in 1..=1000u64 {
+            t.run(&["xadd", "a", &format!("{i}-0"), "f", "v"]);
+            t.run(&[
+                "xadd",
+                "b",
+                &format!("{}-{}", i * 1_000_003, i % 7),
+                "f",
+                "v",
+            ]);
+            t.run(&["xadd", "d", &format!("5-{}", i - 1), "f", "v"]);
+        }
+        for i in 1..=2000u64 {
+            let id = format!("{}-{}", 1_700_000_000_000 + i * 37, i % 3);
+            t.run(&["xadd", "c", &id, "f", "v"]);
+        }
+        assert_eq!(radix(&mut t, "a"), (int(10), int(26)));
+        assert_eq!(radix(&mut t, "b"), (int(10), int(22)));
+        assert_eq!(radix(&mut t, "c"), (int(20), int(44)));
+        assert_eq!(radix(&mut t, "d"), (int(10), int(16)));
+        t.run(&["xtrim", "c", "maxlen", "~", "1500"]);
+        assert_eq!(radix(&mut t, "c"), (int(15), int(34)));
+        let del = |t: &mut TestShard, ids: std::ops::RangeInclusive<u64>| {
+            let mut args = vec!["xdel".to_string(), "a".to_string()];
+            args.extend(ids.map(|i| format!("{i}-0")));
+            t.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        };
+        del(&mut t, 101..=200);
+        assert_eq!(radix(&mut t, "a"), (int(9), int(24)));
+        del(&mut t, 1..=100);
+        assert_eq!(radix(&mut t, "a"), (int(8), int(21)));
+        del(&mut t, 501..=600);
+        assert_eq!(radix(&mut t, "a"), (int(7), int(19)));
+        for i in 0..1000u64 {
+            t.run(&["xadd", "d", &format!("{}-0", 6 + i * 256), "f", "v"]);
+        }
+        assert_eq!(radix(&mut t, "d"), (int(20), int(43)));
+        t.run(&["xadd", "e", "1-1", "f", "v"]);
+        assert_eq!(radix(&mut t, "e"), (int(1), int(2)));
+        t.run(&["xdel", "e", "1-1"]);
+        assert_eq!(radix(&mut t, "e"), (int(0), int(1)));
+    }
+
+    #[test]
+    fn xgroup_checks_options_then_key_then_group() {
+        let mut t = TestShard::new();
+        let missing = "ERR The XGROUP subcommand requires the key to exist. Note that for \
+                       CREATE you may want to use the MKSTREAM option to create an empty stream \
+                       automatically.";
+        let replies = t.script(&[
+            "xgroup create s g $ entriesread -2",
+            "xgroup create s g $ foo",
+            "xgroup create s g $",
+            "xgroup destroy s g",
+            "xgroup create s g bad MKSTREAM",
+            "exists s",
+            "xgroup create s g $ MKSTREAM",
+            "xgroup create s g 0 mkstream",
+            "xgroup setid s nog 0",
+            "xgroup createconsumer s nog c",
+            "xgroup delconsumer s nog c",
+            "xgroup setid s g 0 mkstream",
+            "xgroup create s g2 0 mkstream entriesread 1 mkstream",
+            "xgroup Create s g2 0 x",
+            "set str v",
+            "xgroup create str g $ mkstream",
+        ]);
+        assert_eq!(
+            replies,
+            vec![
+                err("ERR value for ENTRIESREAD must be positive or -1"),
+                err("ERR unknown subcommand or wrong number of arguments for 'create'. Try XGROUP HELP."),
+                err(missing),
+                err(missing),
+                err("ERR Invalid stream ID specified as stream command argument"),
+                int(0),
+                ok(),
+                err("BUSYGROUP Consumer Group name already exists"),
+                err("NOGROUP No such consumer group 'nog' for key name 's'"),
+                err("NOGROUP No such consumer group 'nog' for key name 's'"),
+                err("NOGROUP No such consumer group 'nog' for key name 's'"),
+                err("ERR unknown subcommand or wrong number of arguments for 'setid'. Try XGROUP HELP."),
+                err("ERR unknown subcommand or wrong number of arguments for 'create'. Try XGROUP HELP."),
+                err("ERR unknown subcommand or wrong number of arguments for 'Create'. Try XGROUP HELP."),
+                ok(),
+                err("WRONGTYPE Operation against a key holding the wrong kind of value"),
+            ]
+        );
+    }
+
+    #[test]
+    fn xreadgroup_blocks_only_for_new_entries() {
+        let mut t = TestShard::new();
+        fill(&mut t, "s", 1..=2);
+        t.run(&["xgroup", "create", "s", "g", "$"]);
+        let call = words("XREADGROUP GROUP g c COUNT 5 BLOCK 1000 STREAMS s >");
+        let Err(on) = read_may_block(&mut t, &call) else {
+            panic!("should block");
+        };
+        let mut rerun = call.clone();
+        rerun[0] = Bytes::from_static(BLOCKED);
+        rerun[10] = Bytes::from_static(b"2-0");
+        assert_eq!(
+            *on,
+            BlockOn {
+                keys: vec![Bytes::from_static(b"s")],
+                deadline_ms: Some(t.now + 1000),
+                args: Some(rerun.clone()),
+                on_timeout: TimeoutReply::NullArray,
+            }
+        );
+        // Without the server's blocking (MULTI, scripts) the answer is the timeout's.
+        assert_eq!(
+            t.run(&[
+                "xreadgroup",
+                "group",
+                "g",
+                "c",
+                "block",
+                "0",
+                "streams",
+                "s",
+                ">"
+            ]),
+            Reply::NullArray
+        );
+        // Nor does reading the history ever block, or a read that finds no consumer make one.
+        assert_eq!(
+            read_may_block(&mut t, &words("XREADGROUP GROUP g d BLOCK 0 STREAMS s 0")),
+            Ok(read("s", vec![]))
+        );
+        assert_eq!(consumers(&mut t, "s", "g").len(), 1);
+        // A write that adds nothing leaves the reader waiting; an addition serves it.
+        t.run(&["xgroup", "createconsumer", "s", "g", "x"]);
+        assert!(read_may_block(&mut t, &rerun).is_err());
+        t.run(&["xgroup", "setid", "s", "g", "0"]);
+        assert!(read_may_block(&mut t, &rerun).is_err());
+        fill(&mut t, "s", 3..=3);
+        assert_eq!(
+            read_may_block(&mut t, &rerun),
+            Ok(read("s", vec![e(1), e(2), e(3)]))
+        );
+        // An addition deleted before the re-run still serves, with nothing.
+        t.run(&["xadd", "s", "4-0", "f", "v4"]);
+        t.run(&["xdel", "s", "4-0"]);
+        assert_eq!(read_may_block(&mut t, &rerun), Ok(read("s", vec![])));
+        t.run(&["xgroup", "destroy", "s", "g"]);
+        assert_eq!(
+            read_may_block(&mut t, &rerun),
+            Ok(err(
+                "NOGROUP the consumer group this client was blocked on no longer exists"
+            ))
+        );
+        t.run(&["set", "s", "x"]);
+        assert_eq!(
+            read_may_block(&mut t, &rerun),
+            Ok(err("UNBLOCKED the stream key no longer exists"))
+        );
+    }
+
+    #[test]
+    fn the_largest_id_reads_new_entries_as_in_redis() {
+        let mut t = TestShard::new();
+        fill(&mut t, "s", 1..=2);
+        t.run(&["xgroup", "create", "s", "g", "0"]);
+        let max = "18446744073709551615-18446744073709551615";
+        assert_eq!(
+            t.run(&[
+                "xreadgroup",
+                "group",
+                "g",
+                "c",
+                "count",
+                "1",
+                "streams",
+                "s",
+                max
+            ]),
+            read("s", vec![e(1)])
+        );
+        assert_eq!(
+            t.run(&[
+                "xreadgroup",
+                "group",
+                "g",
+                "c",
+                "streams",
+                "s",
+                "18446744073709551615-18446744073709551614"
+            ]),
+            read("s", vec![])
+        );
+    }
+
+    #[test]
+    fn idle_times_follow_deliveries_and_claims() {
+        let mut t = TestShard::new();
+        let t0 = t.now as i64;
+        fill(&mut t, "s", 1..=3);
+        t.run(&["xgroup", "create", "s", "g", "0"]);
+        t.run(&["xgroup", "createconsumer", "s", "g", "idle"]);
+        t.run(&["xreadgroup", "group", "g", "a", "streams", "s", ">"]);
+        t.now += 5000;
+        assert_eq!(
+            t.run(&["xpending", "s", "g", "-", "+", "10"]),
+            Reply::Array(vec![
+                pending_row("1-0", "a", 5000, 1),
+                pending_row("2-0", "a", 5000, 1),
+                pending_row("3-0", "a", 5000, 1),
+            ])
+        );
+        assert_eq!(
+            t.run(&["xpending", "s", "g", "idle", "5001", "-", "+", "10"]),
+            Reply::Array(vec![])
+        );
+        // XPENDING and a claim that takes nothing do not count as the consumer being seen.
+        t.run(&["xpending", "s", "g", "-", "+", "10", "idle"]);
+        t.run(&["xclaim", "s", "g", "idle", "6000", "1-0"]);
+        t.run(&["xclaim", "s", "g", "b", "6000", "1-0"]);
+        assert_eq!(
+            consumers(&mut t, "s", "g"),
+            vec![
+                (bulk("a"), int(3), int(5000)),
+                (bulk("idle"), int(0), int(5000)),
+            ]
+        );
+        // IDLE sets the delivery that long ago; TIME sets it, when not in the future.
+        assert_eq!(
+            t.run(&["xclaim", "s", "g", "b", "5000", "1-0", "2-0", "idle", "700", "justid"]),
+            bulks(&["1-0", "2-0"])
+        );
+        assert_eq!(
+            t.run(&[
+                "xclaim",
+                "s",
+                "g",
+                "b",
+                "5000",
+                "3-0",
+                "time",
+                &(t0 + 1).to_string(),
+                "justid"
+            ]),
+            bulks(&["3-0"])
+        );
+        t.now += 10;
+        assert_eq!(
+            t.run(&["xpending", "s", "g", "-", "+", "10"]),
+            Reply::Array(vec![
+                pending_row("1-0", "b", 710, 1),
+                pending_row("2-0", "b", 710, 1),
+                pending_row("3-0", "b", 5009, 1),
+            ])
+        );
+        let future = (t.now + 1_000_000).to_string();
+        t.run(&["xclaim", "s", "g", "b", "0", "3-0", "time", &future]);
+        t.run(&["xclaim", "s", "g", "b", "0", "1-0", "idle", "-5"]);
+        assert_eq!(
+            t.run(&["xpending", "s", "g", "-", "+", "10"]),
+            Reply::Array(vec![
+                pending_row("1-0", "b", 0, 2),
+                pending_row("2-0", "b", 710, 1),
+                pending_row("3-0", "b", 0, 2),
+            ])
+        );
+        t.now += 7;
+        assert_eq!(
+            consumers(&mut t, "s", "g"),
+            vec![
+                (bulk("a"), int(0), int(5017)),
+                (bulk("b"), int(3), int(7)),
+                (bulk("idle"), int(0), int(5017)),
+            ]
+        );
+    }
+
+    #[test]
+    fn xautoclaim_stops_at_its_attempts_and_count() {
+        let mut t = TestShard::new();
+        fill(&mut t, "s", 1..=30);
+        t.run(&["xgroup", "create", "s", "g", "0"]);
+        t.run(&["xreadgroup", "group", "g", "a", "streams", "s", ">"]);
+        t.now += 100;
+        t.run(&["xclaim", "s", "g", "a", "0", "5-0", "6-0"]);
+        // The cursor is the pending entry after the last one looked at.
+        assert_eq!(
+            t.run(&[
+                "xautoclaim",
+                "s",
+                "g",
+                "b",
+                "50",
+                "5-0",
+                "count",
+                "1",
+                "justid"
+            ]),
+            Reply::Array(vec![bulk("8-0"), bulks(&["7-0"]), bulks(&[])]),
+        );
+        // COUNT 1 looks at no more than 10 pending entries: none of them idle enough.
+        assert_eq!(
+            t.run(&["xautoclaim", "s", "g", "b", "1000", "0", "count", "1"]),
+            Reply::Array(vec![
+                bulk("11-0"),
+                Reply::Array(vec![]),
+                Reply::Array(vec![])
+            ]),
+        );
+        t.run(&["xdel", "s", "20-0", "21-0", "22-0"]);
+        assert_eq!(
+            t.run(&["xautoclaim", "s", "g", "b", "0", "19-0", "count", "3"]),
+            Reply::Array(vec![
+                bulk("22-0"),
+                Reply::Array(vec![e(19)]),
+                bulks(&["20-0", "21-0"]),
+            ]),
+        );
+        assert_eq!(
+            t.run(&[
+                "xautoclaim",
+                "s",
+                "g",
+                "b",
+                "0",
+                "0",
+                "count",
+                "576460752303423487"
+            ]),
+            err("ERR Insufficient memory, failed allocating transient memory, COUNT too high.")
+        );
+        assert_eq!(
+            t.run(&[
+                "xautoclaim",
+                "s",
+                "g",
+                "b",
+                "0",
+                "0",
+                "count",
+                "576460752303423488"
+            ]),
+            err("ERR COUNT must be > 0")
+        );
+        assert_eq!(
+            t.run(&[
+                "xautoclaim",
+                "nokey",
+                "g",
+                "b",
+                "0",
+                "0",
+                "count",
+                "576460752303423487"
+            ]),
+            err("NOGROUP No such key 'nokey' or consumer group 'g'")
+        );
+    }
+
+    #[test]
+    fn delivery_counts_wrap_as_unsigned() {
+        let mut t = TestShard::new();
+        fill(&mut t, "s", 1..=1);
+        t.run(&["xgroup", "create", "s", "g", "0"]);
+        t.run(&[
+            "xclaim",
+            "s",
+            "g",
+            "c",
+            "0",
+            "1-0",
+            "force",
+            "retrycount",
+            "9223372036854775807",
+        ]);
+        t.run(&["xclaim", "s", "g", "c", "0", "1-0"]);
+        assert_eq!(
+            t.run(&["xpending", "s", "g", "-", "+", "1"]),
+            Reply::Array(vec![pending_row("1-0", "c", 0, i64::MIN)])
+        );
+    }
+
+    #[test]
+    fn xinfo_stream_full_with_times() {
+        let mut t = TestShard::new();
+        let t0 = t.now as i64;
+        fill(&mut t, "s", 1..=3);
+        t.run(&["xgroup", "create", "s", "g", "0", "entriesread", "0"]);
+        t.run(&[
+            "xreadgroup",
+            "group",
+            "g",
+            "c",
+            "count",
+            "2",
+            "streams",
+            "s",
+            ">",
+        ]);
+        t.now += 3;
+        t.run(&["xgroup", "createconsumer", "s", "g", "d"]);
+        let full = t.run(&["xinfo", "stream", "s", "full", "count", "1"]);
+        let f = |k: &'static str, v: Reply| (bulk(k), v);
+        assert_eq!(
+            full,
+            Reply::Map(vec![
+                f("length", int(3)),
+                f("radix-tree-keys", int(1)),
+                f("radix-tree-nodes", int(2)),
+                f("last-generated-id", bulk("3-0")),
+                f("max-deleted-entry-id", bulk("0-0")),
+                f("entries-added", int(3)),
+                f("recorded-first-entry-id", bulk("1-0")),
+                f("entries", Reply::Array(vec![e(1)])),
+                f(
+                    "groups",
+                    Reply::Array(vec![Reply::Map(vec![
+                        f("name", bulk("g")),
+                        f("last-delivered-id", bulk("2-0")),
+                        f("entries-read", int(2)),
+                        f("lag", int(1)),
+                        f("pel-count", int(2)),
+                        f(
+                            "pending",
+                            Reply::Array(vec![Reply::Array(vec![
+                                bulk("1-0"),
+                                bulk("c"),
+                                int(t0),
+                                int(1)
+                            ])])
+                        ),
+                        f(
+                            "consumers",
+                            Reply::Array(vec![
+                                Reply::Map(vec![
+                                    f("name", bulk("c")),
+                                    f("seen-time", int(t0)),
+                                    f("pel-count", int(2)),
+                                    f(
+                                        "pending",
+                                        Reply::Array(vec![Reply::Array(vec![
+                                            bulk("1-0"),
+                                            int(t0),
+                                            int(1)
+                                        ])])
+                                    ),
+                                ]),
+                                Reply::Map(vec![
+                                    f("name", bulk("d")),
+                                    f("seen-time", int(t0 + 3)),
+                                    f("pel-count", int(0)),
+                                    f("pending", Reply::Array(vec![])),
+                                ]),
+                            ])
+                        ),
+                    ])])
+                ),
+            ])
+        );
+    }
+
+    #[test]
+    fn lag_after_entriesread_beyond_what_was_added() {
+        let mut t = TestShard::new();
+        fill(&mut t, "s", 1..=3);
+        t.run(&["xgroup", "create", "s", "g", "0", "entriesread", "10"]);
+        let Reply::Array(groups) = t.run(&["xinfo", "groups", "s"]) else {
+            panic!("not an array");
+        };
+        let Reply::Map(g) = &groups[0] else {
+            panic!("not a map");
+        };
+        assert_eq!((g[4].1.clone(), g[5].1.clone()), (int(10), int(-7)));
+    }
+
+    #[test]
+    fn history_counts_deliveries_and_shows_deleted_entries() {
+        let mut t = TestShard::new();
+        fill(&mut t, "s", 1..=3);
+        t.run(&["xgroup", "create", "s", "g", "0"]);
+        t.run(&["xreadgroup", "group", "g", "c", "streams", "s", ">"]);
+        t.run(&["xdel", "s", "2-0"]);
+        t.now += 40;
+        let gone = Reply::Array(vec![bulk("2-0"), Reply::NullArray]);
+        assert_eq!(
+            t.run(&[
+                "xreadgroup",
+                "group",
+                "g",
+                "c",
+                "count",
+                "2",
+                "streams",
+                "s",
+                "0"
+            ]),
+            read("s", vec![e(1), gone])
+        );
+        t.now += 2;
+        assert_eq!(
+            t.run(&["xpending", "s", "g", "-", "+", "10"]),
+            Reply::Array(vec![
+                pending_row("1-0", "c", 2, 2),
+                pending_row("2-0", "c", 42, 1),
+                pending_row("3-0", "c", 42, 1),
+            ])
+        );
+    }
 }

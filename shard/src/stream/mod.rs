@@ -22,8 +22,8 @@ use ferrokv_protocol::Reply;
 use crate::value::Collection;
 
 pub use commands::COMMANDS;
-pub use group_commands::COMMANDS as GROUP_COMMANDS;
 pub use group::{ConsumerGroup, Groups};
+pub use group_commands::COMMANDS as GROUP_COMMANDS;
 pub use id::{AddId, StreamId};
 pub use store::{EntryRef, NodeLimits, Trim, TrimBy};
 

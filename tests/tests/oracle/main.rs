@@ -207,8 +207,9 @@ struct Gen {
     /// Commands a family asked to send next, in order (a command that needs another right
     /// before it).
     queued: std::collections::VecDeque<Cmd>,
-    /// The ms part of the last explicit stream ID generated: fresh IDs go above it.
-    id_clock: u64,
+    /// Per stream key, the ms part of the last explicit ID generated for it: fresh IDs go
+    /// above it.
+    id_clocks: std::collections::HashMap<Vec<u8>, u64>,
 }
 
 impl Gen {
@@ -219,7 +220,7 @@ impl Gen {
             used_rel: HashSet::new(),
             base_secs,
             queued: Default::default(),
-            id_clock: 0,
+            id_clocks: Default::default(),
         }
     }
 

@@ -23,7 +23,7 @@ const CONSUMERS: &[&str] = &["alice", "bob", "carol", "c"];
 const COUNTS: &[&str] = &["1", "2", "3", "5", "10", "100", "0", "-1", "abc"];
 
 /// min-idle-time and XPENDING IDLE bounds: none close to an idle time a run can produce.
-const MIN_IDLE: &[&str] = &["0", "0", "3600000", "43200000", "-5", "abc"];
+const MIN_IDLE: &[&str] = &["0", "0", "0", "0", "3600000", "43200000", "-5", "abc"];
 
 /// XCLAIM IDLE values: 0, or hours (between the bounds above).
 const IDLE: &[&str] = &["0", "7200000", "86400000", "-5", "abc"];
@@ -121,45 +121,37 @@ fn zero_field(reply: &Resp, name: &str, found: &mut Vec<i64>) -> Resp {
     map_field(reply, name, |v| take_time(v, found))
 }
 
-/// The family's keys own the ms parts of IDs in turn (`xg<i>` those equal to i modulo the key
-/// count), so an ID picked for a key is often one of its entries.
-const ID_KEYS: u64 = 6;
-
-fn id_owner(key: &[u8]) -> u64 {
-    key.strip_prefix(PREFIX.as_bytes())
-        .and_then(|i| std::str::from_utf8(i).ok()?.parse::<u64>().ok())
-        .map_or(0, |i| i % ID_KEYS)
-}
-
-fn seq(g: &mut Gen) -> u64 {
-    match g.rng.gen_range(0..10) {
-        0..=6 => 0,
-        7..=8 => 1,
-        _ => 2,
-    }
-}
-
-/// A fresh ID for `key`, above every one generated before (the streams' IDs only grow).
+/// A fresh ID for `key`, above every one generated for it before (IDs only grow). Each key
+/// counts its own ms parts, so the IDs picked for it later are often its entries'.
 fn fresh_id(g: &mut Gen, key: &[u8]) -> Vec<u8> {
-    let owner = id_owner(key);
-    let base = g.id_clock - g.id_clock % ID_KEYS + owner;
-    g.id_clock = if base > g.id_clock { base } else { base + ID_KEYS };
-    let seq = seq(g);
-    format!("{}-{seq}", g.id_clock).into_bytes()
+    let step = if g.chance(0.9) { 1 } else { 2 };
+    let clock = g.id_clocks.entry(key.to_vec()).or_default();
+    *clock += step;
+    let ms = *clock;
+    let seq = u64::from(g.chance(0.1));
+    format!("{ms}-{seq}").into_bytes()
 }
 
-/// An ID of `key`'s recent ones (often an entry's), or a special or bad one.
+/// The ms part of one of `key`'s IDs: mostly a recent one, sometimes an old one.
+fn recent_ms(g: &mut Gen, key: &[u8]) -> u64 {
+    let window = if g.chance(0.6) { 30 } else { 300 };
+    let back = g.rng.gen_range(0..window);
+    let clock = g.id_clocks.get(key).copied().unwrap_or(0);
+    clock.saturating_sub(back).max(1)
+}
+
+/// One of `key`'s IDs (often an entry's).
+fn entry_id(g: &mut Gen, key: &[u8]) -> Vec<u8> {
+    let ms = recent_ms(g, key);
+    let seq = u64::from(g.chance(0.1));
+    format!("{ms}-{seq}").into_bytes()
+}
+
+/// An ID of `key`'s (often an entry's), or a special or bad one.
 fn some_id(g: &mut Gen, key: &[u8]) -> Vec<u8> {
-    let recent = |g: &mut Gen| {
-        let back = g.rng.gen_range(0..50) * ID_KEYS;
-        (g.id_clock - g.id_clock % ID_KEYS + id_owner(key)).saturating_sub(back)
-    };
     match g.rng.gen_range(0..100) {
-        0..=79 => {
-            let ms = recent(g);
-            format!("{ms}-{}", seq(g)).into_bytes()
-        }
-        80..=84 => recent(g).to_string().into_bytes(),
+        0..=79 => entry_id(g, key),
+        80..=84 => recent_ms(g, key).to_string().into_bytes(),
         85..=89 => b"0".to_vec(),
         90..=92 => b"0-0".to_vec(),
         93..=94 => g.pick(&["-", "+"]).into(),
@@ -201,8 +193,17 @@ fn consumer(g: &mut Gen) -> Vec<u8> {
     g.pick(CONSUMERS).into()
 }
 
+/// Up to `max` IDs of `key`, rarely a special or bad one.
 fn ids(g: &mut Gen, key: &[u8], max: usize) -> Vec<Vec<u8>> {
-    (0..g.rng.gen_range(1..=max)).map(|_| some_id(g, key)).collect()
+    (0..g.rng.gen_range(1..=max))
+        .map(|_| {
+            if g.chance(0.9) {
+                entry_id(g, key)
+            } else {
+                some_id(g, key)
+            }
+        })
+        .collect()
 }
 
 fn exact(args: Vec<Vec<u8>>) -> Cmd {
@@ -220,16 +221,30 @@ fn timed(args: Vec<Vec<u8>>, times: Times) -> Cmd {
 }
 
 fn xadd(g: &mut Gen, key: Vec<u8>) -> Vec<Vec<u8>> {
+    // Now and then a run of additions, so streams span several blocks.
+    if g.chance(0.03) {
+        for _ in 0..g.rng.gen_range(50..250) {
+            let id = fresh_id(g, &key);
+            let add = [
+                b"XADD".to_vec(),
+                key.clone(),
+                id,
+                b"f".to_vec(),
+                b"v".to_vec(),
+            ];
+            g.queued.push_back(exact(add.to_vec()));
+        }
+    }
     let mut a = vec![g.name("XADD"), key];
     if g.chance(0.05) {
         a.push(g.name("NOMKSTREAM"));
     }
-    if g.chance(0.1) {
+    if g.chance(0.05) {
         a.push(g.name("MAXLEN"));
         if g.chance(0.6) {
             a.push(g.pick(&["~", "="]).into());
         }
-        a.push(g.pick(&["0", "2", "5", "20", "150"]).into());
+        a.push(g.pick(&["0", "5", "20", "150", "300"]).into());
     }
     let id = if g.chance(0.95) {
         fresh_id(g, &a[1])
@@ -372,7 +387,10 @@ fn xclaim(g: &mut Gen, key: Vec<u8>) -> Vec<Vec<u8>> {
             1 => {
                 a.push(g.name("TIME"));
                 let two_hours_ago = (g.base_secs * 1000 - 7_200_000).to_string();
-                a.push(g.pick(&["1", "0", "-5", &two_hours_ago, "99999999999999", "x"]).into());
+                a.push(
+                    g.pick(&["1", "0", "-5", &two_hours_ago, "99999999999999", "x"])
+                        .into(),
+                );
             }
             2 => {
                 a.push(g.name("RETRYCOUNT"));
@@ -406,7 +424,7 @@ fn xautoclaim(g: &mut Gen, key: Vec<u8>) -> Vec<Vec<u8>> {
     a.push(start);
     if g.chance(0.5) {
         a.push(g.name("COUNT"));
-        a.push(g.pick(&["1", "2", "3", "10", "0", "-1", "x"]).into());
+        a.push(g.pick(&["1", "2", "3", "10", "10", "0", "x"]).into());
     }
     if g.chance(0.3) {
         a.push(g.name("JUSTID"));
@@ -447,7 +465,7 @@ pub fn next(g: &mut Gen) -> Cmd {
         26..=27 => {
             let strategy = g.name_either(0.5, "MAXLEN", "MINID");
             let limit = if strategy.eq_ignore_ascii_case(b"MAXLEN") {
-                g.pick(&["0", "3", "10", "50"]).into()
+                g.pick(&["0", "10", "50", "200"]).into()
             } else {
                 some_id(g, &key)
             };
@@ -493,7 +511,14 @@ pub fn dump(key: &[u8]) -> Vec<Cmd> {
     vec![
         super::cmd(&[b"XINFO", b"GROUPS", key]),
         timed(
-            vec![b"XINFO".to_vec(), b"STREAM".to_vec(), key.to_vec(), b"FULL".to_vec(), b"COUNT".to_vec(), b"0".to_vec()],
+            vec![
+                b"XINFO".to_vec(),
+                b"STREAM".to_vec(),
+                key.to_vec(),
+                b"FULL".to_vec(),
+                b"COUNT".to_vec(),
+                b"0".to_vec(),
+            ],
             Times::StreamFull,
         ),
     ]
