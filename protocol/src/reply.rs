@@ -38,6 +38,9 @@ pub enum Reply {
     Verbatim(&'static str, Bytes),
     Push(Vec<Reply>),
     BigNumber(Bytes),
+    /// Not one frame but several, written one after another: a command that answers more
+    /// than once (SUBSCRIBE with several channels confirms each).
+    Sequence(Vec<Reply>),
 }
 
 impl Reply {
@@ -153,6 +156,11 @@ impl Reply {
                     put_line(out, b'(', n);
                 } else {
                     put_bulk(out, n);
+                }
+            }
+            Reply::Sequence(replies) => {
+                for r in replies {
+                    r.encode(out, version);
                 }
             }
         }

@@ -9,6 +9,8 @@ use std::time::Instant;
 use bytes::Bytes;
 use ferrokv_protocol::RespVersion;
 use ferrokv_shard::watch::{self, WatchToken};
+
+use crate::mailbox::Mailbox;
 use hashbrown::HashMap;
 
 /// What CLIENT LIST shows of a connection. The connection task updates it between commands and
@@ -28,6 +30,11 @@ pub struct ClientInfo {
     pub multi: Option<usize>,
     /// The WATCH session, whose touch shows as `flags=d`.
     pub watch: Option<WatchToken>,
+    /// Channels, patterns and shard channels subscribed (`sub=`, `psub=`, `ssub=`, `flags=P`).
+    pub subscriptions: [usize; 3],
+    /// Waiting in a blocking command (`flags=b`, INFO blocked_clients).
+    pub blocked: bool,
+    pub mailbox: Rc<Mailbox>,
 }
 
 pub type ClientRef = Rc<RefCell<ClientInfo>>;
@@ -45,6 +52,10 @@ impl ClientRegistry {
 
     pub fn remove(&mut self, id: u64) {
         self.clients.remove(&id);
+    }
+
+    pub fn mailbox(&self, id: u64) -> Option<Rc<Mailbox>> {
+        self.clients.get(&id).map(|c| c.borrow().mailbox.clone())
     }
 
     pub fn len(&self) -> usize {
@@ -80,8 +91,14 @@ impl ClientInfo {
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
         let mut flags = String::new();
+        if self.subscriptions.iter().any(|&n| n > 0) {
+            flags.push('P');
+        }
         if self.multi.is_some() {
             flags.push('x');
+        }
+        if self.blocked {
+            flags.push('b');
         }
         if self.watch.as_ref().is_some_and(watch::is_touched) {
             flags.push('d');
@@ -90,7 +107,7 @@ impl ClientInfo {
             flags.push('N');
         }
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={}",
             self.id,
             addr_str(self.addr),
             addr_str(self.laddr),
@@ -100,6 +117,9 @@ impl ClientInfo {
             now.duration_since(self.last_interaction).as_secs(),
             flags,
             self.db,
+            self.subscriptions[0],
+            self.subscriptions[1],
+            self.subscriptions[2],
             self.multi.map_or(-1, |n| n as i64),
             self.last_cmd,
             resp,

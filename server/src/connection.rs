@@ -1,6 +1,8 @@
 //! One client connection: read, parse every complete command, run them, write the replies.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -12,9 +14,12 @@ use ferrokv_shard::watch::WatchToken;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 
+use crate::blocking::{Blocked, Unblock};
 use crate::clients::{ClientInfo, ClientRef};
 use crate::dispatch;
+use crate::mailbox::Mailbox;
 use crate::node::Node;
+use crate::pubsub::Subscriptions;
 use crate::table::Command;
 
 const READ_CHUNK: usize = 16 * 1024;
@@ -34,6 +39,12 @@ pub struct Client {
     pub multi: Option<MultiState>,
     /// Set from the first WATCH to the next UNWATCH/EXEC/DISCARD/RESET.
     pub watch: Option<WatchState>,
+    pub subs: Subscriptions,
+    /// Where pub/sub messages for this connection arrive (shared with `info`).
+    pub mailbox: Rc<Mailbox>,
+    /// Set while a blocking command waits; the pipeline's later requests wait in `deferred`.
+    pub blocked: Option<Blocked>,
+    pub deferred: VecDeque<Vec<Bytes>>,
 }
 
 /// The keys a connection watches, registered on their owners under the session's token.
@@ -68,6 +79,151 @@ impl Client {
     }
 }
 
+/// Waits while the client is blocked, keeping an eye on the socket: bytes that arrive are
+/// kept for later, a closed connection gives up the wait. Writes each ended blocking
+/// command's reply and runs the requests that followed it, until the client is no longer
+/// blocked. None when the connection is gone.
+async fn wait_while_blocked(
+    node: &Rc<Node>,
+    client: &mut Client,
+    stream: &mut TcpStream,
+    chunk: &mut [u8],
+    input: &mut BytesMut,
+) -> Option<()> {
+    while let Some(blocked) = client.blocked.take() {
+        client.mailbox.block(blocked.id);
+        client.info.borrow_mut().blocked = true;
+        node.shared.blocked_clients.fetch_add(1, Ordering::Relaxed);
+        let ended = wait_blocked(client, &blocked, stream, chunk, input).await;
+        client.mailbox.stop_blocking();
+        client.info.borrow_mut().blocked = false;
+        node.shared.blocked_clients.fetch_sub(1, Ordering::Relaxed);
+        crate::blocking::forget(node, blocked.id, &blocked.shards);
+        let reply = match ended? {
+            Unblock::Served(reply) => match &blocked.forward {
+                Some(forward) => {
+                    crate::blocking::forward_element(node, client.db, forward, reply).await
+                }
+                None => reply,
+            },
+            Unblock::TimedOut => Reply::NullArray,
+            Unblock::Error => Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+        };
+        let mut out = BytesMut::new();
+        reply.encode(&mut out, client.resp);
+        let deferred = std::mem::take(&mut client.deferred);
+        dispatch::run_pipeline(node, client, deferred, &mut out).await;
+        node.after_write();
+        client.mailbox.take_into(&mut out);
+        if !out.is_empty() && stream.write_all(&out).await.is_err() {
+            return None;
+        }
+    }
+    Some(())
+}
+
+/// How one wait ended; None when the client left.
+async fn wait_blocked(
+    client: &Client,
+    blocked: &Blocked,
+    stream: &mut TcpStream,
+    chunk: &mut [u8],
+    input: &mut BytesMut,
+) -> Option<Unblock> {
+    enum Wake {
+        Read(std::io::Result<usize>),
+        Ended(Unblock),
+        Deadline,
+    }
+    let deadline = blocked.deadline_ms;
+    loop {
+        let wake = futures_lite::future::or(
+            async { Wake::Ended(client.mailbox.ended().await) },
+            futures_lite::future::or(
+                async {
+                    match deadline {
+                        Some(d) => {
+                            let left = d.saturating_sub(crate::node::now_ms());
+                            glommio::timer::sleep(Duration::from_millis(left)).await;
+                            Wake::Deadline
+                        }
+                        None => std::future::pending().await,
+                    }
+                },
+                async { Wake::Read(stream.read(chunk).await) },
+            ),
+        )
+        .await;
+        match wake {
+            Wake::Read(Ok(n)) if n > 0 => input.extend_from_slice(&chunk[..n]),
+            // `timeout` does not apply to blocked clients, as in Redis.
+            Wake::Read(Err(e)) if e.kind() == ErrorKind::TimedOut => {}
+            Wake::Read(_) => {
+                if !blocked.claim.give_up() {
+                    // A shard served it as it left: the element goes nowhere, as in Redis.
+                    client.mailbox.ended().await;
+                }
+                return None;
+            }
+            Wake::Deadline if deadline.is_some_and(|d| crate::node::now_ms() < d) => {}
+            Wake::Deadline => {
+                if blocked.claim.give_up() {
+                    return Some(Unblock::TimedOut);
+                }
+                return Some(client.mailbox.ended().await);
+            }
+            Wake::Ended(Unblock::Served(reply)) => return Some(Unblock::Served(reply)),
+            Wake::Ended(how) => {
+                if blocked.claim.give_up() {
+                    return Some(how);
+                }
+                // Served at the same moment: the answer wins.
+            }
+        }
+    }
+}
+
+/// Parses and runs what arrived while the client was blocked; the bytes to write, or None
+/// on a protocol error (after which the connection closes).
+async fn resume(
+    node: &Rc<Node>,
+    client: &mut Client,
+    parser: &mut RequestParser,
+    input: &mut BytesMut,
+) -> Option<BytesMut> {
+    let mut out = BytesMut::new();
+    if input.is_empty() {
+        return Some(out);
+    }
+    let mut requests = VecDeque::new();
+    let mut failed = None;
+    loop {
+        match parser.parse(input) {
+            Ok(Some(args)) => requests.push_back(args),
+            Ok(None) => break,
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    dispatch::run_pipeline(node, client, requests, &mut out).await;
+    node.after_write();
+    client.mailbox.take_into(&mut out);
+    match failed {
+        Some(e) => {
+            Reply::error(format!("ERR {e}")).encode(&mut out, client.resp);
+            None
+        }
+        None => Some(out),
+    }
+}
+
+enum Event {
+    Read(std::io::Result<usize>),
+    Mail,
+}
+
 pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let _ = stream.set_nodelay(true);
     let idle_timeout = node.shared.config.snapshot().timeout;
@@ -79,6 +235,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let config = node.shared.config.snapshot();
     let authenticated = config.requirepass.is_none();
     let now = Instant::now();
+    let mailbox = Rc::new(Mailbox::new(RespVersion::Resp2, stream.as_raw_fd()));
     let info = Rc::new(RefCell::new(ClientInfo {
         id,
         addr: stream.peer_addr().ok(),
@@ -92,6 +249,9 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         last_cmd: "NULL".into(),
         multi: None,
         watch: None,
+        subscriptions: [0; 3],
+        blocked: false,
+        mailbox: mailbox.clone(),
     }));
     node.clients.borrow_mut().add(info.clone());
     let mut client = Client {
@@ -104,6 +264,10 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         info,
         multi: None,
         watch: None,
+        subs: Subscriptions::default(),
+        mailbox,
+        blocked: None,
+        deferred: VecDeque::new(),
     };
     let limits = Limits {
         max_bulk_len: config.proto_max_bulk_len as usize,
@@ -114,59 +278,113 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut out = BytesMut::with_capacity(READ_CHUNK);
     loop {
-        let n = match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
+        client.mailbox.set_idle(true);
+        let event = futures_lite::future::or(
+            async { Event::Read(stream.read(&mut chunk).await) },
+            async {
+                client.mailbox.ready().await;
+                Event::Mail
+            },
+        )
+        .await;
+        client.mailbox.set_idle(false);
+        let n = match event {
+            Event::Mail => 0,
+            Event::Read(Ok(0)) => break,
+            // `timeout` does not apply to subscribers, as in Redis.
+            Event::Read(Err(e)) if e.kind() == ErrorKind::TimedOut && client.subs.any() => continue,
+            Event::Read(Err(_)) => break,
+            Event::Read(Ok(n)) => n,
         };
-        node.net_input.set(node.net_input.get() + n as u64);
-        input.extend_from_slice(&chunk[..n]);
-        if let Some(missing) = parser.bulk_bytes_missing(input.len()) {
-            // A large bulk is arriving: make room for all of it at once, not read by read.
-            input.reserve(missing);
-        }
-        node.busy_connections.set(node.busy_connections.get() + 1);
-        let mut requests = Vec::new();
         let mut protocol_error = None;
-        // Before AUTH, Redis accepts only small requests: an unauthenticated client cannot
-        // make the server buffer much.
-        parser.set_auth_required(!client.authenticated);
-        loop {
-            match parser.parse(&mut input) {
-                Ok(Some(args)) => requests.push(args),
-                Ok(None) => break,
-                Err(e) => {
-                    protocol_error = Some(e);
-                    break;
+        if n > 0 {
+            node.net_input.set(node.net_input.get() + n as u64);
+            input.extend_from_slice(&chunk[..n]);
+            if let Some(missing) = parser.bulk_bytes_missing(input.len()) {
+                // A large bulk is arriving: make room for all of it at once, not read by read.
+                input.reserve(missing);
+            }
+            node.busy_connections.set(node.busy_connections.get() + 1);
+            let mut requests = VecDeque::new();
+            // Before AUTH, Redis accepts only small requests: an unauthenticated client cannot
+            // make the server buffer much.
+            parser.set_auth_required(!client.authenticated);
+            loop {
+                match parser.parse(&mut input) {
+                    Ok(Some(args)) => requests.push_back(args),
+                    Ok(None) => break,
+                    Err(e) => {
+                        protocol_error = Some(e);
+                        break;
+                    }
                 }
             }
+            dispatch::run_pipeline(&node, &mut client, requests, &mut out).await;
+            node.after_write();
+            if let Some(e) = &protocol_error {
+                Reply::error(format!("ERR {e}")).encode(&mut out, client.resp);
+            }
+            node.busy_connections.set(node.busy_connections.get() - 1);
         }
-        dispatch::run_pipeline(&node, &mut client, requests, &mut out).await;
-        if let Some(e) = &protocol_error {
-            Reply::error(format!("ERR {e}")).encode(&mut out, client.resp);
-        }
-        if client.close_silently {
+        // Messages that arrived while the pipeline ran go after its replies.
+        client.mailbox.take_into(&mut out);
+        if client.close_silently || client.mailbox.overflowed() {
             out.clear();
         }
         let written = if out.is_empty() {
             Ok(())
         } else {
-            stream.write_all(&out).await
+            // A subscriber that stops reading must not hold the task here forever: its
+            // mailbox overflowing closes it.
+            futures_lite::future::or(stream.write_all(&out), async {
+                client.mailbox.overflow_signal().await;
+                Err(ErrorKind::BrokenPipe.into())
+            })
+            .await
         };
         node.net_output
             .set(node.net_output.get() + out.len() as u64);
         out.clear();
         client.info.borrow_mut().last_interaction = Instant::now();
-        node.busy_connections.set(node.busy_connections.get() - 1);
-        if written.is_err() || protocol_error.is_some() || client.quit || client.close_silently {
+        if written.is_err()
+            || protocol_error.is_some()
+            || client.quit
+            || client.close_silently
+            || client.mailbox.overflowed()
+        {
             break;
+        }
+        if client.blocked.is_some() {
+            match wait_while_blocked(&node, &mut client, &mut stream, &mut chunk, &mut input).await
+            {
+                Some(()) => {
+                    // Requests that arrived while blocked are in `input`: parse them now.
+                    let out_more = resume(&node, &mut client, &mut parser, &mut input).await;
+                    match out_more {
+                        Some(bytes) if !bytes.is_empty() => {
+                            if stream.write_all(&bytes).await.is_err() {
+                                break;
+                            }
+                        }
+                        Some(_) => {}
+                        None => break,
+                    }
+                    if client.quit || client.close_silently {
+                        break;
+                    }
+                }
+                None => break,
+            }
         }
         if input.is_empty() && input.capacity() > 4 * READ_CHUNK {
             // A large request is done: give its buffer back.
             input = BytesMut::with_capacity(READ_CHUNK);
         }
     }
-    crate::commands::unwatch_all(&node, &mut client).await;
+    // Gone from the registry first: nothing more is queued for it while it unsubscribes.
     node.clients.borrow_mut().remove(id);
+    crate::pubsub::unsubscribe_all(&node, &mut client).await;
+    crate::commands::unwatch_all(&node, &mut client).await;
     node.shared
         .connected_clients
         .fetch_sub(1, Ordering::Relaxed);

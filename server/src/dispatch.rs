@@ -3,14 +3,16 @@
 //! spanning shards go to the coordinator. Replies are written in request order.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use ferrokv_protocol::Reply;
+use ferrokv_protocol::{Reply, RespVersion};
 use ferrokv_shard::args;
 use ferrokv_shard::command::flag;
 
+use crate::blocking::{self, Outcome};
 use crate::commands::{self, ServerCmd};
 use crate::connection::Client;
 use crate::coordinator;
@@ -25,6 +27,8 @@ pub(crate) enum Route {
     Local(&'static Command),
     Remote(usize, &'static Command),
     Spanning(&'static Command),
+    /// A blocking command that may block (outside MULTI): see `crate::blocking`.
+    Blocking(&'static Command),
 }
 
 /// Redis's text: each argument quoted, cut at a NUL byte (C strings), the list stopping once
@@ -66,8 +70,19 @@ pub(crate) fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
             return Route::Reply(busy);
         }
     }
+    if client.resp == RespVersion::Resp2
+        && client.subs.any()
+        && !cmd
+            .server
+            .is_some_and(crate::pubsub::allowed_when_subscribed)
+    {
+        return Route::Reply(crate::pubsub::subscribed_mode_error(&full_name(cmd, args)));
+    }
     if let Some(server) = cmd.server {
         return Route::Server(cmd, server);
+    }
+    if spec.flags & flag::BLOCKING != 0 && may_block(spec.name, args) {
+        return Route::Blocking(cmd);
     }
     let mut owner = None;
     for i in spec.resolve(args).key_positions(args) {
@@ -82,6 +97,11 @@ pub(crate) fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
         Some(s) if s != node.id => Route::Remote(s, cmd),
         _ => Route::Local(cmd),
     }
+}
+
+/// XREAD and XREADGROUP block only with a BLOCK option; the others always may.
+fn may_block(name: &str, args: &[Bytes]) -> bool {
+    !name.starts_with('x') || args.iter().any(|a| args::is(a, "BLOCK"))
 }
 
 /// Commands of a pipeline that each touch one shard, gathered until a command that must run
@@ -123,9 +143,10 @@ async fn run_segment(node: &Rc<Node>, client: &Client, segment: &mut Segment, ou
         // One destination: no reordering needed.
         if first_shard == node.id {
             for (_, call) in &calls {
-                node.run_local(call.cmd, client.db, &call.args, None)
-                    .await
-                    .encode(out, client.resp);
+                let reply = node.run_local(call.cmd, client.db, &call.args, None).await;
+                // A message a command sent to its own connection goes before its reply.
+                client.mailbox.take_into(out);
+                reply.encode(out, client.resp);
             }
         } else {
             let batch = Batch {
@@ -137,6 +158,7 @@ async fn run_segment(node: &Rc<Node>, client: &Client, segment: &mut Segment, ou
                 .mesh
                 .call(first_shard, |from, id| Hop::Batch { from, id, batch })
                 .await;
+            client.mailbox.take_into(out);
             append_answer(answer, client, out);
         }
         return;
@@ -207,6 +229,7 @@ async fn run_segment(node: &Rc<Node>, client: &Client, segment: &mut Segment, ou
         };
         sources.push((shard, source));
     }
+    client.mailbox.take_into(out);
     for shard in order {
         if let Some((_, source)) = sources.iter_mut().find(|(s, _)| *s == shard) {
             out.extend_from_slice(source.next_reply());
@@ -224,14 +247,17 @@ fn append_answer(answer: Answer, client: &Client, out: &mut BytesMut) {
     }
 }
 
+/// Runs a pipeline's requests in order, until the end or until one blocks: the client is
+/// then `blocked` and the requests after it wait in `deferred`.
 pub async fn run_pipeline(
     node: &Rc<Node>,
     client: &mut Client,
-    requests: Vec<Vec<Bytes>>,
+    requests: VecDeque<Vec<Bytes>>,
     out: &mut BytesMut,
 ) {
     let mut segment = Segment { calls: Vec::new() };
-    for args in requests {
+    let mut requests = requests;
+    while let Some(args) = requests.pop_front() {
         if client.quit || client.close_silently {
             break;
         }
@@ -280,8 +306,20 @@ pub async fn run_pipeline(
                 count_call(node, cmd, started);
                 reply
             }
+            Route::Blocking(cmd) => {
+                note_command(client, cmd, &args);
+                match blocking::run(node, client, cmd, &args).await {
+                    Outcome::Reply(reply) => reply,
+                    Outcome::Blocked(blocked) => {
+                        client.blocked = Some(blocked);
+                        client.deferred = requests;
+                        return;
+                    }
+                }
+            }
             Route::Local(_) | Route::Remote(..) => unreachable!("gathered into the segment above"),
         };
+        client.mailbox.take_into(out);
         reply.encode(out, client.resp);
     }
     run_segment(node, client, &mut segment, out).await;
@@ -328,7 +366,8 @@ fn queue(client: &mut Client, route: Route, args: Vec<Bytes>) -> Reply {
         Route::Server(cmd, _)
         | Route::Local(cmd)
         | Route::Remote(_, cmd)
-        | Route::Spanning(cmd) => cmd,
+        | Route::Spanning(cmd)
+        | Route::Blocking(cmd) => cmd,
     };
     // A transaction that EXEC will refuse keeps nothing (as Redis, which then shows multi=0).
     if !doomed {
@@ -338,11 +377,16 @@ fn queue(client: &mut Client, route: Route, args: Vec<Bytes>) -> Reply {
     Reply::simple("QUEUED")
 }
 
-/// Records the command for CLIENT LIST's `cmd=`: `name`, or `name|sub` for containers.
+/// Records the command for CLIENT LIST's `cmd=`.
 fn note_command(client: &Client, cmd: &'static Command, args: &[Bytes]) {
+    client.info.borrow_mut().last_cmd = full_name(cmd, args);
+}
+
+/// Redis's `fullname` of a call: `name`, or `name|sub` for containers.
+fn full_name(cmd: &'static Command, args: &[Bytes]) -> Cow<'static, str> {
     let spec = cmd.spec;
-    let name = match args.get(1) {
-        Some(sub) if spec.subcommands.is_empty() && CONTAINERS.contains(&spec.name) => {
+    match args.get(1) {
+        Some(sub) if CONTAINERS.contains(&spec.name) && std::ptr::eq(spec.resolve(args), spec) => {
             Cow::Owned(format!(
                 "{}|{}",
                 spec.name,
@@ -350,8 +394,7 @@ fn note_command(client: &Client, cmd: &'static Command, args: &[Bytes]) {
             ))
         }
         _ => Cow::Borrowed(spec.resolve(args).name),
-    };
-    client.info.borrow_mut().last_cmd = name;
+    }
 }
 
 /// Server-implemented commands with subcommands.

@@ -6,10 +6,12 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use bytes::Bytes;
 use ferrokv_protocol::{Reply, RespVersion};
+use ferrokv_shard::pubsub::Delivery;
 use ferrokv_shard::txlock::TxId;
 use futures_channel::oneshot;
 use futures_lite::future::BoxedLocal;
@@ -75,6 +77,18 @@ pub enum Hop {
     /// Synchronous work whose sender is blocked waiting for it (see `Mesh::call_blocking`):
     /// run at once by the receive loop, answered through the sender's own channel.
     Blocking(Box<dyn FnOnce(&Node) + Send>),
+    /// Pub/sub messages for connections of the receiving thread, in publish order.
+    Deliver(Vec<Delivery>),
+    /// The answer to a blocked client of the receiving thread.
+    Served {
+        client: u64,
+        waiter: u64,
+        reply: Reply,
+    },
+    /// A blocked client no longer waits on the receiving shard.
+    Unpark {
+        waiter: u64,
+    },
 }
 
 /// This thread's ends of the mesh.
@@ -83,6 +97,9 @@ pub struct Mesh {
     senders: Vec<Option<ConnectedSender<Hop>>>,
     pending: RefCell<HashMap<u64, oneshot::Sender<Answer>>>,
     next_id: Cell<u64>,
+    /// Per destination: hops posted while its channel was full, and whether a task is
+    /// sending them (then later posts queue behind them).
+    backlog: RefCell<Vec<(VecDeque<Hop>, bool)>>,
 }
 
 /// The unconnected channels for one thread, handed to it at start.
@@ -142,6 +159,11 @@ impl Mesh {
         }
         let mesh = Mesh {
             id,
+            backlog: RefCell::new(
+                (0..connected.len())
+                    .map(|_| (VecDeque::new(), false))
+                    .collect(),
+            ),
             senders: connected,
             pending: RefCell::default(),
             next_id: Cell::new(1),
@@ -210,6 +232,52 @@ impl Mesh {
     /// Fire and forget: the per-pair FIFO still orders it before anything sent later.
     pub async fn post(&self, to: usize, hop: Hop) {
         self.send(to, hop).await
+    }
+
+    /// Sends without waiting, in order with every other hop posted this way to `to`: when
+    /// the channel is full, hops wait in a backlog that a task drains.
+    pub fn post_in_order(self: &Rc<Self>, to: usize, hop: Hop) {
+        let Some(Some(sender)) = self.senders.get(to) else {
+            return;
+        };
+        let mut backlog = self.backlog.borrow_mut();
+        let Some((queue, draining)) = backlog.get_mut(to) else {
+            return;
+        };
+        if *draining {
+            queue.push_back(hop);
+            return;
+        }
+        if let Err(GlommioError::WouldBlock(ResourceType::Channel(hop))) = sender.try_send(hop) {
+            queue.push_back(hop);
+            *draining = true;
+            drop(backlog);
+            let mesh = self.clone();
+            glommio::spawn_local(async move { mesh.drain_backlog(to).await }).detach();
+        }
+    }
+
+    async fn drain_backlog(&self, to: usize) {
+        let Some(Some(sender)) = self.senders.get(to) else {
+            return;
+        };
+        loop {
+            let next = {
+                let mut backlog = self.backlog.borrow_mut();
+                let Some((queue, draining)) = backlog.get_mut(to) else {
+                    return;
+                };
+                let next = queue.pop_front();
+                *draining = next.is_some();
+                next
+            };
+            match next {
+                Some(hop) => {
+                    let _ = sender.send(hop).await;
+                }
+                None => return,
+            }
+        }
     }
 
     /// Answers a request. Never waits in the receive loop: if the channel back is full the

@@ -1,5 +1,6 @@
 //! ferrokv-server: a Redis-compatible server, one shard per core.
 
+mod blocking;
 mod clients;
 mod commands;
 mod config;
@@ -7,9 +8,11 @@ mod connection;
 mod coordinator;
 mod dispatch;
 mod hop;
+mod mailbox;
 mod memory;
 mod node;
 mod notify;
+mod pubsub;
 mod runtime;
 mod scripting;
 mod shared;

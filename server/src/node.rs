@@ -8,13 +8,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::Reply;
+use ferrokv_shard::pubsub::Delivery;
 use ferrokv_shard::script::ScriptVm;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::Shard;
 use glommio::channels::shared_channel::ConnectedReceiver;
 
 use crate::clients::ClientRegistry;
+use crate::config::OutputLimit;
 use crate::hop::{Answer, Batch, Hop, Job, Mesh};
+use crate::mailbox::{Encoded, Mailbox};
 use crate::notify::Notify;
 use crate::shared::Shared;
 use crate::table::Command;
@@ -27,6 +30,9 @@ pub struct Node {
     pub shared: Arc<Shared>,
     /// Fires when a transaction releases locks on this shard.
     pub unlocked: Notify,
+    /// Fires when a blocked client could not be served because another shard was serving it
+    /// at that moment (see `serve_again_loop`).
+    pub serve_again: Notify,
     pub clients: RefCell<ClientRegistry>,
     /// Connections that are between reading a request and writing its replies; shutdown
     /// waits for them so in-flight replies go out.
@@ -40,6 +46,8 @@ pub struct Node {
     /// This thread's Lua VM: scripts whose keys are on this shard, or that this thread
     /// coordinates, run here.
     pub vm: RefCell<ScriptVm>,
+    /// `client-output-buffer-limit pubsub`, with the config version it was read at.
+    pub pubsub_limit: Cell<(u64, OutputLimit)>,
 }
 
 pub fn now_ms() -> u64 {
@@ -83,7 +91,10 @@ impl Node {
                         tx,
                     );
                 if !blocked {
-                    return shard.execute(cmd.id, cmd.spec, db, args, now_ms(), tx.is_none());
+                    let reply = shard.execute(cmd.id, cmd.spec, db, args, now_ms(), tx.is_none());
+                    drop(shard);
+                    self.after_write();
+                    return reply;
                 }
             }
             self.unlocked.notified().await;
@@ -130,12 +141,15 @@ impl Node {
     pub fn release(&self, tx: TxId) {
         self.shard.borrow_mut().locks.release(tx);
         self.unlocked.notify_all();
+        self.after_write();
     }
 
     /// Runs a job on shard `to`: inline when it is this one, else as a hop.
     pub async fn run_on(self: &Rc<Self>, to: usize, job: Job) -> Answer {
         if to == self.id {
-            job(self.clone()).await
+            let answer = job(self.clone()).await;
+            self.after_write();
+            answer
         } else {
             self.mesh
                 .call(to, |from, id| Hop::Run { from, id, job })
@@ -193,6 +207,7 @@ impl Node {
                     let node = self.clone();
                     glommio::spawn_local(async move {
                         let answer = job(node.clone()).await;
+                        node.after_write();
                         node.mesh.reply(from, id, answer);
                     })
                     .detach();
@@ -200,7 +215,125 @@ impl Node {
                 Hop::Reply { id, answer } => self.mesh.complete(id, answer),
                 Hop::Release { tx } => self.release(tx),
                 Hop::Blocking(work) => work(&self),
+                Hop::Deliver(deliveries) => self.deliver_here(deliveries),
+                Hop::Served {
+                    client,
+                    waiter,
+                    reply,
+                } => self.serve_here(client, waiter, reply),
+                Hop::Unpark { waiter } => self.shard.borrow_mut().waiters.remove(waiter),
             }
         }
+    }
+
+    /// After commands ran on this shard: serves clients blocked on keys they wrote (unless
+    /// a transaction still holds keys here: its release comes back here), then sends the
+    /// answers and what was published to the clients' threads. Cheap when there is none.
+    pub fn after_write(&self) {
+        let (retry, served) = {
+            let mut shard = self.shard.borrow_mut();
+            let retry =
+                shard.waiters.has_ready() && shard.locks.is_empty() && shard.serve_ready(now_ms());
+            (retry, std::mem::take(&mut shard.waiters.served))
+        };
+        for s in served {
+            if s.client.thread == self.id {
+                self.serve_here(s.client.client, s.waiter, s.reply);
+            } else {
+                self.mesh.post_in_order(
+                    s.client.thread,
+                    Hop::Served {
+                        client: s.client.client,
+                        waiter: s.waiter,
+                        reply: s.reply,
+                    },
+                );
+            }
+        }
+        if retry {
+            self.serve_again.notify_all();
+        }
+        self.flush_outbox();
+    }
+
+    /// Looks again at keys whose waiters were busy being served elsewhere.
+    pub async fn serve_again_loop(self: Rc<Self>) {
+        loop {
+            self.serve_again.notified().await;
+            glommio::timer::sleep(std::time::Duration::from_micros(100)).await;
+            self.after_write();
+        }
+    }
+
+    fn serve_here(&self, client: u64, waiter: u64, reply: Reply) {
+        if let Some(mailbox) = self.clients.borrow().mailbox(client) {
+            mailbox.serve(waiter, reply);
+        }
+    }
+
+    /// Sends what this shard's commands published (and the keyspace events they caused) to
+    /// the subscribers' threads.
+    fn flush_outbox(&self) {
+        let deliveries = {
+            let mut shard = self.shard.borrow_mut();
+            shard.publish_notifications();
+            if !shard.pubsub.has_outbox() {
+                return;
+            }
+            shard.pubsub.take_outbox()
+        };
+        let mut remote: Vec<Vec<Delivery>> = Vec::new();
+        let mut here = Vec::new();
+        for d in deliveries {
+            if d.thread == self.id {
+                here.push(d);
+            } else if d.thread < self.nshards {
+                if remote.is_empty() {
+                    remote.resize_with(self.nshards, Vec::new);
+                }
+                remote[d.thread].push(d);
+            }
+        }
+        for (to, batch) in remote.into_iter().enumerate() {
+            if !batch.is_empty() {
+                self.mesh.post_in_order(to, Hop::Deliver(batch));
+            }
+        }
+        if !here.is_empty() {
+            self.deliver_here(here);
+        }
+    }
+
+    /// Queues messages for connections of this thread (ones gone since are skipped), then
+    /// sends each connection its share in one write.
+    fn deliver_here(&self, deliveries: Vec<Delivery>) {
+        let limit = self.pubsub_limit();
+        let registry = self.clients.borrow();
+        let mut touched: Vec<Rc<Mailbox>> = Vec::new();
+        for d in deliveries {
+            let encoded = Encoded::new(d.message.reply());
+            for &id in &d.clients {
+                if let Some(mailbox) = registry.mailbox(id) {
+                    if mailbox.push(&encoded, limit) {
+                        touched.push(mailbox);
+                    }
+                }
+            }
+        }
+        drop(registry);
+        for mailbox in touched {
+            mailbox.flush();
+        }
+    }
+
+    fn pubsub_limit(&self) -> OutputLimit {
+        let config = &self.shared.config;
+        let (seen, limit) = self.pubsub_limit.get();
+        if seen == config.version() {
+            return limit;
+        }
+        let limit = config.with(|c| c.client_output_buffer_limit[2]);
+        self.pubsub_limit.set((config.version(), limit));
+        limit
     }
 }

@@ -18,6 +18,7 @@ use glommio::{LocalExecutorBuilder, Placement};
 
 use crate::clients::ClientRegistry;
 use crate::config::Config;
+use crate::config::OutputLimit;
 use crate::connection;
 use crate::hop::{build_mesh, Mesh, MeshEnds};
 use crate::node::{now_ms, Node};
@@ -237,23 +238,28 @@ async fn shard_main(
 ) {
     let (mesh, receivers) = Mesh::connect(id, ends).await;
     let seed = rand::random::<u64>();
+    let mut shard = Shard::new(id, config.databases, seed).with_shards(config.shards);
+    shard.set_notify_flags(config.notify_keyspace_events);
     let node = Rc::new(Node {
         id,
         nshards: shared.nshards,
-        shard: RefCell::new(Shard::new(id, config.databases, seed).with_shards(config.shards)),
+        shard: RefCell::new(shard),
         mesh: Rc::new(mesh),
         shared: shared.clone(),
         unlocked: Notify::default(),
+        serve_again: Notify::default(),
         clients: RefCell::new(ClientRegistry::default()),
         busy_connections: Cell::new(0),
         net_input: Cell::new(0),
         net_output: Cell::new(0),
         active_expire: Cell::new(true),
         vm: RefCell::new(ScriptVm::new()),
+        pubsub_limit: Cell::new((u64::MAX, OutputLimit::PUBSUB_DEFAULT)),
     });
     for rx in receivers {
         glommio::spawn_local(node.clone().serve_hops(rx)).detach();
     }
+    glommio::spawn_local(node.clone().serve_again_loop()).detach();
     let listeners = match bind_all(&config) {
         Ok(l) => l,
         Err(e) => {
@@ -366,11 +372,15 @@ async fn expire_cycle(node: Rc<Node>) {
         if !node.active_expire.get() {
             continue;
         }
-        let mut shard = node.shard.borrow_mut();
-        let now = now_ms();
-        for db in 0..shard.databases() {
-            shard.db_mut(db).expire_cycle(now, EXPIRE_BUDGET);
+        {
+            let mut shard = node.shard.borrow_mut();
+            let now = now_ms();
+            for db in 0..shard.databases() {
+                shard.db_mut(db).expire_cycle(now, EXPIRE_BUDGET);
+            }
         }
+        // `expired` events.
+        node.after_write();
     }
 }
 

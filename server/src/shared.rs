@@ -20,6 +20,8 @@ pub struct Shared {
     next_client_id: AtomicU64,
     next_tx_id: AtomicU64,
     pub connected_clients: AtomicI64,
+    /// Clients waiting in a blocking command (INFO blocked_clients).
+    pub blocked_clients: AtomicI64,
     pub total_connections: AtomicU64,
     pub rejected_connections: AtomicU64,
     pub shutting_down: AtomicBool,
@@ -47,6 +49,7 @@ impl Shared {
             next_client_id: AtomicU64::new(1),
             next_tx_id: AtomicU64::new(1),
             connected_clients: AtomicI64::new(0),
+            blocked_clients: AtomicI64::new(0),
             total_connections: AtomicU64::new(0),
             rejected_connections: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),

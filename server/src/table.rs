@@ -34,6 +34,7 @@ impl CommandTable {
         let server_specs = commands::SPECS
             .iter()
             .chain(crate::scripting::SPECS)
+            .chain(crate::pubsub::SPECS)
             .map(|s| (s, Some(commands::server_cmd(s.name))));
         for (spec, server) in shard_specs.chain(server_specs) {
             commands.push(Command {

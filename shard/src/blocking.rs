@@ -6,10 +6,18 @@
 //! server parks the client on the keys' owners and re-runs the handler (with `BlockOn::args`)
 //! each time one of the keys is written, until it answers or the deadline passes.
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
 use bytes::Bytes;
+use ferrokv_protocol::Reply;
+use hashbrown::HashMap;
 
 use crate::args;
+use crate::command::CommandSpec;
 use crate::error::CmdError;
+use crate::Shard;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockOn {
@@ -34,10 +42,10 @@ pub enum TimeoutReply {
 }
 
 impl TimeoutReply {
-    pub fn reply(self) -> ferrokv_protocol::Reply {
+    pub fn reply(self) -> Reply {
         match self {
-            TimeoutReply::NullArray => ferrokv_protocol::Reply::NullArray,
-            TimeoutReply::NullBulk => ferrokv_protocol::Reply::Null,
+            TimeoutReply::NullArray => Reply::NullArray,
+            TimeoutReply::NullBulk => Reply::Null,
         }
     }
 }
@@ -59,10 +67,13 @@ pub fn parse_timeout(arg: &[u8], unit: TimeoutUnit, now_ms: u64) -> Result<Optio
             let secs = args::float(arg)
                 .map_err(|_| CmdError::other("ERR timeout is not a float or out of range"))?;
             let ms = (secs * 1000.0).ceil();
-            if ms > i64::MAX as f64 {
-                return Err(CmdError::other("ERR timeout is out of range"));
+            // Redis converts to long long unchecked: what does not fit (inf, 1e30) comes out
+            // as the most negative value on x86, hence "negative".
+            if ms >= i64::MIN as f64 && ms < i64::MAX as f64 {
+                ms as i64
+            } else {
+                i64::MIN
             }
-            ms as i64
         }
         TimeoutUnit::Millis => args::int(arg)
             .map_err(|_| CmdError::other("ERR timeout is not an integer or out of range"))?,
@@ -78,4 +89,400 @@ pub fn parse_timeout(arg: &[u8], unit: TimeoutUnit, now_ms: u64) -> Result<Optio
         .filter(|&d| d <= i64::MAX as u64)
         .map(Some)
         .ok_or_else(|| CmdError::other("ERR timeout is out of range"))
+}
+
+/// Which shard serves a client blocked on keys of several shards: the first to move the
+/// claim from waiting to serving. Shared by every shard the client waits on and by its own
+/// thread, which takes it to time out or give up.
+#[derive(Debug, Default)]
+pub struct Claim(AtomicU8);
+
+const WAITING: u8 = 0;
+const SERVING: u8 = 1;
+const DONE: u8 = 2;
+
+impl Claim {
+    /// Takes the right to serve, waiting out a serving in progress elsewhere (a few
+    /// synchronous steps); false when served or given up.
+    pub fn begin_spinning(&self) -> bool {
+        loop {
+            match self
+                .0
+                .compare_exchange(WAITING, SERVING, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(DONE) => return false,
+                Err(_) => std::hint::spin_loop(),
+            }
+        }
+    }
+
+    /// Takes the right to serve; false when served, given up, or being served elsewhere.
+    fn begin(&self) -> bool {
+        self.0
+            .compare_exchange(WAITING, SERVING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    pub fn abandon(&self) {
+        self.0.store(WAITING, Ordering::Release);
+    }
+
+    pub fn finish(&self) {
+        self.0.store(DONE, Ordering::Release);
+    }
+
+    fn is_done(&self) -> bool {
+        self.0.load(Ordering::Acquire) == DONE
+    }
+
+    /// The client's side (timeout, CLIENT UNBLOCK, disconnect): true when it gave up before
+    /// any shard served it; false when a reply is (or is about to be) on its way. A shard's
+    /// serving is a few synchronous steps, so waiting it out is a short spin.
+    pub fn give_up(&self) -> bool {
+        loop {
+            match self
+                .0
+                .compare_exchange(WAITING, DONE, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(DONE) => return false,
+                Err(_) => std::hint::spin_loop(),
+            }
+        }
+    }
+}
+
+/// Where a blocked client lives: its thread and connection id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr {
+    pub thread: usize,
+    pub client: u64,
+}
+
+/// A client parked on keys of this shard, with the call to re-run when one is written.
+pub struct Waiter {
+    pub client: ClientAddr,
+    pub db: usize,
+    /// The command's index in the server's table (statistics) and its spec.
+    pub cmd_id: usize,
+    pub spec: &'static CommandSpec,
+    pub args: Vec<Bytes>,
+    /// The keys of this shard it waits on.
+    pub keys: Vec<Bytes>,
+    pub claim: Arc<Claim>,
+}
+
+/// The answer for a client whose blocking command a write served.
+pub struct Served {
+    pub client: ClientAddr,
+    pub waiter: u64,
+    pub reply: Reply,
+}
+
+/// The clients parked on this shard's keys, in arrival order per key.
+#[derive(Default)]
+pub struct Waiters {
+    waiters: HashMap<u64, Waiter>,
+    queues: HashMap<(usize, Bytes), VecDeque<u64>>,
+    /// Keys with waiters written since the last serving pass, in write order.
+    ready: Vec<(usize, Bytes)>,
+    pub served: Vec<Served>,
+}
+
+impl Waiters {
+    pub fn is_empty(&self) -> bool {
+        self.waiters.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.waiters.len()
+    }
+
+    pub fn add(&mut self, id: u64, waiter: Waiter) {
+        for key in &waiter.keys {
+            self.queues
+                .entry((waiter.db, key.clone()))
+                .or_default()
+                .push_back(id);
+        }
+        self.waiters.insert(id, waiter);
+    }
+
+    pub fn remove(&mut self, id: u64) {
+        let Some(w) = self.waiters.remove(&id) else {
+            return;
+        };
+        for key in w.keys {
+            let slot = (w.db, key);
+            if let Some(q) = self.queues.get_mut(&slot) {
+                q.retain(|&x| x != id);
+                if q.is_empty() {
+                    self.queues.remove(&slot);
+                }
+            }
+        }
+    }
+
+    /// A write touched `key`: its waiters get a chance at the next serving pass.
+    pub fn signal(&mut self, db: usize, key: &[u8]) {
+        if self.waiters.is_empty() {
+            return;
+        }
+        let slot = (db, Bytes::copy_from_slice(key));
+        if self.queues.contains_key(&slot) && !self.ready.contains(&slot) {
+            self.ready.push(slot);
+        }
+    }
+
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+}
+
+impl Shard {
+    /// Runs the waiters of the keys written since the last pass, oldest first per key, each
+    /// atomically with what made its key ready: what one is served no other client ever sees.
+    /// Returns true when a waiter was being served by another shard at the same moment and
+    /// its key should be looked at again shortly.
+    pub fn serve_ready(&mut self, now_ms: u64) -> bool {
+        let mut again = Vec::new();
+        while !self.waiters.ready.is_empty() {
+            let (db, key) = self.waiters.ready.remove(0);
+            let queue: Vec<u64> = match self.waiters.queues.get(&(db, key.clone())) {
+                Some(q) => q.iter().copied().collect(),
+                None => continue,
+            };
+            for id in queue {
+                let Some(w) = self.waiters.waiters.get(&id) else {
+                    continue;
+                };
+                if w.claim.is_done() {
+                    self.waiters.remove(id);
+                    continue;
+                }
+                if !w.claim.begin() {
+                    if !again.contains(&(db, key.clone())) {
+                        again.push((db, key.clone()));
+                    }
+                    continue;
+                }
+                let (cmd_id, spec, wdb, args, claim, client) = (
+                    w.cmd_id,
+                    w.spec,
+                    w.db,
+                    w.args.clone(),
+                    w.claim.clone(),
+                    w.client,
+                );
+                match self.execute_may_block(cmd_id, spec, wdb, &args, now_ms) {
+                    Ok(reply) => {
+                        claim.finish();
+                        self.waiters.remove(id);
+                        self.waiters.served.push(Served {
+                            client,
+                            waiter: id,
+                            reply,
+                        });
+                    }
+                    Err(_) => claim.abandon(),
+                }
+            }
+        }
+        let retry = !again.is_empty();
+        self.waiters.ready = again;
+        retry
+    }
+
+    /// Parks a waiter, unless the client was served or gave up meanwhile.
+    pub fn block(&mut self, id: u64, waiter: Waiter) {
+        if !waiter.claim.is_done() {
+            self.waiters.add(id, waiter);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::{flag, spec};
+    use crate::{CmdResult, Ctx, Split};
+
+    /// A blocking command in miniature: takes (deletes) its key when present, else waits.
+    fn take(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+        let now = ctx.now_ms;
+        match ctx.ks().remove(&args[1], now) {
+            Some(_) => Ok(Reply::Bulk(args[2].clone())),
+            None if ctx.may_block => Err(CmdError::Block(Box::new(BlockOn {
+                keys: vec![args[1].clone()],
+                deadline_ms: None,
+                args: None,
+                on_timeout: TimeoutReply::NullArray,
+            }))),
+            None => Ok(Reply::NullArray),
+        }
+    }
+
+    fn put(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+        let now = ctx.now_ms;
+        let value = crate::value::Value::Str(crate::value::StrValue::from_client(&args[2]));
+        ctx.ks().insert(&args[1], value, None, now);
+        Ok(Reply::ok())
+    }
+
+    static TAKE: CommandSpec = spec(
+        "take",
+        3,
+        flag::WRITE | flag::BLOCKING,
+        (1, 1, 1),
+        &[],
+        "test",
+        "",
+        "",
+        Some(take),
+        Split::None,
+    );
+    static PUT: CommandSpec = spec(
+        "put",
+        3,
+        flag::WRITE,
+        (1, 1, 1),
+        &[],
+        "test",
+        "",
+        "",
+        Some(put),
+        Split::None,
+    );
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    fn park(shard: &mut Shard, id: u64, client: u64, key: &str, claim: &Arc<Claim>) {
+        let args = vec![b("take"), b(key), b(&format!("by{client}"))];
+        let on = shard
+            .execute_may_block(0, &TAKE, 0, &args, 0)
+            .expect_err("nothing there yet");
+        shard.block(
+            id,
+            Waiter {
+                client: ClientAddr { thread: 0, client },
+                db: 0,
+                cmd_id: 0,
+                spec: &TAKE,
+                args,
+                keys: on.keys,
+                claim: claim.clone(),
+            },
+        );
+    }
+
+    #[test]
+    fn waiters_are_served_first_come_first_served_with_the_write() {
+        let mut shard = Shard::new(0, 1, 7);
+        let (first, second) = (Arc::new(Claim::default()), Arc::new(Claim::default()));
+        park(&mut shard, 1, 10, "k", &first);
+        park(&mut shard, 2, 20, "k", &second);
+        assert_eq!(shard.waiters.len(), 2);
+        shard.execute(1, &PUT, 0, &[b("put"), b("k"), b("v")], 0, true);
+        assert!(!shard.serve_ready(0));
+        let served: Vec<(u64, Reply)> = shard
+            .waiters
+            .served
+            .drain(..)
+            .map(|s| (s.client.client, s.reply))
+            .collect();
+        assert_eq!(served, vec![(10, Reply::Bulk(b("by10")))]);
+        // The key went to the first waiter; the second still waits, and may give up.
+        assert_eq!(shard.waiters.len(), 1);
+        assert!(second.give_up());
+        assert!(!first.give_up());
+    }
+
+    #[test]
+    fn a_waiter_served_or_gone_elsewhere_is_dropped_and_the_next_served() {
+        let mut shard = Shard::new(0, 1, 7);
+        let (gone, next) = (Arc::new(Claim::default()), Arc::new(Claim::default()));
+        park(&mut shard, 1, 10, "k", &gone);
+        park(&mut shard, 2, 20, "k", &next);
+        assert!(gone.give_up());
+        shard.execute(1, &PUT, 0, &[b("put"), b("k"), b("v")], 0, true);
+        shard.serve_ready(0);
+        let served: Vec<u64> = shard
+            .waiters
+            .served
+            .drain(..)
+            .map(|s| s.client.client)
+            .collect();
+        assert_eq!(served, vec![20]);
+        assert!(shard.waiters.is_empty());
+        // A claim being served by another shard: left waiting, and the key retried later.
+        let busy = Arc::new(Claim::default());
+        park(&mut shard, 3, 30, "k", &busy);
+        assert!(busy.begin_spinning());
+        shard.execute(1, &PUT, 0, &[b("put"), b("k"), b("v")], 0, true);
+        assert!(shard.serve_ready(0));
+        assert!(shard.waiters.served.is_empty());
+        busy.abandon();
+        assert!(!shard.serve_ready(0));
+        assert_eq!(shard.waiters.served.len(), 1);
+    }
+
+    fn secs(s: &str) -> Result<Option<u64>, String> {
+        parse_timeout(s.as_bytes(), TimeoutUnit::Seconds, 1_000).map_err(|e| e.message())
+    }
+
+    #[test]
+    fn timeouts_in_seconds() {
+        assert_eq!(secs("0"), Ok(None));
+        assert_eq!(secs("1.5"), Ok(Some(2_500)));
+        // Rounded up to the next millisecond, so a tiny timeout still waits.
+        assert_eq!(secs("0.0001"), Ok(Some(1_001)));
+        // ceil(-0.1) is -0: no deadline, as in Redis.
+        assert_eq!(secs("-0.0001"), Ok(None));
+        assert_eq!(secs("-1"), Err("ERR timeout is negative".into()));
+        for huge in ["inf", "-inf", "1e30"] {
+            assert_eq!(secs(huge), Err("ERR timeout is negative".into()), "{huge}");
+        }
+        for bad in ["x", "nan", "", " 1"] {
+            assert_eq!(
+                secs(bad),
+                Err("ERR timeout is not a float or out of range".into()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn timeouts_in_milliseconds() {
+        let ms = |s: &str| {
+            parse_timeout(s.as_bytes(), TimeoutUnit::Millis, 1_000).map_err(|e| e.message())
+        };
+        assert_eq!(ms("0"), Ok(None));
+        assert_eq!(ms("250"), Ok(Some(1_250)));
+        assert_eq!(ms("-1"), Err("ERR timeout is negative".into()));
+        assert_eq!(
+            ms("1.5"),
+            Err("ERR timeout is not an integer or out of range".into())
+        );
+        assert_eq!(
+            ms(&i64::MAX.to_string()),
+            Err("ERR timeout is out of range".into())
+        );
+    }
+
+    #[test]
+    fn a_claim_is_taken_once() {
+        let claim = Claim::default();
+        assert!(claim.begin_spinning());
+        claim.abandon();
+        assert!(claim.begin());
+        claim.finish();
+        assert!(!claim.begin_spinning());
+        assert!(!claim.give_up());
+        let other = Claim::default();
+        assert!(other.give_up());
+        assert!(!other.begin_spinning());
+    }
 }

@@ -18,6 +18,8 @@ pub mod keyspace;
 pub mod limits;
 pub mod list;
 pub mod listpack;
+pub mod notify;
+pub mod pubsub;
 pub mod script;
 pub mod set;
 pub mod shard;
@@ -36,7 +38,7 @@ pub use error::{CmdError, CmdResult};
 pub use shard::{Ctx, Shard};
 
 /// Every command family implemented inside a shard, for the server's command table.
-pub fn families() -> [&'static [CommandSpec]; 11] {
+pub fn families() -> [&'static [CommandSpec]; 12] {
     [
         string::COMMANDS,
         keys::COMMANDS,
@@ -49,5 +51,6 @@ pub fn families() -> [&'static [CommandSpec]; 11] {
         sort::COMMANDS,
         stream::COMMANDS,
         stream::GROUP_COMMANDS,
+        pubsub::COMMANDS,
     ]
 }

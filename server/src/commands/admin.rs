@@ -208,7 +208,19 @@ pub async fn config(node: &Rc<Node>, args: &[Bytes]) -> Reply {
                 .collect();
             match store.set(&pairs) {
                 Ok(()) => {
-                    store.snapshot().publish_shard_limits();
+                    let config = store.snapshot();
+                    config.publish_shard_limits();
+                    if node.shard.borrow().notify_flags() != config.notify_keyspace_events {
+                        // Each shard reads the live value, so concurrent CONFIG SETs leave
+                        // every shard with the last one.
+                        node.run_on_all(|| {
+                            on_shard(|n| {
+                                let events = n.shared.config.with(|c| c.notify_keyspace_events);
+                                n.shard.borrow_mut().set_notify_flags(events);
+                            })
+                        })
+                        .await;
+                    }
                     Reply::ok()
                 }
                 Err(e) => Reply::error(e),
@@ -402,9 +414,13 @@ pub async fn info(node: &Rc<Node>, args: &[Bytes]) -> Reply {
     }
     if want("clients", true) {
         let clients: usize = reports.iter().map(|r| r.clients).sum();
+        let blocked = node
+            .shared
+            .blocked_clients
+            .load(std::sync::atomic::Ordering::Relaxed);
         let _ = write!(
             out,
-            "# Clients\r\nconnected_clients:{clients}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n\r\n",
+            "# Clients\r\nconnected_clients:{clients}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:0\r\nclient_recent_max_output_buffer:0\r\nblocked_clients:{blocked}\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n\r\n",
             config.maxclients
         );
     }

@@ -7,6 +7,7 @@ use ferrokv_protocol::{Reply, RespVersion};
 use ferrokv_shard::args;
 
 use super::{unknown_subcommand, wrong_arity};
+use crate::blocking::Unblock;
 use crate::connection::Client;
 use crate::hop::{on_shard, Answer};
 use crate::node::Node;
@@ -26,6 +27,7 @@ pub fn reset(node: &Node, client: &mut Client) -> Reply {
     let mut info = client.info.borrow_mut();
     info.db = 0;
     info.resp = RespVersion::Resp2;
+    info.mailbox.set_resp(RespVersion::Resp2);
     info.name = None;
     Reply::simple("RESET")
 }
@@ -100,6 +102,7 @@ pub fn hello(node: &Node, client: &mut Client, args: &[Bytes]) -> Reply {
     client.resp = resp;
     let mut info = client.info.borrow_mut();
     info.resp = resp;
+    info.mailbox.set_resp(resp);
     if let Some(n) = name {
         info.name = if n.is_empty() { None } else { Some(n) };
     }
@@ -157,6 +160,7 @@ pub async fn client(node: &Rc<Node>, client: &mut Client, args: &[Bytes]) -> Rep
             Reply::Verbatim("txt", Bytes::from(client.info.borrow().list_line() + "\n"))
         }
         (b"list", _) => client_list(node, &args[2..]).await,
+        (b"unblock", 3 | 4) => client_unblock(node, args).await,
         (b"help", 2) => Reply::Array(
             [
                 "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -172,6 +176,8 @@ pub async fn client(node: &Rc<Node>, client: &mut Client, args: &[Bytes]) -> Rep
                 "      Return clients of specified type.",
                 "SETNAME <name>",
                 "    Assign the name <name> to the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "    Unblock the specified blocked client.",
                 "HELP",
                 "    Print this help.",
             ]
@@ -179,11 +185,43 @@ pub async fn client(node: &Rc<Node>, client: &mut Client, args: &[Bytes]) -> Rep
             .map(|s| Reply::Simple(Bytes::from_static(s.as_bytes())))
             .collect(),
         ),
-        (b"id" | b"getname" | b"setname" | b"info" | b"help", _) => {
+        (b"id" | b"getname" | b"setname" | b"info" | b"help" | b"unblock", _) => {
             wrong_arity(&format!("client|{}", String::from_utf8_lossy(&sub)))
         }
         _ => unknown_subcommand(&args[1], "CLIENT"),
     }
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 when the client was blocked in a command.
+async fn client_unblock(node: &Rc<Node>, args: &[Bytes]) -> Reply {
+    let Ok(id) = args::int(&args[2]) else {
+        return Reply::error("ERR value is not an integer or out of range");
+    };
+    let error = match args.get(3) {
+        None => false,
+        Some(a) if args::is(a, "TIMEOUT") => false,
+        Some(a) if args::is(a, "ERROR") => true,
+        Some(_) => return Reply::error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+    };
+    let answers = node
+        .run_on_all(|| {
+            on_shard(move |n: &Node| {
+                let how = if error {
+                    Unblock::Error
+                } else {
+                    Unblock::TimedOut
+                };
+                n.clients
+                    .borrow()
+                    .mailbox(id as u64)
+                    .is_some_and(|m| m.unblock(how))
+            })
+        })
+        .await;
+    let unblocked = answers
+        .into_iter()
+        .any(|a| a.take::<bool>().unwrap_or(false));
+    Reply::Int(i64::from(unblocked))
 }
 
 async fn client_list(node: &Rc<Node>, opts: &[Bytes]) -> Reply {

@@ -10,13 +10,14 @@ pub(crate) mod multi;
 use std::rc::Rc;
 
 use bytes::Bytes;
-use ferrokv_protocol::Reply;
+use ferrokv_protocol::{Reply, RespVersion};
 use ferrokv_shard::command::{flag::*, spec};
 use ferrokv_shard::{CommandSpec, Split};
 
 pub use self::multi::{exec_refused, unwatch_all};
 use crate::connection::Client;
 use crate::node::Node;
+use crate::pubsub::PubsubCmd;
 use crate::scripting::ScriptCmd;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,6 +51,8 @@ pub enum ServerCmd {
     Unwatch,
     /// EVAL, FCALL, SCRIPT, FUNCTION and their kin (`crate::scripting`).
     Scripting(ScriptCmd),
+    /// (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE and PUBSUB (`crate::pubsub`).
+    Pubsub(PubsubCmd),
 }
 
 impl ServerCmd {
@@ -367,12 +370,19 @@ pub fn server_cmd(name: &str) -> ServerCmd {
         "watch" => ServerCmd::Watch,
         "unwatch" => ServerCmd::Unwatch,
         other => crate::scripting::server_cmd(other)
+            .or_else(|| crate::pubsub::server_cmd(other))
             .unwrap_or_else(|| unreachable!("server command {other} has no implementation")),
     }
 }
 
 pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[Bytes]) -> Reply {
     match cmd {
+        ServerCmd::Ping if client.resp == RespVersion::Resp2 && client.subs.any() => {
+            match args.len() {
+                1 | 2 => crate::pubsub::subscribed_ping(args),
+                _ => wrong_arity("ping"),
+            }
+        }
         ServerCmd::Ping => connection::ping(args),
         ServerCmd::Echo => Reply::Bulk(args[1].clone()),
         ServerCmd::Quit => {
@@ -382,6 +392,7 @@ pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[B
         ServerCmd::Reset => {
             client.multi = None;
             unwatch_all(node, client).await;
+            crate::pubsub::unsubscribe_all(node, client).await;
             connection::reset(node, client)
         }
         ServerCmd::Hello => connection::hello(node, client, args),
@@ -410,6 +421,7 @@ pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: ServerCmd, args: &[B
         ServerCmd::Scripting(cmd) => {
             Box::pin(crate::scripting::run_command(node, client, cmd, args, None)).await
         }
+        ServerCmd::Pubsub(cmd) => crate::pubsub::run(node, client, cmd, args).await,
     }
 }
 

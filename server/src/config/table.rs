@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use super::syntax::{memtoull, strerror, string2ll, strtoll_whole};
 use super::{
-    AppendFsync, Config, KeyspaceEvents, LogLevel, MaxmemoryPolicy, SavePoint, MAX_SHARDS,
+    AppendFsync, Config, KeyspaceEvents, LogLevel, MaxmemoryPolicy, OutputLimit, SavePoint,
+    MAX_SHARDS,
 };
 
 /// Whether CONFIG SET may change a directive, with Redis's wording for the refusal.
@@ -130,6 +131,53 @@ fn enum_arg<T: Copy>(v: &[u8], options: &[(&str, T)]) -> Result<T, String> {
 
 fn utf8_arg(v: &[u8]) -> Result<String, String> {
     String::from_utf8(v.to_vec()).map_err(|_| "argument must be valid UTF-8".to_string())
+}
+
+/// Redis checks every class before applying any, so a bad one leaves all unchanged.
+fn set_output_limits(c: &mut Config, args: &[&[u8]], _: &mut SetContext) -> Result<(), String> {
+    if !args.len().is_multiple_of(4) {
+        return Err("Wrong number of arguments in buffer limit configuration.".to_string());
+    }
+    let mut parsed = Vec::with_capacity(args.len() / 4);
+    for class in args.chunks_exact(4) {
+        let slot = match &class[0].to_ascii_lowercase()[..] {
+            b"normal" => 0,
+            b"replica" | b"slave" => 1,
+            b"pubsub" => 2,
+            _ => {
+                return Err(
+                    "Invalid client class specified in buffer limit configuration.".to_string(),
+                )
+            }
+        };
+        let bad = || "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+        let hard = memtoull(class[1]).ok_or_else(bad)?;
+        let soft = memtoull(class[2]).ok_or_else(bad)?;
+        let seconds = strtoll_whole(class[3])
+            .filter(|&s| s >= 0)
+            .ok_or_else(bad)?;
+        parsed.push((
+            slot,
+            OutputLimit {
+                hard,
+                soft,
+                soft_seconds: seconds as u64,
+            },
+        ));
+    }
+    for (slot, limit) in parsed {
+        c.client_output_buffer_limit[slot] = limit;
+    }
+    Ok(())
+}
+
+fn get_output_limits(c: &Config) -> String {
+    ["normal", "slave", "pubsub"]
+        .iter()
+        .zip(&c.client_output_buffer_limit)
+        .map(|(class, l)| format!("{class} {} {} {}", l.hard, l.soft, l.soft_seconds))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn set_save(c: &mut Config, args: &[&[u8]], ctx: &mut SetContext) -> Result<(), String> {
@@ -438,6 +486,14 @@ pub(super) static DIRECTIVES: &[Directive] = &[
         help: "Milliseconds a script may run before BUSY replies start [default: 5000]",
     },
     Directive {
+        name: "client-output-buffer-limit",
+        alias: None,
+        access: Access::Modifiable,
+        set: Setter::Many(set_output_limits),
+        get: get_output_limits,
+        help: "\"<class> <hard> <soft> <soft-seconds> ...\" for normal, replica and pubsub clients [default: normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60]",
+    },
+    Directive {
         name: "notify-keyspace-events",
         alias: None,
         access: Access::Modifiable,
@@ -567,7 +623,7 @@ pub(super) const REDIS_ONLY: &str = "\
     always-show-logo aof-disable-auto-gc aof-load-truncated aof-rewrite-incremental-fsync \
     aof-timestamp-enabled aof-use-rdb-preamble aof_rewrite_cpulist appenddirname \
     appendfilename auto-aof-rewrite-min-size auto-aof-rewrite-percentage bgsave_cpulist \
-    bind-source-addr bio_cpulist client-output-buffer-limit client-query-buffer-limit \
+    bind-source-addr bio_cpulist client-query-buffer-limit \
     cluster-allow-pubsubshard-when-down cluster-allow-reads-when-down \
     cluster-allow-replica-migration cluster-announce-bus-port cluster-announce-hostname \
     cluster-announce-ip cluster-announce-port cluster-announce-tls-port cluster-config-file \

@@ -9,6 +9,7 @@ use ferrokv_protocol::Reply;
 use crate::args;
 use crate::command::{self, flag::*, spec, CommandSpec, Split};
 use crate::error::{CmdError, CmdResult};
+use crate::notify::KeyspaceEvents;
 use crate::shard::Ctx;
 
 pub use quicklist::{End, List};
@@ -54,6 +55,36 @@ fn end_arg(arg: &[u8]) -> Result<End, CmdError> {
     }
 }
 
+/// The event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+/// The event of a pop from `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    }
+}
+
+/// Raises a list event on `key`.
+fn notify(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8]) {
+    ctx.notify(KeyspaceEvents::LIST, event, key);
+}
+
+/// The events of a pop that took `popped` elements from `key`: the pop, then `del` if it
+/// emptied the list.
+fn notify_popped(ctx: &mut Ctx<'_>, key: &[u8], end: End, popped: bool) {
+    if popped {
+        notify(ctx, pop_event(end), key);
+    }
+    ctx.drop_if_empty(key);
+}
+
 fn element(elem: &[u8]) -> Reply {
     Reply::Bulk(Bytes::copy_from_slice(elem))
 }
@@ -78,7 +109,9 @@ fn push(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, only_existing: bool) -> Cmd
     for elem in &args[2..] {
         list.push(end, elem);
     }
-    Ok(Reply::Int(list.len() as i64))
+    let len = list.len();
+    notify(ctx, push_event(end), key);
+    Ok(Reply::Int(len as i64))
 }
 
 fn lpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -128,7 +161,8 @@ fn pop(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, name: &str) -> CmdResult {
         None => list.pop(end).map_or(Reply::Null, Reply::Bulk),
         Some(n) => pop_many(list, end, n),
     };
-    ctx.drop_if_empty(key);
+    // A stored list is never empty: only a count of 0 pops nothing.
+    notify_popped(ctx, key, end, count != Some(0));
     Ok(reply)
 }
 
@@ -175,7 +209,10 @@ fn lset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let list = ctx.write_as::<List>(&args[1])?.ok_or(CmdError::NoSuchKey)?;
     let index = args::int(&args[2])?;
     match element_index(index, list.len()) {
-        Some(i) if list.set(i, &args[3]) => Ok(Reply::ok()),
+        Some(i) if list.set(i, &args[3]) => {
+            notify(ctx, "lset", &args[1]);
+            Ok(Reply::ok())
+        }
         _ => Err(CmdError::other("ERR index out of range")),
     }
 }
@@ -195,7 +232,9 @@ fn linsert(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(Reply::Int(-1));
     };
     list.insert(pivot + usize::from(after), &args[4]);
-    Ok(Reply::Int(list.len() as i64))
+    let len = list.len();
+    notify(ctx, "linsert", &args[1]);
+    Ok(Reply::Int(len as i64))
 }
 
 fn lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -205,7 +244,10 @@ fn lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(Reply::Int(0));
     };
     let removed = list.remove_matching(&args[3], count);
-    ctx.drop_if_empty(key);
+    if removed > 0 {
+        notify(ctx, "lrem", key);
+        ctx.drop_if_empty(key);
+    }
     Ok(Reply::Int(removed as i64))
 }
 
@@ -222,6 +264,7 @@ fn ltrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     list.remove_end(End::Head, head);
     list.remove_end(End::Tail, tail);
+    notify(ctx, "ltrim", key);
     ctx.drop_if_empty(key);
     Ok(Reply::ok())
 }
@@ -299,7 +342,8 @@ fn lpos(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 /// Pops from `src` and pushes onto `dst` (the same key rotates the list). A missing `src`
-/// answers nil before `dst`'s type is checked; a wrong `dst` type pops nothing.
+/// answers nil before `dst`'s type is checked; a wrong `dst` type pops nothing. Redis raises
+/// the push on `dst` before the pop on `src`.
 fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> CmdResult {
     if ctx.write_as::<List>(src)?.is_none() {
         return Ok(Reply::Null);
@@ -309,7 +353,8 @@ fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
         return Ok(Reply::Null);
     };
     ctx.create_as(dst, List::new)?.push(to, &value);
-    ctx.drop_if_empty(src);
+    notify(ctx, push_event(to), dst);
+    notify_popped(ctx, src, from, true);
     Ok(Reply::Bulk(value))
 }
 
@@ -354,7 +399,7 @@ fn lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             continue;
         };
         let popped = pop_many(list, end, count.unwrap_or(1));
-        ctx.drop_if_empty(key);
+        notify_popped(ctx, key, end, true);
         return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), popped]));
     }
     Ok(Reply::NullArray)

@@ -91,7 +91,9 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp3: bool) -> mlua::Result<Value
         Reply::Int(n) => Value::Number(*n as f64),
         Reply::Bulk(b) => string(b)?,
         Reply::Null | Reply::NullArray => null,
-        Reply::Array(items) | Reply::Push(items) => array(lua, items.iter(), resp3)?,
+        Reply::Array(items) | Reply::Push(items) | Reply::Sequence(items) => {
+            array(lua, items.iter(), resp3)?
+        }
         Reply::Set(items) if resp3 => {
             let set = lua.create_table_with_capacity(0, items.len())?;
             for item in items {

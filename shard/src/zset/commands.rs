@@ -14,7 +14,7 @@ use crate::shard::Ctx;
 use crate::value::Collection;
 
 use super::parse::score_arg;
-use super::SortedSet;
+use super::{notify, notify_removed, SortedSet};
 
 fn bulk(b: &[u8]) -> Reply {
     Reply::Bulk(Bytes::copy_from_slice(b))
@@ -146,6 +146,9 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], incr: bool) -> CmdResult {
             }
         }
     }
+    if added + updated > 0 {
+        notify(ctx, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     Ok(if f.incr {
         last.map_or(Reply::Null, Reply::Double)
     } else {
@@ -165,7 +168,9 @@ pub fn zrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             break;
         }
     }
-    ctx.drop_if_empty(key);
+    if removed > 0 {
+        notify_removed(ctx, "zrem", key);
+    }
     Ok(Reply::Int(removed))
 }
 
@@ -236,7 +241,9 @@ fn pop(
     } else {
         z.remove_ranks(0, n);
     }
-    ctx.drop_if_empty(key);
+    if n > 0 {
+        notify_removed(ctx, if max { "zpopmax" } else { "zpopmin" }, key);
+    }
     Ok(taken)
 }
 

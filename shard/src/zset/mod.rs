@@ -18,6 +18,8 @@ use bytes::Bytes;
 use crate::command::{flag::*, keys_after_numkeys, spec, CommandSpec, Split};
 use crate::dense_map::DenseMap;
 use crate::limits;
+use crate::notify::KeyspaceEvents;
+use crate::shard::Ctx;
 use crate::value::Collection;
 
 use compact::Compact;
@@ -25,6 +27,23 @@ use parse::Interval;
 use tree::{ScoreTree, Scored};
 
 pub use setops::MemberSet;
+
+/// Raises a sorted set event on `key`.
+fn notify(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8]) {
+    ctx.notify(KeyspaceEvents::ZSET, event, key);
+}
+
+/// The events of a command that removed members from `key`: `event`, then `del` if the
+/// sorted set is empty now.
+fn notify_removed(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8]) {
+    notify(ctx, event, key);
+    ctx.drop_if_empty(key);
+}
+
+/// The store step of ZRANGESTORE and the ZUNIONSTORE family, raising `event`.
+fn store(ctx: &mut Ctx<'_>, dest: &[u8], result: SortedSet, event: &'static str) {
+    ctx.store(dest, result, KeyspaceEvents::ZSET, event);
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum SortedSet {
