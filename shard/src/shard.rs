@@ -324,8 +324,10 @@ impl Shard {
                 CmdError::other(format!("ERR '{}' cannot run on a shard", spec.name)).into_reply(),
             );
         };
+        // A container's subcommand says whether it writes (XGROUP DESTROY does, XINFO does not).
+        let write = spec.resolve(args).is_write();
         // Watched keys this write names, with what they held before it.
-        let watched: Vec<(usize, KeyState)> = if self.watches.is_empty() || !spec.is_write() {
+        let watched: Vec<(usize, KeyState)> = if self.watches.is_empty() || !write {
             Vec::new()
         } else {
             let ks = &self.dbs[db];
@@ -360,7 +362,7 @@ impl Shard {
         // Any write to a key with blocked clients may serve them (RENAME, SORT STORE and
         // LMOVE's destination included).
         if !self.waiters.is_empty()
-            && spec.is_write()
+            && write
             && matches!(&result, Ok(r) if !matches!(r, Reply::Error(_)))
         {
             for i in spec.resolve(args).key_positions(args) {

@@ -2069,3 +2069,126 @@ fn seed_stream_consumer() {
     let len: usize = con.xlen(&stream).expect("xlen");
     assert_eq!(len, 25);
 }
+
+/// XREADGROUP BLOCK: what wakes a blocked reader and what it gets.
+#[test]
+fn blocked_reader_is_served_by_an_addition_only() {
+    let keys = spread_keys("xg:block:", 2, DEFAULT_SHARDS);
+    let mut p = shared().raw();
+    p.del(&keys);
+    for key in &keys {
+        fill(&mut p, key, 2);
+        assert_eq!(p.cmd(&["XGROUP", "CREATE", key, "g", "$"]), ok());
+    }
+    let mut b = BlockingClient::new();
+    let mut args = vec![
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "alice",
+        "COUNT",
+        "10",
+        "BLOCK",
+        "0",
+    ];
+    args.extend(["STREAMS", &keys[0], &keys[1], ">", ">"]);
+    b.block(&args);
+    // Writes that add no entry leave it waiting (it would otherwise have answered the
+    // first of them, and not what comes below).
+    assert_eq!(
+        p.cmd(&["XGROUP", "CREATECONSUMER", &keys[1], "g", "zed"]),
+        int(1)
+    );
+    assert_eq!(p.cmd(&["XGROUP", "SETID", &keys[1], "g", "1-1"]), ok());
+    assert_eq!(p.cmd(&["XDEL", &keys[1], "1-1"]), int(1));
+    // The addition serves its stream alone, from the group's position: after SETID, the
+    // entries it moved back over too.
+    assert_eq!(p.cmd(&["XADD", &keys[1], "3-1", "f", "v3"]), bulk("3-1"));
+    assert_eq!(b.read(), read1(&keys[1], vec![e(2), e(3)]));
+    assert_eq!(
+        consumers(&p.cmd(&["XINFO", "CONSUMERS", &keys[1], "g"])),
+        [("alice".to_string(), 2), ("zed".to_string(), 0)]
+    );
+    assert_eq!(p.cmd(&["XINFO", "CONSUMERS", &keys[0], "g"]), arr(vec![]));
+    // An addition deleted before the reader is served still wakes it, with nothing.
+    b.block(&args);
+    assert_eq!(p.cmd(&["MULTI"]), ok());
+    assert_eq!(
+        p.cmd(&["XADD", &keys[0], "4-1", "f", "v4"]),
+        simple("QUEUED")
+    );
+    assert_eq!(p.cmd(&["XDEL", &keys[0], "4-1"]), simple("QUEUED"));
+    assert_eq!(p.cmd(&["EXEC"]), arr(vec![bulk("4-1"), int(1)]));
+    assert_eq!(b.read(), read1(&keys[0], vec![]));
+    // NOACK: served, nothing pending.
+    let mut noack = vec!["XREADGROUP", "GROUP", "g", "bob", "NOACK", "BLOCK", "0"];
+    noack.extend(["STREAMS", &keys[0], ">"]);
+    b.block(&noack);
+    assert_eq!(p.cmd(&["XADD", &keys[0], "5-1", "f", "v5"]), bulk("5-1"));
+    assert_eq!(b.read(), read1(&keys[0], vec![e(5)]));
+    assert_eq!(
+        consumers(&p.cmd(&["XINFO", "CONSUMERS", &keys[0], "g"])),
+        [("alice".to_string(), 0), ("bob".to_string(), 0)]
+    );
+    // A timeout answers nil.
+    b.c.send_cmd(&[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "c",
+        "BLOCK",
+        "10",
+        "STREAMS",
+        &keys[0],
+        ">",
+    ]);
+    assert_eq!(b.read(), Resp::NilArray);
+    p.del(&keys);
+}
+
+#[test]
+fn blocked_reader_learns_its_group_or_stream_is_gone() {
+    let keys = spread_keys("xg:blockgone:", 3, DEFAULT_SHARDS);
+    let mut p = shared().raw();
+    p.del(&keys);
+    for key in &keys {
+        assert_eq!(
+            p.cmd(&["XGROUP", "CREATE", key, "g", "$", "MKSTREAM"]),
+            ok()
+        );
+    }
+    let mut b = BlockingClient::new();
+    let read = |key: &str| -> Vec<String> {
+        [
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            key,
+            ">",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let block = |b: &mut BlockingClient, key: &str| {
+        let args = read(key);
+        b.block(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    };
+    block(&mut b, &keys[0]);
+    assert_eq!(p.cmd(&["XGROUP", "DESTROY", &keys[0], "g"]), int(1));
+    assert_eq!(
+        b.read(),
+        err("NOGROUP the consumer group this client was blocked on no longer exists")
+    );
+    block(&mut b, &keys[1]);
+    assert_eq!(p.cmd(&["DEL", &keys[1]]), int(1));
+    assert_eq!(b.read(), err("UNBLOCKED the stream key no longer exists"));
+    block(&mut b, &keys[2]);
+    assert_eq!(p.cmd(&["SET", &keys[2], "x"]), ok());
+    assert_eq!(b.read(), err("UNBLOCKED the stream key no longer exists"));
+    p.del(&keys);
+}
