@@ -498,7 +498,8 @@ impl BlockingClient {
         BlockingClient { c, id }
     }
 
-    pub fn new() -> BlockingClient {
+    /// A client of the shared server.
+    pub fn shared() -> BlockingClient {
         BlockingClient::on(shared())
     }
 

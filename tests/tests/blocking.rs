@@ -142,7 +142,7 @@ fn argument_errors() {
 fn a_negative_timeout_that_rounds_to_zero_waits_forever() {
     // ceil(-0.0001 * 1000) is -0: no error, and no deadline.
     let k = keys("negzero", 1);
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", &k[0], "-0.0001"]);
     assert_eq!(shared().raw().cmd(&["RPUSH", &k[0], "v"]), int(1));
     assert_eq!(b.read(), popped(&k[0], "v"));
@@ -193,10 +193,10 @@ fn fractional_timeouts_answer_null() {
 #[test]
 fn timeout_zero_waits_until_served() {
     let k = keys("forever", 2);
-    let mut forever = BlockingClient::new();
+    let mut forever = BlockingClient::shared();
     forever.block(&["BLPOP", &k[0], "0"]);
     // Another client times out meanwhile; the one with timeout 0 is still blocked after.
-    let mut short = BlockingClient::new();
+    let mut short = BlockingClient::shared();
     short.block(&["BLPOP", &k[1], "0.2"]);
     assert_eq!(short.read(), Resp::NilArray);
     forever.wait_blocked(shared(), "BLPOP");
@@ -272,7 +272,7 @@ fn blocked_then_served_by_a_push_from_another_client() {
     p.del(&k);
     for (args, write, want, left) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut b = BlockingClient::new();
+        let mut b = BlockingClient::shared();
         b.block(&args);
         assert!(!p.cmd(&write).is_error(), "{write:?}");
         assert_eq!(b.read(), want, "{args:?} served by {write:?}");
@@ -296,7 +296,7 @@ fn served_by_lmove_rename_and_exec() {
     let mut p = shared().raw();
     p.del(&k);
     // LMOVE into the awaited key, from a key on another shard.
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", &k[0], "0"]);
     assert_eq!(p.cmd(&["RPUSH", &k[1], "1", "2"]), int(2));
     assert_eq!(p.cmd(&["LMOVE", &k[1], &k[0], "LEFT", "RIGHT"]), bulk("1"));
@@ -342,7 +342,7 @@ fn clients_blocked_on_one_key_are_served_first_come_first_served() {
     let key = k[0].as_str();
     let mut p = shared().raw();
     p.del(&k);
-    let mut clients: Vec<BlockingClient> = (0..5).map(|_| BlockingClient::new()).collect();
+    let mut clients: Vec<BlockingClient> = (0..5).map(|_| BlockingClient::shared()).collect();
     for b in &mut clients {
         b.block(&["BLPOP", key, "0"]);
     }
@@ -371,7 +371,7 @@ fn one_push_of_several_elements_serves_several_clients() {
     let key = k[0].as_str();
     let mut p = shared().raw();
     p.del(&k);
-    let mut clients: Vec<BlockingClient> = (0..3).map(|_| BlockingClient::new()).collect();
+    let mut clients: Vec<BlockingClient> = (0..3).map(|_| BlockingClient::shared()).collect();
     for b in &mut clients {
         b.block(&["BRPOP", key, "0"]);
     }
@@ -400,7 +400,7 @@ fn a_served_push_is_never_visible_to_others() {
     let k = keys("atomic", 2);
     let mut p = shared().raw();
     p.del(&k);
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", &k[0], "0"]);
     // The next command of the same pipeline already sees the element gone.
     let replies = p.pipeline(&[
@@ -438,9 +438,9 @@ fn blmove_chains_serve_a_client_waiting_on_the_destination() {
     let (src, dst) = (k[0].as_str(), k[1].as_str());
     let mut p = shared().raw();
     p.del(&k);
-    let mut a = BlockingClient::new();
+    let mut a = BlockingClient::shared();
     a.block(&["BLMOVE", src, dst, "RIGHT", "LEFT", "0"]);
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", dst, "0"]);
     assert_eq!(p.cmd(&["RPUSH", src, "x", "y"]), int(2));
     assert_eq!(a.read(), bulk("y"));
@@ -455,7 +455,7 @@ fn a_client_on_keys_of_several_shards_is_served_once() {
     let k = keys("multishard", 4);
     let mut p = shared().raw();
     p.del(&k);
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", &k[0], &k[1], &k[2], &k[3], "0"]);
     assert_eq!(p.cmd(&["RPUSH", &k[2], "first"]), int(1));
     assert_eq!(b.read(), popped(&k[2], "first"));
@@ -506,7 +506,7 @@ fn a_disconnected_client_leaves_the_push_in_the_list() {
     let k = keys("gone", 2);
     let mut p = shared().raw();
     p.del(&k);
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", &k[0], &k[1], "0"]);
     let id = b.id;
     b.c.reset();
@@ -514,9 +514,9 @@ fn a_disconnected_client_leaves_the_push_in_the_list() {
     assert_eq!(p.cmd(&["RPUSH", &k[1], "kept"]), int(1));
     assert_eq!(lrange(&mut p, &k[1]), bulks(&["kept"]));
     // The same with a client closed politely, and a waiter behind it.
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BZPOPMIN", &k[0], "0"]);
-    let mut next = BlockingClient::new();
+    let mut next = BlockingClient::shared();
     next.block(&["BZPOPMIN", &k[0], "0"]);
     let id = b.id;
     drop(b);
@@ -539,7 +539,7 @@ fn client_unblock() {
         args.extend(how);
         q.cmd(&args)
     };
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     let blocking: Vec<Vec<&str>> = vec![
         vec!["BLPOP", &k[0], &k[1], "0"],
         vec!["BLMOVE", &k[0], &k[1], "LEFT", "LEFT", "0"],
@@ -751,7 +751,7 @@ fn xread_block_served_by_xadd() {
     p.del(&k);
     assert_eq!(p.cmd(&["XADD", &k[1], "1-1", "old", "x"]), bulk("1-1"));
     // `$` on a stream that does not exist yet and on one that has entries, on two shards.
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     b.block(&[
         "XREAD", "COUNT", "10", "BLOCK", "0", "STREAMS", &k[0], &k[1], "$", "$",
     ]);
@@ -788,7 +788,7 @@ fn xread_block_served_by_xadd() {
         ])])
     );
     // Several readers of one stream all get the entry.
-    let mut readers: Vec<BlockingClient> = (0..3).map(|_| BlockingClient::new()).collect();
+    let mut readers: Vec<BlockingClient> = (0..3).map(|_| BlockingClient::shared()).collect();
     for r in &mut readers {
         r.block(&["XREAD", "BLOCK", "0", "STREAMS", &k[3], "$"]);
     }
@@ -813,7 +813,7 @@ fn xreadgroup_block_served_by_xadd() {
     for s in &k {
         assert_eq!(p.cmd(&["XGROUP", "CREATE", s, "g", "$", "MKSTREAM"]), ok());
     }
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     b.block(&[
         "XREADGROUP",
         "GROUP",
@@ -846,7 +846,7 @@ fn xreadgroup_block_served_by_xadd() {
         ])
     );
     // Two consumers of one group: one entry goes to one of them, the next to the other.
-    let mut c2 = BlockingClient::new();
+    let mut c2 = BlockingClient::shared();
     b.block(&[
         "XREADGROUP",
         "GROUP",

@@ -2080,7 +2080,7 @@ fn blocked_reader_is_served_by_an_addition_only() {
         fill(&mut p, key, 2);
         assert_eq!(p.cmd(&["XGROUP", "CREATE", key, "g", "$"]), ok());
     }
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     let mut args = vec![
         "XREADGROUP",
         "GROUP",
@@ -2157,7 +2157,7 @@ fn blocked_reader_learns_its_group_or_stream_is_gone() {
             ok()
         );
     }
-    let mut b = BlockingClient::new();
+    let mut b = BlockingClient::shared();
     let read = |key: &str| -> Vec<String> {
         [
             "XREADGROUP",
