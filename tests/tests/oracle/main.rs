@@ -56,8 +56,9 @@ enum Cmp {
     Timed(stream_groups::Times),
 }
 
-/// How far apart two servers' idle or delivery times may be.
-const TIME_TOLERANCE_MS: i64 = 2_000;
+/// How far apart two servers' idle or delivery times may be (one may lag on a loaded machine;
+/// the generator keeps every idle bound hours away).
+const TIME_TOLERANCE_MS: i64 = 60_000;
 
 #[derive(Clone)]
 struct Cmd {
