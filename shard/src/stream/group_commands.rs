@@ -1553,6 +1553,116 @@ mod tests {
     }
 
     #[test]
+    fn argument_errors_in_redis_order() {
+        let mut t = TestShard::new();
+        fill(&mut t, "s", 1..=2);
+        t.run(&["xgroup", "create", "s", "g", "0"]);
+        t.run(&["set", "str", "x"]);
+        let invalid = "ERR Invalid stream ID specified as stream command argument";
+        let wrongtype = "WRONGTYPE Operation against a key holding the wrong kind of value";
+        for (line, want) in [
+            // XACK: no key or group answers 0 before the IDs are read.
+            ("xack nokey g bad", int(0)),
+            ("xack s nog bad", int(0)),
+            ("xack s g 1-0 bad", err(invalid)),
+            ("xack str g 1-0", err(wrongtype)),
+            // XPENDING: the range before the key.
+            ("xpending s g - +", err("ERR syntax error")),
+            ("xpending s g idle 1 - +", err("ERR syntax error")),
+            ("xpending s g - + 1 c x y z", err("ERR syntax error")),
+            ("xpending nokey g - + x", err("ERR value is not an integer or out of range")),
+            ("xpending nokey g x + 1", err(invalid)),
+            ("xpending nokey g - (0-0 1", err("ERR invalid end ID for the interval")),
+            ("xpending nokey g", err("NOGROUP No such key 'nokey' or consumer group 'g'")),
+            ("xpending str g", err(wrongtype)),
+            // XCLAIM: the group before anything else.
+            ("xclaim nokey g c x 1-0", err("NOGROUP No such key 'nokey' or consumer group 'g'")),
+            ("xclaim s g c x 1-0", err("ERR Invalid min-idle-time argument for XCLAIM")),
+            ("xclaim s g c 0 1-0 2-0 bad 3-0", err("ERR Unrecognized XCLAIM option 'bad'")),
+            ("xclaim s g c 0 1-0 lastid -", err(invalid)),
+            ("xclaim s g c 0 1-0 retrycount", err("ERR Unrecognized XCLAIM option 'retrycount'")),
+            // XAUTOCLAIM: its arguments before the group.
+            ("xautoclaim nokey g c x 0", err("ERR Invalid min-idle-time argument for XAUTOCLAIM")),
+            ("xautoclaim nokey g c 0 0 count 0", err("ERR COUNT must be > 0")),
+            ("xautoclaim nokey g c 0 0 justid x", err("ERR syntax error")),
+            ("xautoclaim nokey g c 0 0", err("NOGROUP No such key 'nokey' or consumer group 'g'")),
+            // XINFO: the key before the options.
+            ("xinfo stream nokey foo", err("ERR no such key")),
+            ("xinfo stream s full count", err("ERR unknown subcommand or wrong number of arguments for 'stream'. Try XINFO HELP.")),
+            ("xinfo consumers s nog", err("NOGROUP No such consumer group 'nog' for key name 's'")),
+            ("xinfo foo s", err("ERR unknown subcommand 'foo'. Try XINFO HELP.")),
+            ("xinfo groups s x", err("ERR wrong number of arguments for 'xinfo|groups' command")),
+            // XREADGROUP.
+            ("xreadgroup count 1 streams s s > >", err("ERR Missing GROUP option for XREADGROUP")),
+            ("xreadgroup group g c streams s > 0", err("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.")),
+            ("xreadgroup group g c streams s nokey > >", err("NOGROUP No such key 'nokey' or consumer group 'g' in XREADGROUP with GROUP option")),
+            ("xreadgroup group g c streams str s > >", err(wrongtype)),
+            ("xreadgroup group g c streams s +", err(invalid)),
+            ("xreadgroup group g c block -1 streams s >", err("ERR timeout is negative")),
+            ("xreadgroup group g streams s > >", err("ERR syntax error")),
+        ] {
+            assert_eq!(t.run(&line.split(' ').collect::<Vec<_>>()), want, "{line}");
+        }
+        // None of the failed calls created a consumer or moved the group.
+        assert_eq!(consumers(&mut t, "s", "g"), vec![]);
+        assert_eq!(
+            t.run(&["xpending", "s", "g"]),
+            Reply::Array(vec![int(0), Reply::Null, Reply::Null, Reply::NullArray])
+        );
+    }
+
+    #[test]
+    fn setid_and_lastid_move_the_group() {
+        let mut t = TestShard::new();
+        fill(&mut t, "s", 1..=3);
+        let replies = t.script(&[
+            "xgroup create s g $",
+            "xgroup setid s g - entriesread 0",
+            "xreadgroup group g c count 1 streams s >",
+            "xclaim s g c 0 9-0 lastid 2-0",
+            "xclaim s g c 0 9-0 lastid 1-5",
+            "xreadgroup group g c streams s >",
+            "xgroup setid s g + entriesread 7",
+            "xreadgroup group g c streams s >",
+        ]);
+        assert_eq!(
+            replies,
+            vec![
+                ok(),
+                ok(),
+                read("s", vec![e(1)]),
+                Reply::Array(vec![]),
+                Reply::Array(vec![]),
+                read("s", vec![e(3)]),
+                ok(),
+                Reply::NullArray,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_blocked_noack_reader_leaves_nothing_pending() {
+        let mut t = TestShard::new();
+        t.run(&["xgroup", "create", "s", "g", "$", "mkstream"]);
+        let call = words("XREADGROUP GROUP g c NOACK BLOCK 0 STREAMS s >");
+        let Err(on) = read_may_block(&mut t, &call) else {
+            panic!("should block");
+        };
+        let rerun = on.args.clone().unwrap_or_default();
+        assert_eq!(on.deadline_ms, None);
+        fill(&mut t, "s", 1..=1);
+        assert_eq!(read_may_block(&mut t, &rerun), Ok(read("s", vec![e(1)])));
+        assert_eq!(
+            t.run(&["xpending", "s", "g"]),
+            Reply::Array(vec![int(0), Reply::Null, Reply::Null, Reply::NullArray])
+        );
+        assert_eq!(
+            consumers(&mut t, "s", "g"),
+            vec![(bulk("c"), int(0), int(0))]
+        );
+    }
+
+    #[test]
     fn history_counts_deliveries_and_shows_deleted_entries() {
         let mut t = TestShard::new();
         fill(&mut t, "s", 1..=3);
