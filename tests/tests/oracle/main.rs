@@ -25,6 +25,7 @@ mod scripts;
 mod sets;
 mod sorted_sets;
 mod sorts;
+mod streams;
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -200,6 +201,8 @@ struct Gen {
     /// Commands a family asked to send next, in order (a command that needs another right
     /// before it).
     queued: std::collections::VecDeque<Cmd>,
+    /// The milliseconds of the stream IDs generated last (see streams.rs).
+    stream_ms: u64,
 }
 
 impl Gen {
@@ -210,6 +213,7 @@ impl Gen {
             used_rel: HashSet::new(),
             base_secs,
             queued: Default::default(),
+            stream_ms: 1000,
         }
     }
 
@@ -358,7 +362,7 @@ impl Gen {
         if let Some(c) = self.queued.pop_front() {
             return c;
         }
-        let mut c = match self.rng.gen_range(0..100) {
+        let mut c = match self.rng.gen_range(0..110) {
             0..=29 => self.next_string(),
             30..=41 => hashes::next(self),
             42..=53 => lists::next(self),
@@ -366,7 +370,8 @@ impl Gen {
             66..=81 => sorted_sets::next(self),
             82..=89 => bitmaps::next(self),
             90..=94 => hyperloglogs::next(self),
-            _ => sorts::next(self),
+            95..=99 => sorts::next(self),
+            _ => streams::next(self),
         };
         // Wrong arities: drop trailing arguments or add junk. A command compared loosely (its
         // reply is in hash order or random) only gets junk and keeps its comparison: a shorter
@@ -692,6 +697,7 @@ fn all_keys() -> Vec<Vec<u8>> {
         bitmaps::PREFIX,
         hyperloglogs::PREFIX,
         sorts::PREFIX,
+        streams::PREFIX,
     ] {
         v.extend((0..FAMILY_KEYS).map(|i| family_key(prefix, i)));
     }
@@ -719,6 +725,7 @@ fn dump(key: &[u8]) -> Vec<Cmd> {
     v.extend(lists::dump(key));
     v.extend(sets::dump(key));
     v.extend(sorted_sets::dump(key));
+    v.extend(streams::dump(key));
     v
 }
 
