@@ -55,6 +55,8 @@ pub struct Shard {
     /// Keys of this shard that connections WATCH.
     pub watches: WatchTable,
     pub rng: SmallRng,
+    /// A script's `redis.call` is running (XREAD refuses BLOCK there, as Redis does for Lua).
+    pub in_script: bool,
 }
 
 /// What a command handler sees: the shard, the selected database and the time of the call.
@@ -80,6 +82,7 @@ impl Shard {
             locks: TxLocks::default(),
             watches: WatchTable::default(),
             rng: SmallRng::seed_from_u64(seed),
+            in_script: false,
         }
     }
 

@@ -316,7 +316,7 @@ struct ReadArgs {
     streams: usize,
 }
 
-fn parse_read(args: &[Bytes], now_ms: u64) -> Result<ReadArgs, CmdError> {
+fn parse_read(args: &[Bytes], now_ms: u64, in_script: bool) -> Result<ReadArgs, CmdError> {
     let mut count = 0;
     let mut block = None;
     let mut i = 1;
@@ -324,6 +324,13 @@ fn parse_read(args: &[Bytes], now_ms: u64) -> Result<ReadArgs, CmdError> {
         let more = args.len() - 1 - i;
         let opt = &args[i];
         if args::is(opt, "BLOCK") && more > 0 {
+            if in_script {
+                return Err(args::error_format(&[
+                    b"ERR ",
+                    args::c_str(&args[0]),
+                    b" command is not allowed with BLOCK option from scripts",
+                ]));
+            }
             i += 1;
             block = Some(blocking::parse_timeout(
                 &args[i],
@@ -364,7 +371,7 @@ fn parse_read(args: &[Bytes], now_ms: u64) -> Result<ReadArgs, CmdError> {
 }
 
 fn xread(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let parsed = parse_read(args, ctx.now_ms)?;
+    let parsed = parse_read(args, ctx.now_ms, ctx.shard.in_script)?;
     let keys = &args[parsed.keys_at..parsed.keys_at + parsed.streams];
     let id_args = &args[parsed.keys_at + parsed.streams..];
     // The ID after which each stream is read; `$` is the stream's last ID now.

@@ -14,6 +14,8 @@ mod commands;
 pub mod group;
 pub mod id;
 pub mod store;
+#[cfg(test)]
+mod tests;
 
 use bytes::Bytes;
 use ferrokv_protocol::Reply;

@@ -72,7 +72,13 @@ fn range_bound(g: &mut Gen, low: bool) -> Vec<u8> {
         3..=6 => near_id(g).into_bytes(),
         7..=8 => format!("({}", near_id(g)).into_bytes(),
         _ => g
-            .pick(&["(-", "(+", "(", "(0-0", "(18446744073709551615-18446744073709551615"])
+            .pick(&[
+                "(-",
+                "(+",
+                "(",
+                "(0-0",
+                "(18446744073709551615-18446744073709551615",
+            ])
             .into(),
     }
 }
@@ -140,7 +146,12 @@ fn trim_options(g: &mut Gen, a: &mut Vec<Vec<u8>>) {
         a.push(g.pick(LIMITS).into());
     }
     if strategy == 8 {
-        a.extend([g.name("MAXLEN"), b"5".to_vec(), g.name("MINID"), b"1".to_vec()]);
+        a.extend([
+            g.name("MAXLEN"),
+            b"5".to_vec(),
+            g.name("MINID"),
+            b"1".to_vec(),
+        ]);
     }
 }
 
@@ -274,12 +285,7 @@ pub fn next(g: &mut Gen) -> Cmd {
         85..=87 => vec![g.name("OBJECT"), g.name("ENCODING"), key],
         88..=89 => vec![g.name("TYPE"), key],
         90..=91 => vec![g.name("DEL"), key],
-        92..=95 => vec![
-            g.name("XRANGE"),
-            key,
-            b"-".to_vec(),
-            b"+".to_vec(),
-        ],
+        92..=95 => vec![g.name("XRANGE"), key, b"-".to_vec(), b"+".to_vec()],
         _ => {
             // Only whether it succeeds matters, not CONFIG SET's errors for junk appended.
             cmp = Cmp::Shape;
