@@ -63,6 +63,8 @@ pub struct Shard {
     pub rng: SmallRng,
     /// `notify-keyspace-events` and the events raised since the server last took them.
     notifier: Notifier,
+    /// A script's `redis.call` is running (XREAD refuses BLOCK there, as Redis does for Lua).
+    pub in_script: bool,
 }
 
 /// What a command handler sees: the shard, the selected database and the time of the call.
@@ -91,6 +93,7 @@ impl Shard {
             waiters: Waiters::default(),
             rng: SmallRng::seed_from_u64(seed),
             notifier: Notifier::default(),
+            in_script: false,
         }
     }
 

@@ -330,8 +330,8 @@ pub(super) struct ReadArgs {
 }
 
 pub(super) fn parse_read(
+    ctx: &Ctx<'_>,
     args: &[Bytes],
-    now_ms: u64,
     xreadgroup: bool,
 ) -> Result<ReadArgs, CmdError> {
     let mut count = 0;
@@ -343,11 +343,18 @@ pub(super) fn parse_read(
         let more = args.len() - 1 - i;
         let opt = &args[i];
         if args::is(opt, "BLOCK") && more > 0 {
+            if ctx.shard.in_script {
+                return Err(args::error_format(&[
+                    b"ERR ",
+                    args::c_str(&args[0]),
+                    b" command is not allowed with BLOCK option from scripts",
+                ]));
+            }
             i += 1;
             block = Some(blocking::parse_timeout(
                 &args[i],
                 TimeoutUnit::Millis,
-                now_ms,
+                ctx.now_ms,
             )?);
         } else if args::is(opt, "COUNT") && more > 0 {
             i += 1;
@@ -392,7 +399,7 @@ pub(super) fn parse_read(
 }
 
 fn xread(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let parsed = parse_read(args, ctx.now_ms, false)?;
+    let parsed = parse_read(ctx, args, false)?;
     let keys = &args[parsed.keys_at..parsed.keys_at + parsed.streams];
     let id_args = &args[parsed.keys_at + parsed.streams..];
     // The ID after which each stream is read; `$` is the stream's last ID now.

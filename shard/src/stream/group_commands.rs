@@ -277,7 +277,7 @@ const BLOCKED: &[u8] = b"xreadgroup (blocked)";
 const NEW: StreamId = StreamId::MAX;
 
 fn xreadgroup(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let read = super::commands::parse_read(args, ctx.now_ms, true)?;
+    let read = super::commands::parse_read(ctx, args, true)?;
     let Some((group, consumer)) = read.group.clone() else {
         return Err(CmdError::other("ERR Missing GROUP option for XREADGROUP"));
     };

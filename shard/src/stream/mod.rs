@@ -15,6 +15,8 @@ pub mod group;
 mod group_commands;
 pub mod id;
 pub mod store;
+#[cfg(test)]
+mod tests;
 
 use bytes::Bytes;
 use ferrokv_protocol::Reply;

@@ -264,11 +264,17 @@ impl Block {
         let same = self.same_fields(pairs);
         let nfields = pairs.len() / 2;
         let first = self.live + self.deleted == 0;
-        let ms_delta = if first { 0 } else { id.ms - self.last.ms };
+        // Wrapping: after XSETID went below deleted entries, an ID may be below the block's
+        // last (a tombstone); it then costs a long delta but decodes all the same.
+        let ms_delta = if first {
+            0
+        } else {
+            id.ms.wrapping_sub(self.last.ms)
+        };
         let seq_code = if first {
             0
         } else if ms_delta == 0 {
-            id.seq - self.last.seq - 1
+            id.seq.wrapping_sub(self.last.seq).wrapping_sub(1)
         } else {
             id.seq
         };
@@ -426,51 +432,62 @@ impl Store {
         }
     }
 
-    /// The live entries with IDs in `start..=end`, in order or in reverse.
-    pub fn range(&self, start: StreamId, end: StreamId, rev: bool) -> Entries<'_> {
+    /// Every entry, tombstones too, from the block where Redis's iterator starts for IDs from
+    /// `start`: the last one keyed at or below it, else the first.
+    fn cursor(&self, start: StreamId) -> Cursor<'_> {
         let from = self
             .blocks
             .range(..=start)
             .next_back()
             .map_or(StreamId::MIN, |(k, _)| *k);
-        let blocks = if start <= end {
-            self.blocks.range(from..=end)
+        Cursor {
+            blocks: self.blocks.range(from..),
+            block: None,
+        }
+    }
+
+    /// The live entries with IDs in `start..=end`, in order or in reverse.
+    ///
+    /// A block may hold tombstones out of order (XSETID may go below deleted entries), so,
+    /// like Redis's iterator, this walks entries rather than trusting block keys: forward it
+    /// stops at the first live entry above `end`, in reverse at the first below `start`.
+    pub fn range(&self, start: StreamId, end: StreamId, rev: bool) -> Entries<'_> {
+        let backward = if rev {
+            let upto = self.blocks.range(..=end).next_back().map(|(k, _)| *k);
+            Some(match upto {
+                Some(k) if !end.is_zero() => self.blocks.range(..=k),
+                _ => self.blocks.range(..),
+            })
         } else {
-            self.blocks.range(StreamId::MIN..StreamId::MIN)
+            None
         };
         Entries {
-            blocks,
+            cursor: self.cursor(start),
+            backward,
+            pending: Vec::new(),
             start,
             end,
-            rev,
-            forward: None,
-            backward: Vec::new(),
             done: false,
         }
     }
 
     /// The live entry with this ID.
     pub fn get(&self, id: StreamId) -> Option<EntryRef<'_>> {
-        let (&master, block) = self.blocks.range(..=id).next_back()?;
-        block
-            .entries(master)
-            .map(|(_, e)| e)
-            .take_while(|e| e.id <= id)
-            .find(|e| e.id == id && !e.deleted)
+        self.range(id, id, false).next()
     }
 
     /// Deletes the live entry with this ID; false when there is none. A block losing its last
     /// live entry goes.
     pub fn delete(&mut self, id: StreamId) -> bool {
-        let Some((&master, block)) = self.blocks.range_mut(..=id).next_back() else {
+        let found = self
+            .cursor(id)
+            .find(|(_, _, e)| !e.deleted && e.id >= id)
+            .filter(|(_, _, e)| e.id == id)
+            .map(|(master, offset, _)| (master, offset));
+        let Some((master, offset)) = found else {
             return false;
         };
-        let found = block
-            .entries(master)
-            .take_while(|(_, e)| e.id <= id)
-            .find(|(_, e)| e.id == id && !e.deleted)
-            .map(|(offset, _)| offset);
-        let Some(offset) = found else {
+        let Some(block) = self.blocks.get_mut(&master) else {
             return false;
         };
         if block.live == 1 {
@@ -542,15 +559,37 @@ impl Store {
     }
 }
 
+/// Every entry of the blocks of a B-tree range, with its block's key and byte offset.
+struct Cursor<'a> {
+    blocks: std::collections::btree_map::Range<'a, StreamId, Block>,
+    block: Option<(StreamId, BlockEntries<'a>)>,
+}
+
+impl<'a> Iterator for Cursor<'a> {
+    type Item = (StreamId, usize, EntryRef<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some((master, entries)) = &mut self.block {
+                if let Some((offset, e)) = entries.next() {
+                    return Some((*master, offset, e));
+                }
+            }
+            let (&master, block) = self.blocks.next()?;
+            self.block = Some((master, block.entries(master)));
+        }
+    }
+}
+
 /// Live entries of a range (see `Store::range`).
 pub struct Entries<'a> {
-    blocks: std::collections::btree_map::Range<'a, StreamId, Block>,
+    cursor: Cursor<'a>,
+    /// In reverse: the blocks left to read, from the back.
+    backward: Option<std::collections::btree_map::Range<'a, StreamId, Block>>,
+    /// In reverse: the current block's live entries up to `end`, popped from the back.
+    pending: Vec<EntryRef<'a>>,
     start: StreamId,
     end: StreamId,
-    rev: bool,
-    forward: Option<BlockEntries<'a>>,
-    /// In reverse: the current block's entries in range, popped from the back.
-    backward: Vec<EntryRef<'a>>,
     done: bool,
 }
 
@@ -558,49 +597,41 @@ impl<'a> Iterator for Entries<'a> {
     type Item = EntryRef<'a>;
 
     fn next(&mut self) -> Option<EntryRef<'a>> {
-        if self.rev {
-            return self.next_back_entry();
+        if self.done {
+            return None;
         }
-        while !self.done {
-            if let Some(block) = &mut self.forward {
-                match block.next() {
-                    Some((_, e)) if e.id > self.end => self.done = true,
-                    Some((_, e)) if e.deleted || e.id < self.start => {}
-                    Some((_, e)) => return Some(e),
-                    None => self.forward = None,
+        if let Some(blocks) = &mut self.backward {
+            loop {
+                if let Some(e) = self.pending.pop() {
+                    if e.id < self.start {
+                        break;
+                    }
+                    return Some(e);
                 }
-                continue;
+                let Some((&master, block)) = blocks.next_back() else {
+                    break;
+                };
+                let end = self.end;
+                self.pending.extend(
+                    block
+                        .entries(master)
+                        .map(|(_, e)| e)
+                        .filter(|e| !e.deleted && e.id <= end),
+                );
             }
-            match self.blocks.next() {
-                Some((&master, block)) => self.forward = Some(block.entries(master)),
-                None => self.done = true,
-            }
-        }
-        None
-    }
-}
-
-impl<'a> Entries<'a> {
-    fn next_back_entry(&mut self) -> Option<EntryRef<'a>> {
-        loop {
-            if let Some(e) = self.backward.pop() {
+        } else {
+            for (_, _, e) in self.cursor.by_ref() {
+                if e.deleted || e.id < self.start {
+                    continue;
+                }
+                if e.id > self.end {
+                    break;
+                }
                 return Some(e);
             }
-            if self.done {
-                return None;
-            }
-            let (&master, block) = self.blocks.next_back()?;
-            // Earlier blocks hold only smaller IDs.
-            self.done = master <= self.start;
-            let (start, end) = (self.start, self.end);
-            self.backward.extend(
-                block
-                    .entries(master)
-                    .map(|(_, e)| e)
-                    .filter(|e| !e.deleted && e.id >= start)
-                    .take_while(|e| e.id <= end),
-            );
         }
+        self.done = true;
+        None
     }
 }
 

@@ -26,6 +26,7 @@ mod sets;
 mod sorted_sets;
 mod sorts;
 mod stream_groups;
+mod streams;
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -209,8 +210,10 @@ struct Gen {
     /// before it).
     queued: std::collections::VecDeque<Cmd>,
     /// Per stream key, the ms part of the last explicit ID generated for it: fresh IDs go
-    /// above it.
+    /// above it (see stream_groups.rs).
     id_clocks: std::collections::HashMap<Vec<u8>, u64>,
+    /// The milliseconds of the stream IDs generated last (see streams.rs).
+    stream_ms: u64,
 }
 
 impl Gen {
@@ -222,6 +225,7 @@ impl Gen {
             base_secs,
             queued: Default::default(),
             id_clocks: Default::default(),
+            stream_ms: 1000,
         }
     }
 
@@ -370,15 +374,16 @@ impl Gen {
         if let Some(c) = self.queued.pop_front() {
             return c;
         }
-        let mut c = match self.rng.gen_range(0..100) {
+        let mut c = match self.rng.gen_range(0..120) {
             0..=29 => self.next_string(),
             30..=41 => hashes::next(self),
             42..=53 => lists::next(self),
             54..=65 => sets::next(self),
             66..=81 => sorted_sets::next(self),
             82..=89 => bitmaps::next(self),
-            90..=92 => hyperloglogs::next(self),
-            93..=95 => sorts::next(self),
+            90..=94 => hyperloglogs::next(self),
+            95..=99 => sorts::next(self),
+            100..=109 => streams::next(self),
             _ => stream_groups::next(self),
         };
         // Wrong arities: drop trailing arguments or add junk. A command compared loosely (its
@@ -705,6 +710,7 @@ fn all_keys() -> Vec<Vec<u8>> {
         bitmaps::PREFIX,
         hyperloglogs::PREFIX,
         sorts::PREFIX,
+        streams::PREFIX,
         stream_groups::PREFIX,
     ] {
         v.extend((0..FAMILY_KEYS).map(|i| family_key(prefix, i)));
@@ -733,6 +739,7 @@ fn dump(key: &[u8]) -> Vec<Cmd> {
     v.extend(lists::dump(key));
     v.extend(sets::dump(key));
     v.extend(sorted_sets::dump(key));
+    v.extend(streams::dump(key));
     v.extend(stream_groups::dump(key));
     v
 }
