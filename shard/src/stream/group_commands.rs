@@ -1663,6 +1663,21 @@ mod tests {
     }
 
     #[test]
+    fn keys_follow_the_streams_option_whatever_the_names() {
+        let keys = |line: &str| super::super::commands::read_keys(&words(line));
+        assert_eq!(
+            keys("XREADGROUP GROUP STREAMS c COUNT 1 NOACK STREAMS k1 k2 > >"),
+            [8, 9]
+        );
+        assert_eq!(keys("XREADGROUP BLOCK 0 GROUP g streams streams k >"), [7]);
+        assert_eq!(
+            keys("XREADGROUP GROUP g c FOO STREAMS k >"),
+            Vec::<usize>::new()
+        );
+        assert_eq!(keys("XREADGROUP GROUP g c STREAMS k > x"), [5]);
+    }
+
+    #[test]
     fn history_counts_deliveries_and_shows_deleted_entries() {
         let mut t = TestShard::new();
         fill(&mut t, "s", 1..=3);
