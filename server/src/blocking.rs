@@ -127,6 +127,15 @@ pub async fn run(
             Attempt::Taken => Outcome::Reply(Reply::error("ERR internal error: lost claim")),
         };
     }
+    // XREAD and XREADGROUP answer for every stream that has something, or fail for any
+    // stream that cannot be read (NOGROUP): the whole call is tried under the transaction
+    // framework first, and only one that finds nothing parks on each shard.
+    if matches!(spec.name, "xread" | "xreadgroup") {
+        let reply = coordinator::run(node, client.db, cmd, args, None).await;
+        if reply != Reply::NullArray {
+            return Outcome::Reply(reply);
+        }
+    }
     // Keys on several shards: each shard tries (and parks on) its own keys, in the order of
     // the keys, so the first key holding something is served first, as in Redis.
     let mut parked = Vec::new();
