@@ -135,7 +135,7 @@ fn parse_add_trim(args: &[Bytes], xadd: bool) -> Result<AddTrimArgs, CmdError> {
 fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let parsed = parse_add_trim(args, true)?;
     let pairs = args.get(parsed.fields_at..).unwrap_or_default();
-    if pairs.len() < 2 || pairs.len() % 2 == 1 {
+    if pairs.len() < 2 || !pairs.len().is_multiple_of(2) {
         return Err(CmdError::other(
             "ERR wrong number of arguments for 'xadd' command",
         ));
@@ -343,7 +343,7 @@ fn parse_read(args: &[Bytes], now_ms: u64, in_script: bool) -> Result<ReadArgs, 
         } else if args::is(opt, "STREAMS") && more > 0 {
             let keys_at = i + 1;
             let rest = args.len() - keys_at;
-            if rest % 2 != 0 {
+            if !rest.is_multiple_of(2) {
                 return Err(CmdError::other(
                     "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.",
                 ));

@@ -105,11 +105,11 @@ fn pairs(g: &mut Gen, a: &mut Vec<Vec<u8>>) {
     };
     // The same names in the same order most of the time, as real streams have.
     let shuffle = g.chance(0.2);
-    for i in 0..n {
+    for &name in &FIELDS[..n] {
         let field = if shuffle {
             g.pick(FIELDS).into()
         } else {
-            FIELDS[i].into()
+            name.into()
         };
         a.push(field);
         let value = if g.chance(0.5) {
