@@ -422,8 +422,14 @@ fn xread(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             {
                 *slot = id.to_bytes();
             }
+            let mut wait_on: Vec<Bytes> = Vec::with_capacity(keys.len());
+            for key in keys {
+                if !wait_on.contains(key) {
+                    wait_on.push(key.clone());
+                }
+            }
             Err(CmdError::Block(Box::new(BlockOn {
-                keys: keys.to_vec(),
+                keys: wait_on,
                 deadline_ms,
                 args: Some(rerun),
                 on_timeout: TimeoutReply::NullArray,
