@@ -19,10 +19,6 @@ pub struct ConsumerGroup {
 }
 
 impl Groups {
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Approximate heap bytes held, for MEMORY USAGE.
     pub fn heap_size(&self) -> usize {
         self.0
