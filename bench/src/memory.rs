@@ -20,8 +20,9 @@ pub struct MemoryArgs {
     /// Elements per collection.
     #[arg(short = 'n', long, default_value_t = 1_000_000)]
     pub elements: usize,
-    /// Types to measure: hash, set, intset, zset, list, string (one key per element).
-    #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "hash,set,zset,list,string")]
+    /// Types to measure: hash, set, intset, zset, list, string (one key per element), stream
+    /// (one entry of three small fields per element).
+    #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "hash,set,zset,list,string,stream")]
     pub types: Vec<String>,
 }
 
@@ -44,13 +45,26 @@ impl Conn {
 
     /// Sends one command and returns its reply's payload (a bulk's bytes or a line's text).
     pub(crate) fn call(&mut self, args: &[Vec<u8>]) -> Result<Vec<u8>, String> {
-        let mut out = format!("*{}\r\n", args.len()).into_bytes();
-        for a in args {
-            out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            out.extend_from_slice(a);
-            out.extend_from_slice(b"\r\n");
+        let mut out = Vec::new();
+        encode(&mut out, args);
+        self.writer.write_all(&out).map_err(|e| e.to_string())?;
+        self.read_reply()
+    }
+
+    /// Sends the commands in one write, then reads their replies.
+    fn pipeline(&mut self, cmds: &[Vec<Vec<u8>>]) -> Result<(), String> {
+        let mut out = Vec::new();
+        for args in cmds {
+            encode(&mut out, args);
         }
         self.writer.write_all(&out).map_err(|e| e.to_string())?;
+        for _ in cmds {
+            self.read_reply()?;
+        }
+        Ok(())
+    }
+
+    fn read_reply(&mut self) -> Result<Vec<u8>, String> {
         let mut line = Vec::new();
         self.reader
             .read_until(b'\n', &mut line)
@@ -81,8 +95,33 @@ impl Conn {
     }
 }
 
-/// The fill commands for `kind`: each adds `BATCH` elements (or keys).
-fn fill_command(kind: &str, from: usize, to: usize) -> Option<Vec<Vec<u8>>> {
+fn encode(out: &mut Vec<u8>, args: &[Vec<u8>]) {
+    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    for a in args {
+        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// The commands that add elements `from..to` of `kind`: one command for them all, or one per
+/// element for streams (XADD adds one entry).
+fn fill_commands(kind: &str, from: usize, to: usize) -> Option<Vec<Vec<Vec<u8>>>> {
+    if kind == "stream" {
+        let xadd = [
+            "XADD",
+            "mem:stream",
+            "*",
+            "f1",
+            "v1",
+            "f2",
+            "v2",
+            "f3",
+            "v3",
+        ];
+        let xadd: Vec<Vec<u8>> = xadd.iter().map(|a| a.as_bytes().to_vec()).collect();
+        return Some(vec![xadd; to - from]);
+    }
     let mut a: Vec<Vec<u8>> = match kind {
         "hash" => vec![b"HSET".to_vec(), b"mem:hash".to_vec()],
         "set" | "intset" => vec![b"SADD".to_vec(), b"mem:set".to_vec()],
@@ -110,7 +149,7 @@ fn fill_command(kind: &str, from: usize, to: usize) -> Option<Vec<Vec<u8>>> {
             }
         }
     }
-    Some(a)
+    Some(vec![a])
 }
 
 /// Bytes of `used_memory` growth per element after filling `kind` on a fresh database.
@@ -120,8 +159,8 @@ fn measure(conn: &mut Conn, kind: &str, n: usize) -> Result<f64, String> {
     let mut i = 0;
     while i < n {
         let to = (i + BATCH).min(n);
-        let cmd = fill_command(kind, i, to).ok_or_else(|| format!("unknown type {kind}"))?;
-        conn.call(&cmd)?;
+        let cmds = fill_commands(kind, i, to).ok_or_else(|| format!("unknown type {kind}"))?;
+        conn.pipeline(&cmds)?;
         i = to;
     }
     let after = conn.used_memory()?;

@@ -737,6 +737,14 @@ fn encode_aggregates() {
             "*2\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n*2\r\n$1\r\nm\r\n,1.5\r\n".into()
         )
     );
+    let nested_map = Reply::NestedMap(vec![(b("s"), Reply::Array(vec![b("1-0")]))]);
+    assert_eq!(
+        both(&nested_map),
+        (
+            "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n$3\r\n1-0\r\n".into(),
+            "%1\r\n$1\r\ns\r\n*1\r\n$3\r\n1-0\r\n".into()
+        )
+    );
     let set = Reply::Set(vec![b("x")]);
     assert_eq!(
         both(&set),
@@ -835,6 +843,7 @@ fn sample_replies() -> Vec<Reply> {
         Reply::Map(vec![(b("k"), b("v")), (b("d"), Reply::Double(2.5))]),
         Reply::Pairs(vec![(b("f"), b("v")), (b("m"), Reply::Double(1.5))]),
         Reply::Pairs(vec![]),
+        Reply::NestedMap(vec![(b("k"), Reply::Array(vec![b("v")]))]),
         Reply::Set(vec![b("m1"), b("m2")]),
         Reply::Double(0.1),
         Reply::Double(-1e-300),
@@ -861,13 +870,18 @@ fn degrade(r: &Reply, v: RespVersion) -> Reply {
                 .map(|(a, b)| Reply::Array(vec![degrade(a, v), degrade(b, v)]))
                 .collect(),
         ),
-        (RespVersion::Resp3, Reply::Map(p)) => Reply::Map(
+        (RespVersion::Resp3, Reply::Map(p) | Reply::NestedMap(p)) => Reply::Map(
             p.iter()
                 .map(|(k, x)| (degrade(k, v), degrade(x, v)))
                 .collect(),
         ),
         (RespVersion::Resp3, other) => other.clone(),
         (_, Reply::Array(i) | Reply::Set(i) | Reply::Push(i)) => Reply::Array(all(i)),
+        (_, Reply::NestedMap(p)) => Reply::Array(
+            p.iter()
+                .map(|(a, b)| Reply::Array(vec![degrade(a, v), degrade(b, v)]))
+                .collect(),
+        ),
         (_, Reply::Map(p) | Reply::Pairs(p)) => Reply::Array(
             p.iter()
                 .flat_map(|(k, x)| [degrade(k, v), degrade(x, v)])

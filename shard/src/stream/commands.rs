@@ -135,7 +135,7 @@ fn parse_add_trim(args: &[Bytes], xadd: bool) -> Result<AddTrimArgs, CmdError> {
 fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let parsed = parse_add_trim(args, true)?;
     let pairs = args.get(parsed.fields_at..).unwrap_or_default();
-    if pairs.len() < 2 || pairs.len() % 2 == 1 {
+    if pairs.len() < 2 || !pairs.len().is_multiple_of(2) {
         return Err(CmdError::other(
             "ERR wrong number of arguments for 'xadd' command",
         ));
@@ -450,8 +450,14 @@ fn xread(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             {
                 *slot = id.to_bytes();
             }
+            let mut wait_on: Vec<Bytes> = Vec::with_capacity(keys.len());
+            for key in keys {
+                if !wait_on.contains(key) {
+                    wait_on.push(key.clone());
+                }
+            }
             Err(CmdError::Block(Box::new(BlockOn {
-                keys: keys.to_vec(),
+                keys: wait_on,
                 deadline_ms,
                 args: Some(rerun),
                 on_timeout: TimeoutReply::NullArray,

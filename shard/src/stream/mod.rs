@@ -2,8 +2,9 @@
 //!
 //! Public API of `Stream` (other modules, such as consumer groups, build on it; add to it,
 //! don't rename):
-//! - metadata: `len`, `last_id`, `first_id` (0-0 when empty), `max_deleted_entry_id`,
-//!   `entries_added`, `block_count` (Redis's radix-tree keys), `groups` (public field);
+//! - metadata: `length` (live entries; `Collection::len` as usize), `last_id`, `first_id`
+//!   (0-0 when empty), `max_deleted_entry_id`, `entries_added`, `block_count` (Redis's
+//!   radix-tree keys), `groups` (public field, consumer groups: group.rs);
 //! - reading: `range(start, end, rev)` iterates live entries with IDs in `start..=end`
 //!   (`EntryRef`: `id`, `fields()` → `(&[u8], &[u8])` pairs), `get(id)`, `first_entry`,
 //!   `last_entry`, `last_valid_id`; `entry_reply` builds the `[id, [f, v, ...]]` reply;

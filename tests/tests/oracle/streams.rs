@@ -45,7 +45,11 @@ const BAD_IDS: &[&str] = &[
 
 const NODE_ENTRIES: &[&str] = &["0", "1", "2", "3", "5", "10", "100"];
 
-const NODE_BYTES: &[&str] = &["0", "1", "50", "100", "300", "4096", "1kb"];
+/// Never below 4096: redis-server 7.0.15 then preallocates new nodes smaller than that and
+/// crashes on a corrupt listpack (seen: max-bytes 100, an XADD, then an XADD of a 3.6-4 KB
+/// entry, which opens a node, then XSETID; and max-bytes 1 with small entries). The
+/// integration tests check small byte limits instead.
+const NODE_BYTES: &[&str] = &["0", "4096", "5000", "8192", "8kb", "20000"];
 
 /// The generator's stream clock: each XADD mostly uses a later millisecond than the last, so
 /// most succeed; some go back to draw the ordering errors.
