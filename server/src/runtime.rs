@@ -82,6 +82,9 @@ pub fn run(config: Config, shared: Arc<Shared>) -> i32 {
         };
         handles.push(handle);
     }
+    // Before any shard can answer a client: a SIGTERM right after the first reply must find
+    // the handler (every stop signal is registered by now).
+    watch_signals(shared.clone());
     drop(ready_tx);
     for _ in 0..nshards {
         match ready_rx.recv() {
@@ -106,7 +109,6 @@ pub fn run(config: Config, shared: Arc<Shared>) -> i32 {
         nshards,
         std::process::id()
     );
-    watch_signals(shared.clone());
     for h in handles {
         let _ = h.join();
     }
