@@ -490,7 +490,6 @@ fn xread_block_answers_at_once_when_it_can() {
 }
 
 #[test]
-#[ignore = "needs the server side of the blocking contract (parking clients), issue 5"]
 fn xread_block_wakes_on_xadd() {
     let mut c = shared().raw();
     let ks = keys("xreadwait");
