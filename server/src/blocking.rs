@@ -143,14 +143,13 @@ async fn try_or_block(
             Attempt::Taken => Outcome::Reply(Reply::error("ERR internal error: lost claim")),
         };
     }
-    // XREAD and XREADGROUP answer for every stream that has something, or fail for any
-    // stream that cannot be read (NOGROUP): the whole call is tried under the transaction
-    // framework first, and only one that finds nothing parks on each shard.
-    if matches!(spec.name, "xread" | "xreadgroup") {
-        let reply = coordinator::run(node, client.db, cmd, args, None).await;
-        if reply != Reply::NullArray {
-            return Outcome::Reply(reply);
-        }
+    // The whole call is tried first under the transaction framework, over every key at
+    // once: the first key holding something in the command's order serves it (Redis's
+    // order), XREAD answers for every stream that has something, and XREADGROUP fails for
+    // any stream it cannot read (NOGROUP). Only a call that finds nothing parks per shard.
+    let reply = coordinator::run(node, client.db, cmd, args, None).await;
+    if reply != Reply::NullArray {
+        return Outcome::Reply(reply);
     }
     // Keys on several shards: each shard tries (and parks on) its own keys, in the order of
     // the keys, so the first key holding something is served first, as in Redis.

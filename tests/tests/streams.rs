@@ -495,16 +495,11 @@ fn xread_block_wakes_on_xadd() {
     let ks = keys("xreadwait");
     c.del(&ks);
     fill(&mut c, &ks[0], 1);
-    let mut waiter = shared().raw();
-    waiter.send_cmd(&["XREAD", "BLOCK", "0", "STREAMS", &ks[0], &ks[3], "$", "$"]);
-    assert!(poll_until(
-        Duration::from_secs(5),
-        Duration::from_millis(10),
-        || { c.cmd(&["CLIENT", "LIST"]).as_str().contains("cmd=xread") }
-    ));
+    let mut waiter = BlockingClient::shared();
+    waiter.block(&["XREAD", "BLOCK", "0", "STREAMS", &ks[0], &ks[3], "$", "$"]);
     assert_eq!(c.cmd(&["XADD", &ks[3], "5-0", "f", "v"]), bulk("5-0"));
     assert_eq!(
-        waiter.read(),
+        waiter.c.read(),
         arr(vec![arr(vec![bulk(&ks[3]), one("5-0")])])
     );
     c.del(&ks);
