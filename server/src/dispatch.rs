@@ -144,8 +144,11 @@ async fn run_segment(node: &Rc<Node>, client: &Client, segment: &mut Segment, ou
         if first_shard == node.id {
             for (_, call) in &calls {
                 let reply = node.run_local(call.cmd, client.db, &call.args, None).await;
-                // A message a command sent to its own connection goes before its reply.
-                client.mailbox.take_into(out);
+                if client.subs.any() {
+                    // A message a command sent to its own connection goes before its reply.
+                    node.after_write();
+                    client.mailbox.take_into(out);
+                }
                 reply.encode(out, client.resp);
             }
         } else {

@@ -46,6 +46,9 @@ pub struct Node {
     /// This thread's Lua VM: scripts whose keys are on this shard, or that this thread
     /// coordinates, run here.
     pub vm: RefCell<ScriptVm>,
+    /// Connections with messages queued since the last flush (`flush_mail_loop`).
+    pub unflushed: RefCell<Vec<Rc<Mailbox>>>,
+    pub mail_waiting: Notify,
     /// `client-output-buffer-limit pubsub`, with the config version it was read at.
     pub pubsub_limit: Cell<(u64, OutputLimit)>,
 }
@@ -93,7 +96,9 @@ impl Node {
                 if !blocked {
                     let reply = shard.execute(cmd.id, cmd.spec, db, args, now_ms(), tx.is_none());
                     drop(shard);
-                    self.after_write();
+                    // Waiters now, atomically with the write; what goes to other threads
+                    // leaves at the end of the batch (`after_write`).
+                    self.serve_waiters();
                     return reply;
                 }
             }
@@ -199,6 +204,7 @@ impl Node {
                     let node = self.clone();
                     glommio::spawn_local(async move {
                         let answer = node.run_batch(batch).await;
+                        node.after_write();
                         node.mesh.reply(from, id, answer);
                     })
                     .detach();
@@ -230,12 +236,8 @@ impl Node {
     /// a transaction still holds keys here: its release comes back here), then sends the
     /// answers and what was published to the clients' threads. Cheap when there is none.
     pub fn after_write(&self) {
-        let (retry, served) = {
-            let mut shard = self.shard.borrow_mut();
-            let retry =
-                shard.waiters.has_ready() && shard.locks.is_empty() && shard.serve_ready(now_ms());
-            (retry, std::mem::take(&mut shard.waiters.served))
-        };
+        self.serve_waiters();
+        let served = std::mem::take(&mut self.shard.borrow_mut().waiters.served);
         for s in served {
             if s.client.thread == self.id {
                 self.serve_here(s.client.client, s.waiter, s.reply);
@@ -250,10 +252,17 @@ impl Node {
                 );
             }
         }
-        if retry {
+        self.flush_outbox();
+    }
+
+    /// Serves the clients blocked on keys written since the last pass; their answers wait
+    /// for `after_write`.
+    pub fn serve_waiters(&self) {
+        let mut shard = self.shard.borrow_mut();
+        if shard.waiters.has_ready() && shard.locks.is_empty() && shard.serve_ready(now_ms()) {
+            // A waiter was being served by another shard at that moment; look again soon.
             self.serve_again.notify_all();
         }
-        self.flush_outbox();
     }
 
     /// Looks again at keys whose waiters were busy being served elsewhere.
@@ -321,8 +330,22 @@ impl Node {
             }
         }
         drop(registry);
-        for mailbox in touched {
-            mailbox.flush();
+        if !touched.is_empty() {
+            self.unflushed.borrow_mut().extend(touched);
+            self.mail_waiting.notify_all();
+        }
+    }
+
+    /// Writes the messages queued for this thread's connections, each connection's in one
+    /// write, once the hops that brought them are all handled (so a burst of deliveries
+    /// becomes one write per subscriber, as Redis writes once per event-loop pass).
+    pub async fn flush_mail_loop(self: Rc<Self>) {
+        loop {
+            self.mail_waiting.notified().await;
+            let touched = std::mem::take(&mut *self.unflushed.borrow_mut());
+            for mailbox in touched {
+                mailbox.flush();
+            }
         }
     }
 
