@@ -429,6 +429,97 @@ fn transactions_and_scripts_notify_like_commands() {
     c.del(&keys);
 }
 
+#[test]
+fn streams_announce_additions_trims_groups_and_consumers() {
+    let server = server();
+    let mut conn = server.conn();
+    let key = "nt:xs:s";
+    let mut sub = Listener::new(&mut conn, "nt:xs:", &["__keyspace@0__:nt:xs:*"]);
+    let mut c = server.raw();
+    let entry = |id: &str, v: &str| arr(vec![bulk(id), bulks(&["f", v])]);
+    for (line, reply) in [
+        ("XADD nt:xs:s MAXLEN 1 1-1 f a", bulk("1-1")),
+        // The MAXLEN removes the first entry: `xtrim` follows `xadd`.
+        ("XADD nt:xs:s MAXLEN 1 2-1 f b", bulk("2-1")),
+        ("XTRIM nt:xs:s MAXLEN 5", int(0)),
+        ("XGROUP CREATE nt:xs:s g 0", ok()),
+        (
+            "XREADGROUP GROUP g d STREAMS nt:xs:s >",
+            arr(vec![arr(vec![bulk(key), arr(vec![entry("2-1", "b")])])]),
+        ),
+        // Nothing new for `e`: it is not created. A history read creates `c`, even empty.
+        ("XREADGROUP GROUP g e STREAMS nt:xs:s >", Resp::NilArray),
+        (
+            "XREADGROUP GROUP g c STREAMS nt:xs:s 0",
+            arr(vec![arr(vec![bulk(key), arr(vec![])])]),
+        ),
+        ("XGROUP CREATECONSUMER nt:xs:s g d", int(0)),
+        ("XDEL nt:xs:s 2-1", int(1)),
+        ("XGROUP DESTROY nt:xs:s g", int(1)),
+    ] {
+        assert_eq!(run(&mut c, line), reply, "{line}");
+    }
+    let events = [
+        "xadd",
+        "xadd",
+        "xtrim",
+        "xgroup-create",
+        "xgroup-createconsumer",
+        "xgroup-createconsumer",
+        "xdel",
+        "xgroup-destroy",
+    ];
+    let expected: Vec<String> = events.iter().map(|e| ks(key, e)).collect();
+    assert_eq!(sub.take(events.len()), expected);
+    c.del(&[key]);
+}
+
+#[test]
+fn blocked_pops_and_reads_announce_when_served() {
+    let server = server();
+    let mut conn = server.conn();
+    let mut sub = Listener::new(&mut conn, "nt:blk:", &["__keyspace@0__:nt:blk:*"]);
+    let mut c = server.raw();
+    let k = spread_keys("nt:blk:", 2, DEFAULT_SHARDS);
+    let (other, list) = (k[0].as_str(), k[1].as_str());
+    let mut b = BlockingClient::on(server);
+    b.block_on(server, &["BLPOP", other, list, "0"]);
+    assert_eq!(run(&mut c, &format!("RPUSH {list} a")), int(1));
+    assert_eq!(b.read(), bulks(&[list, "a"]));
+    // A consumer first seen when the blocked read is served is created then.
+    let stream = "nt:blk:s";
+    let group = format!("XGROUP CREATE {stream} g $ MKSTREAM");
+    assert_eq!(run(&mut c, &group), ok());
+    b.block_on(
+        server,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "c",
+            "BLOCK",
+            "0",
+            "STREAMS",
+            stream,
+            ">",
+        ],
+    );
+    assert_eq!(run(&mut c, &format!("XADD {stream} 1-1 f v")), bulk("1-1"));
+    let entry = arr(vec![bulk("1-1"), bulks(&["f", "v"])]);
+    assert_eq!(
+        b.read(),
+        arr(vec![arr(vec![bulk(stream), arr(vec![entry])])])
+    );
+    assert_eq!(
+        sub.by_key(6),
+        per_key(&[
+            (list, &["rpush", "lpop", "del"]),
+            (stream, &["xgroup-create", "xadd", "xgroup-createconsumer"]),
+        ])
+    );
+    c.del(&[stream]);
+}
+
 /// A server of its own: these tests change `notify-keyspace-events` and the active expiry.
 fn private_server(classes: &str) -> TestServer {
     start_target(DEFAULT_SHARDS, &["--notify-keyspace-events", classes])

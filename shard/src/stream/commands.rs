@@ -4,7 +4,7 @@ use bytes::Bytes;
 use ferrokv_protocol::Reply;
 
 use super::id::{self, AddId, StreamId};
-use super::{entry_reply, NodeLimits, Stream, Trim, TrimBy};
+use super::{entry_reply, notify, NodeLimits, Stream, Trim, TrimBy};
 use crate::args;
 use crate::blocking::{self, BlockOn, TimeoutReply, TimeoutUnit};
 use crate::command::{flag::*, spec, CommandSpec, Split};
@@ -158,8 +158,10 @@ fn xadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let added = stream
         .add(parsed.id, pairs, now, node_limits())
         .map_err(|e| CmdError::other(e.message()))?;
-    if let Some(trim) = parsed.trim {
-        stream.trim(trim);
+    let trimmed = parsed.trim.is_some_and(|trim| stream.trim(trim) > 0);
+    notify(ctx, "xadd", key);
+    if trimmed {
+        notify(ctx, "xtrim", key);
     }
     Ok(Reply::Bulk(added.to_bytes()))
 }
@@ -234,6 +236,9 @@ fn xdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .map(|a| id::parse_strict(a, 0))
         .collect::<Result<Vec<_>, _>>()?;
     let deleted = ids.into_iter().filter(|&id| stream.delete(id)).count();
+    if deleted > 0 {
+        notify(ctx, "xdel", &args[1]);
+    }
     Ok(Reply::Int(deleted as i64))
 }
 
@@ -243,6 +248,9 @@ fn xtrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(Reply::Int(0));
     };
     let removed = parsed.trim.map_or(0, |t| stream.trim(t));
+    if removed > 0 {
+        notify(ctx, "xtrim", &args[1]);
+    }
     Ok(Reply::Int(removed as i64))
 }
 
@@ -293,6 +301,7 @@ fn xsetid(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if !max_deleted.is_zero() {
         stream.set_max_deleted_entry_id(max_deleted);
     }
+    notify(ctx, "xsetid", &args[1]);
     Ok(Reply::ok())
 }
 

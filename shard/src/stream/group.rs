@@ -241,16 +241,21 @@ impl ConsumerGroup {
     }
 
     /// The consumer `name`, created if new, marked as seen now (a read or a claim by it).
-    /// Returns its name as the group stores it.
-    pub fn see_consumer(&mut self, name: &[u8], now: i64) -> Bytes {
-        if let Some(c) = self.consumers.get_mut(name) {
-            c.seen_time = now;
-        } else {
-            self.create_consumer(name, now);
-        }
-        self.consumers
+    /// Returns its name as the group stores it, and whether it was created (the caller raises
+    /// `xgroup-createconsumer`).
+    pub fn see_consumer(&mut self, name: &[u8], now: i64) -> (Bytes, bool) {
+        let created = match self.consumers.get_mut(name) {
+            Some(c) => {
+                c.seen_time = now;
+                false
+            }
+            None => self.create_consumer(name, now),
+        };
+        let name = self
+            .consumers
             .get_key_value(name)
-            .map_or_else(|| Bytes::copy_from_slice(name), |(key, _)| key.clone())
+            .map_or_else(|| Bytes::copy_from_slice(name), |(key, _)| key.clone());
+        (name, created)
     }
 
     /// Deletes a consumer and its pending entries; how many it had, None when there was no such
@@ -416,7 +421,7 @@ mod tests {
     fn delivery_claim_and_ack_keep_both_pels_in_step() {
         let mut g = group();
         let (a, b) = (name("a"), name("b"));
-        assert_eq!(g.see_consumer(b"a", 10), a);
+        assert_eq!(g.see_consumer(b"a", 10), (a.clone(), true));
         g.see_consumer(b"b", 10);
         g.deliver(id(1, 0), &a, 10);
         g.deliver(id(2, 0), &a, 11);
@@ -466,9 +471,9 @@ mod tests {
         assert!(g.create_consumer(b"a", 5));
         assert!(!g.create_consumer(b"a", 9));
         assert_eq!(g.consumer(b"a").map(|c| c.seen_time), Some(5));
-        g.see_consumer(b"a", 9);
+        assert_eq!(g.see_consumer(b"a", 9), (name("a"), false));
         assert_eq!(g.consumer(b"a").map(|c| c.seen_time), Some(9));
-        g.see_consumer(b"z", 11);
+        assert_eq!(g.see_consumer(b"z", 11), (name("z"), true));
         let names: Vec<&[u8]> = g.consumers().map(|(n, _)| &n[..]).collect();
         assert_eq!(names, [&b"a"[..], b"z"]);
     }

@@ -6,7 +6,7 @@ use ferrokv_protocol::Reply;
 
 use super::group::{ConsumerGroup, Retries, Tally};
 use super::id::{self, StreamId};
-use super::{entry_reply, Stream};
+use super::{entry_reply, notify, Stream};
 use crate::args;
 use crate::blocking::{BlockOn, TimeoutReply};
 use crate::command::{flag::*, spec, CommandSpec, Split};
@@ -48,6 +48,9 @@ static XINFO_SUBCOMMANDS: &[CommandSpec] = &[
     spec("xinfo|help", 2, LOADING | STALE, (0, 0, 0), ACL_HELP, "stream", "Show helpful text about the different subcommands", "5.0.0", Some(xinfo_help), Split::None),
     spec("xinfo|stream", -3, READONLY, (2, 2, 1), ACL_READ_SLOW, "stream", "Get information about a stream", "5.0.0", Some(xinfo_stream), Split::None),
 ];
+
+/// The event of a new consumer, whether XGROUP CREATECONSUMER, a read or a claim created it.
+const CREATE_CONSUMER: &str = "xgroup-createconsumer";
 
 fn bulk(b: &[u8]) -> Reply {
     Reply::Bulk(Bytes::copy_from_slice(b))
@@ -217,7 +220,8 @@ fn xgroup_sub(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(no_such_group(key, name));
     }
     let now = now(ctx);
-    match (&sub[..], args.len()) {
+    // The reply, and the event raised when the subcommand changed something.
+    let (reply, event) = match (&sub[..], args.len()) {
         (b"CREATE", 5..=8) => {
             let id = match &args[4][..] {
                 b"$" => ctx
@@ -226,13 +230,12 @@ fn xgroup_sub(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
                 arg => id::parse_strict(arg, 0)?,
             };
             let stream = ctx.create_as(key, Stream::new)?;
-            if stream.groups.create(name, id, entries_read) {
-                Ok(Reply::ok())
-            } else {
-                Err(CmdError::other(
+            if !stream.groups.create(name, id, entries_read) {
+                return Err(CmdError::other(
                     "BUSYGROUP Consumer Group name already exists",
-                ))
+                ));
             }
+            (Reply::ok(), Some("xgroup-create"))
         }
         (b"SETID", 5 | 7) => {
             let stream = ctx.write_as::<Stream>(key)?.ok_or(CmdError::NoSuchKey)?;
@@ -243,24 +246,38 @@ fn xgroup_sub(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             let group = get_group(stream, name)?;
             group.last_id = id;
             group.entries_read = entries_read;
-            Ok(Reply::ok())
+            (Reply::ok(), Some("xgroup-setid"))
         }
         (b"DESTROY", 4) => {
             let stream = ctx.write_as::<Stream>(key)?.ok_or(CmdError::NoSuchKey)?;
-            Ok(Reply::Int(i64::from(stream.groups.destroy(name))))
+            let destroyed = stream.groups.destroy(name);
+            (
+                Reply::Int(i64::from(destroyed)),
+                destroyed.then_some("xgroup-destroy"),
+            )
         }
         (b"CREATECONSUMER", 5) => {
             let stream = ctx.write_as::<Stream>(key)?.ok_or(CmdError::NoSuchKey)?;
             let created = get_group(stream, name)?.create_consumer(&args[4], now);
-            Ok(Reply::Int(i64::from(created)))
+            (
+                Reply::Int(i64::from(created)),
+                created.then_some(CREATE_CONSUMER),
+            )
         }
         (b"DELCONSUMER", 5) => {
             let stream = ctx.write_as::<Stream>(key)?.ok_or(CmdError::NoSuchKey)?;
             let pending = get_group(stream, name)?.delete_consumer(&args[4]);
-            Ok(Reply::Int(pending.map_or(0, |n| n as i64)))
+            (
+                Reply::Int(pending.map_or(0, |n| n as i64)),
+                pending.map(|_| "xgroup-delconsumer"),
+            )
         }
-        _ => Err(subcommand_syntax("XGROUP", &args[1])),
+        _ => return Err(subcommand_syntax("XGROUP", &args[1])),
+    };
+    if let Some(event) = event {
+        notify(ctx, event, key);
     }
+    Ok(reply)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -310,7 +327,7 @@ fn xreadgroup(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         let Some(stream) = ctx.write_as::<Stream>(key)? else {
             continue;
         };
-        let entries = if after != NEW {
+        let (entries, created) = if after != NEW {
             read_history(stream, &group, &consumer, after, read.count, now)?
         } else {
             let last = get_group(stream, &group)?.last_id;
@@ -319,6 +336,9 @@ fn xreadgroup(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             }
             read_new(stream, &group, &consumer, read.count, read.noack, now)?
         };
+        if created {
+            notify(ctx, CREATE_CONSUMER, key);
+        }
         served.push((Reply::Bulk(key.clone()), entries));
     }
     if !served.is_empty() {
@@ -372,7 +392,11 @@ fn served_when_blocked(
         };
         let last = stream.last_id();
         if last != blocked_at && last > g.last_id {
-            let entries = read_new(stream, group, consumer, read.count, read.noack, now)?;
+            let (entries, created) =
+                read_new(stream, group, consumer, read.count, read.noack, now)?;
+            if created {
+                notify(ctx, CREATE_CONSUMER, key);
+            }
             return Ok(Reply::NestedMap(vec![(Reply::Bulk(key.clone()), entries)]));
         }
     }
@@ -386,7 +410,8 @@ fn served_when_blocked(
 }
 
 /// Entries after the group's last delivered one, up to `count` (0: all), delivered to
-/// `consumer` (Redis's streamReplyWithRange with a group).
+/// `consumer` (Redis's streamReplyWithRange with a group), and whether the consumer was
+/// created.
 fn read_new(
     stream: &mut Stream,
     group: &[u8],
@@ -394,7 +419,7 @@ fn read_new(
     count: u64,
     noack: bool,
     now: i64,
-) -> Result<Reply, CmdError> {
+) -> Result<(Reply, bool), CmdError> {
     let tally = stream.tally();
     let start = get_group(stream, group)?.last_id.next();
     let take = usize::try_from(count)
@@ -410,18 +435,19 @@ fn read_new(
         None => Vec::new(),
     };
     let g = get_group(stream, group)?;
-    let consumer = g.see_consumer(consumer, now);
+    let (consumer, created) = g.see_consumer(consumer, now);
     for (id, _) in &entries {
         g.advance(*id, &tally);
         if !noack {
             g.deliver(*id, &consumer, now);
         }
     }
-    Ok(Reply::Array(entries.into_iter().map(|(_, r)| r).collect()))
+    let entries = entries.into_iter().map(|(_, r)| r).collect();
+    Ok((Reply::Array(entries), created))
 }
 
 /// The consumer's pending entries after `after`, up to `count` (0: all), each delivered once
-/// more; one deleted since shows as its ID and a nil.
+/// more, one deleted since showing as its ID and a nil; and whether the consumer was created.
 fn read_history(
     stream: &mut Stream,
     group: &[u8],
@@ -429,11 +455,11 @@ fn read_history(
     after: StreamId,
     count: u64,
     now: i64,
-) -> Result<Reply, CmdError> {
+) -> Result<(Reply, bool), CmdError> {
     let g = get_group(stream, group)?;
-    g.see_consumer(consumer, now);
+    let (_, created) = g.see_consumer(consumer, now);
     let Some(start) = after.next() else {
-        return Ok(Reply::Array(Vec::new()));
+        return Ok((Reply::Array(Vec::new()), created));
     };
     let take = usize::try_from(count)
         .ok()
@@ -458,7 +484,7 @@ fn read_history(
     for id in delivered {
         g.redeliver(id, now);
     }
-    Ok(Reply::Array(out))
+    Ok((Reply::Array(out), created))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -656,7 +682,9 @@ fn xclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         g.last_id = o.last_id;
     }
     let mut claimed = Vec::new();
+    // The consumer is only seen, and created if new, when it claims an entry.
     let mut owner: Option<Bytes> = None;
+    let mut created = false;
     for id in ids {
         let exists = stream.get(id).is_some();
         let g = get_group(stream, name)?;
@@ -669,7 +697,11 @@ fn xclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             Some(p) if min_idle > 0 && now.saturating_sub(p.delivery_time) < min_idle => continue,
             _ => {}
         }
-        let owner = owner.get_or_insert_with(|| g.see_consumer(consumer, now));
+        let owner = owner.get_or_insert_with(|| {
+            let (name, new) = g.see_consumer(consumer, now);
+            created = new;
+            name
+        });
         g.claim(id, owner, delivery_time, retries);
         claimed.push(id);
     }
@@ -680,6 +712,9 @@ fn xclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             _ => id_reply(id),
         })
         .collect();
+    if created {
+        notify(ctx, CREATE_CONSUMER, key);
+    }
     Ok(Reply::Array(replies))
 }
 
@@ -735,7 +770,9 @@ fn xautoclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         Retries::Count
     };
     let (mut claimed, mut deleted) = (Vec::new(), Vec::new());
+    // The consumer is only seen, and created if new, when it claims an entry.
     let mut owner: Option<Bytes> = None;
+    let mut created = false;
     let mut examined = 0;
     for &id in &looked {
         if examined as u64 == attempts || count == 0 {
@@ -756,7 +793,11 @@ fn xautoclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         if min_idle > 0 && idle < min_idle {
             continue;
         }
-        let owner = owner.get_or_insert_with(|| g.see_consumer(consumer, now));
+        let owner = owner.get_or_insert_with(|| {
+            let (name, new) = g.see_consumer(consumer, now);
+            created = new;
+            name
+        });
         g.claim(id, owner, now, retries);
         claimed.push(id);
         count -= 1;
@@ -769,6 +810,9 @@ fn xautoclaim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             _ => id_reply(id),
         })
         .collect();
+    if created {
+        notify(ctx, CREATE_CONSUMER, key);
+    }
     Ok(Reply::Array(vec![
         id_reply(cursor),
         Reply::Array(claimed),

@@ -22,6 +22,8 @@ mod tests;
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
 
+use crate::notify::KeyspaceEvents;
+use crate::shard::Ctx;
 use crate::value::Collection;
 
 pub use commands::COMMANDS;
@@ -31,6 +33,11 @@ pub use id::{AddId, StreamId};
 pub use store::{EntryRef, NodeLimits, Trim, TrimBy};
 
 use store::Store;
+
+/// Raises a stream event (class `t`) on `key`.
+fn notify(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8]) {
+    ctx.notify(KeyspaceEvents::STREAM, event, key);
+}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stream {
