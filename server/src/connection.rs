@@ -276,7 +276,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut out = BytesMut::with_capacity(READ_CHUNK);
-    loop {
+    'connection: loop {
         client.mailbox.set_idle(true);
         let event = futures_lite::future::or(
             async { Event::Read(stream.read(&mut chunk).await) },
@@ -353,26 +353,25 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
         {
             break;
         }
-        if client.blocked.is_some() {
-            match wait_while_blocked(&node, &mut client, &mut stream, &mut chunk, &mut input).await
+        // Requests that arrived while blocked wait in `input`; one of them may block again.
+        while client.blocked.is_some() {
+            if wait_while_blocked(&node, &mut client, &mut stream, &mut chunk, &mut input)
+                .await
+                .is_none()
             {
-                Some(()) => {
-                    // Requests that arrived while blocked are in `input`: parse them now.
-                    let out_more = resume(&node, &mut client, &mut parser, &mut input).await;
-                    match out_more {
-                        Some(bytes) if !bytes.is_empty() => {
-                            if stream.write_all(&bytes).await.is_err() {
-                                break;
-                            }
-                        }
-                        Some(_) => {}
-                        None => break,
-                    }
-                    if client.quit || client.close_silently {
-                        break;
+                break 'connection;
+            }
+            match resume(&node, &mut client, &mut parser, &mut input).await {
+                Some(bytes) if !bytes.is_empty() => {
+                    if stream.write_all(&bytes).await.is_err() {
+                        break 'connection;
                     }
                 }
-                None => break,
+                Some(_) => {}
+                None => break 'connection,
+            }
+            if client.quit || client.close_silently {
+                break 'connection;
             }
         }
         if input.is_empty() && input.capacity() > 4 * READ_CHUNK {

@@ -898,3 +898,23 @@ fn xreadgroup_block_served_by_xadd() {
     );
     p.del(&k);
 }
+
+#[test]
+fn requests_sent_while_blocked_run_after_and_may_block_again() {
+    let k = keys("queued", 2);
+    let mut p = shared().raw();
+    p.del(&k);
+    let mut b = BlockingClient::shared();
+    b.block(&["BLPOP", &k[0], "0.05"]);
+    // Sent while the first waits: a second blocking call, then one served by a push.
+    b.c.send_cmd(&["BLPOP", &k[1], "0.05"]);
+    b.c.send_cmd(&["BLPOP", &k[0], "0"]);
+    b.c.send_cmd(&["PING"]);
+    assert_eq!(b.c.read(), Resp::NilArray);
+    assert_eq!(b.c.read(), Resp::NilArray);
+    b.wait_blocked(shared(), "the third BLPOP");
+    assert_eq!(p.cmd(&["RPUSH", &k[0], "v"]), int(1));
+    assert_eq!(b.c.read(), popped(&k[0], "v"));
+    assert_eq!(b.c.read(), simple("PONG"));
+    p.del(&k);
+}
