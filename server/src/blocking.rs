@@ -15,7 +15,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
 use ferrokv_shard::args;
-use ferrokv_shard::blocking::{Claim, ClientAddr, TimeoutReply, Waiter};
+use ferrokv_shard::blocking::{Claim, ClientAddr, Waiter};
 use ferrokv_shard::slot::shard_of_key;
 
 use crate::connection::Client;
@@ -31,7 +31,6 @@ pub struct Blocked {
     /// The shards it is parked on.
     pub shards: Vec<usize>,
     pub deadline_ms: Option<u64>,
-    pub on_timeout: TimeoutReply,
     /// BLMOVE/BRPOPLPUSH with the destination on another shard: the element served by the
     /// source's shard is pushed here before the client gets it.
     pub forward: Option<Forward>,
@@ -46,6 +45,8 @@ pub struct Forward {
 /// How a blocking call ended for the client.
 pub enum Unblock {
     Served(Reply),
+    /// The deadline passed, or CLIENT UNBLOCK ... TIMEOUT: a null array for every blocking
+    /// command, as Redis answers.
     TimedOut,
     /// CLIENT UNBLOCK ... ERROR.
     Error,
@@ -61,7 +62,6 @@ enum Attempt {
     Served(Reply),
     Parked {
         deadline_ms: Option<u64>,
-        on_timeout: TimeoutReply,
     },
     /// Another shard served the client first.
     Taken,
@@ -92,15 +92,11 @@ pub async fn run(
         let to = shards.first().copied().unwrap_or(node.id);
         return match attempt(node, to, cmd, client.db, args.to_vec(), id, &claim, addr).await {
             Attempt::Served(reply) => Outcome::Reply(reply),
-            Attempt::Parked {
-                deadline_ms,
-                on_timeout,
-            } => Outcome::Blocked(Blocked {
+            Attempt::Parked { deadline_ms } => Outcome::Blocked(Blocked {
                 id,
                 claim,
                 shards: vec![to],
                 deadline_ms,
-                on_timeout,
                 forward: None,
             }),
             Attempt::Taken => Outcome::Reply(Reply::error("ERR internal error: lost claim")),
@@ -121,15 +117,11 @@ pub async fn run(
             Attempt::Served(reply) => {
                 Outcome::Reply(forward_element(node, client.db, &forward, reply).await)
             }
-            Attempt::Parked {
-                deadline_ms,
-                on_timeout: _,
-            } => Outcome::Blocked(Blocked {
+            Attempt::Parked { deadline_ms } => Outcome::Blocked(Blocked {
                 id,
                 claim,
                 shards: vec![to],
                 deadline_ms,
-                on_timeout: TimeoutReply::NullBulk,
                 forward: Some(forward),
             }),
             Attempt::Taken => Outcome::Reply(Reply::error("ERR internal error: lost claim")),
@@ -151,18 +143,15 @@ pub async fn run(
                 forget(node, id, &parked);
                 return Outcome::Reply(reply);
             }
-            Attempt::Parked {
-                deadline_ms,
-                on_timeout,
-            } => {
+            Attempt::Parked { deadline_ms } => {
                 parked.push(to);
-                timing = Some((deadline_ms, on_timeout));
+                timing = Some(deadline_ms);
             }
             // Served by a shard parked on earlier: the answer is coming through the mailbox.
             Attempt::Taken => break,
         }
     }
-    let Some((deadline_ms, on_timeout)) = timing else {
+    let Some(deadline_ms) = timing else {
         return Outcome::Reply(Reply::error("ERR internal error: nothing parked"));
     };
     Outcome::Blocked(Blocked {
@@ -170,7 +159,6 @@ pub async fn run(
         claim,
         shards: parked,
         deadline_ms,
-        on_timeout,
         forward: None,
     })
 }
@@ -221,7 +209,6 @@ async fn attempt(
                     shard.block(id, waiter);
                     Attempt::Parked {
                         deadline_ms: on.deadline_ms,
-                        on_timeout: on.on_timeout,
                     }
                 }
             }

@@ -106,7 +106,7 @@ async fn wait_while_blocked(
                 }
                 None => reply,
             },
-            Unblock::TimedOut => blocked.on_timeout.reply(),
+            Unblock::TimedOut => Reply::NullArray,
             Unblock::Error => Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
         };
         let mut out = BytesMut::new();
@@ -235,7 +235,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let config = node.shared.config.snapshot();
     let authenticated = config.requirepass.is_none();
     let now = Instant::now();
-    let mailbox = Rc::new(Mailbox::new(RespVersion::Resp2));
+    let mailbox = Rc::new(Mailbox::new(RespVersion::Resp2, stream.as_raw_fd()));
     let info = Rc::new(RefCell::new(ClientInfo {
         id,
         addr: stream.peer_addr().ok(),
@@ -278,6 +278,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut out = BytesMut::with_capacity(READ_CHUNK);
     loop {
+        client.mailbox.set_idle(true);
         let event = futures_lite::future::or(
             async { Event::Read(stream.read(&mut chunk).await) },
             async {
@@ -286,6 +287,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
             },
         )
         .await;
+        client.mailbox.set_idle(false);
         let n = match event {
             Event::Mail => 0,
             Event::Read(Ok(0)) => break,
@@ -379,9 +381,10 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
             input = BytesMut::with_capacity(READ_CHUNK);
         }
     }
+    // Gone from the registry first: nothing more is queued for it while it unsubscribes.
+    node.clients.borrow_mut().remove(id);
     crate::pubsub::unsubscribe_all(&node, &mut client).await;
     crate::commands::unwatch_all(&node, &mut client).await;
-    node.clients.borrow_mut().remove(id);
     node.shared
         .connected_clients
         .fetch_sub(1, Ordering::Relaxed);

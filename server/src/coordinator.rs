@@ -16,6 +16,7 @@ use std::rc::Rc;
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
 use ferrokv_shard::keyspace::Entry;
+use ferrokv_shard::pubsub::SubKind;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::value::Value;
 use ferrokv_shard::watch;
@@ -26,6 +27,7 @@ use crate::connection::{Client, WatchState};
 use crate::dispatch::{self, Route};
 use crate::hop::{job, on_shard, Answer, Call, Hop, Job};
 use crate::node::{lock_mode, now_ms, Node};
+use crate::pubsub::PubsubCmd;
 use crate::table::{Command, CommandTable};
 
 /// One shard's share of a spanning call: the sub-command and where its keys came from.
@@ -848,6 +850,10 @@ pub async fn exec(
         replies[i] = match route {
             Route::Server(_, ServerCmd::Scripting(cmd)) if cmd.runs_script() => {
                 crate::scripting::run_command(node, client, cmd, &args, Some(tx.id)).await
+            }
+            // Redis runs SUBSCRIBE queued in MULTI, but not SSUBSCRIBE.
+            Route::Server(_, ServerCmd::Pubsub(PubsubCmd::Subscribe(SubKind::ShardChannel))) => {
+                Reply::error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client")
             }
             Route::Server(_, server) => crate::commands::run(node, client, server, &args).await,
             // Inside EXEC a blocking command answers at once, as in Redis.

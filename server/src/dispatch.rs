@@ -76,23 +76,13 @@ pub(crate) fn route(node: &Node, client: &Client, args: &[Bytes]) -> Route {
             .server
             .is_some_and(crate::pubsub::allowed_when_subscribed)
     {
-        return Route::Reply(crate::pubsub::subscribed_mode_error(
-            spec.resolve(args).name,
-        ));
+        return Route::Reply(crate::pubsub::subscribed_mode_error(&full_name(cmd, args)));
     }
     if let Some(server) = cmd.server {
         return Route::Server(cmd, server);
     }
     if spec.flags & flag::BLOCKING != 0 && may_block(spec.name, args) {
         return Route::Blocking(cmd);
-    }
-    if spec.flags & flag::CHANNEL_ARG != 0 {
-        let s = node.owner_of(&args[1]);
-        return if s == node.id {
-            Route::Local(cmd)
-        } else {
-            Route::Remote(s, cmd)
-        };
     }
     let mut owner = None;
     for i in spec.resolve(args).key_positions(args) {
@@ -153,9 +143,10 @@ async fn run_segment(node: &Rc<Node>, client: &Client, segment: &mut Segment, ou
         // One destination: no reordering needed.
         if first_shard == node.id {
             for (_, call) in &calls {
-                node.run_local(call.cmd, client.db, &call.args, None)
-                    .await
-                    .encode(out, client.resp);
+                let reply = node.run_local(call.cmd, client.db, &call.args, None).await;
+                // A message a command sent to its own connection goes before its reply.
+                client.mailbox.take_into(out);
+                reply.encode(out, client.resp);
             }
         } else {
             let batch = Batch {
@@ -167,6 +158,7 @@ async fn run_segment(node: &Rc<Node>, client: &Client, segment: &mut Segment, ou
                 .mesh
                 .call(first_shard, |from, id| Hop::Batch { from, id, batch })
                 .await;
+            client.mailbox.take_into(out);
             append_answer(answer, client, out);
         }
         return;
@@ -237,6 +229,7 @@ async fn run_segment(node: &Rc<Node>, client: &Client, segment: &mut Segment, ou
         };
         sources.push((shard, source));
     }
+    client.mailbox.take_into(out);
     for shard in order {
         if let Some((_, source)) = sources.iter_mut().find(|(s, _)| *s == shard) {
             out.extend_from_slice(source.next_reply());
@@ -326,6 +319,7 @@ pub async fn run_pipeline(
             }
             Route::Local(_) | Route::Remote(..) => unreachable!("gathered into the segment above"),
         };
+        client.mailbox.take_into(out);
         reply.encode(out, client.resp);
     }
     run_segment(node, client, &mut segment, out).await;
@@ -383,11 +377,16 @@ fn queue(client: &mut Client, route: Route, args: Vec<Bytes>) -> Reply {
     Reply::simple("QUEUED")
 }
 
-/// Records the command for CLIENT LIST's `cmd=`: `name`, or `name|sub` for containers.
+/// Records the command for CLIENT LIST's `cmd=`.
 fn note_command(client: &Client, cmd: &'static Command, args: &[Bytes]) {
+    client.info.borrow_mut().last_cmd = full_name(cmd, args);
+}
+
+/// Redis's `fullname` of a call: `name`, or `name|sub` for containers.
+fn full_name(cmd: &'static Command, args: &[Bytes]) -> Cow<'static, str> {
     let spec = cmd.spec;
-    let name = match args.get(1) {
-        Some(sub) if spec.subcommands.is_empty() && CONTAINERS.contains(&spec.name) => {
+    match args.get(1) {
+        Some(sub) if CONTAINERS.contains(&spec.name) && std::ptr::eq(spec.resolve(args), spec) => {
             Cow::Owned(format!(
                 "{}|{}",
                 spec.name,
@@ -395,8 +394,7 @@ fn note_command(client: &Client, cmd: &'static Command, args: &[Bytes]) {
             ))
         }
         _ => Cow::Borrowed(spec.resolve(args).name),
-    };
-    client.info.borrow_mut().last_cmd = name;
+    }
 }
 
 /// Server-implemented commands with subcommands.

@@ -4,6 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::os::fd::RawFd;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
@@ -50,14 +51,21 @@ pub struct Mailbox {
     overflowed: Cell<bool>,
     /// Since when the pending output has been above the soft limit.
     soft_since: Cell<Option<Instant>>,
+    /// The connection's socket, and whether its task is idle (waiting for input or mail, with
+    /// nothing of its own being written): then a message goes straight to the socket, as
+    /// Redis writes it, and only what the socket does not take waits here.
+    fd: RawFd,
+    idle: Cell<bool>,
     /// The blocking command this connection waits in (its waiter id), and how it ended.
     blocked_on: Cell<Option<u64>>,
     ended: RefCell<Option<Unblock>>,
 }
 
 impl Mailbox {
-    pub fn new(resp: RespVersion) -> Self {
+    pub fn new(resp: RespVersion, fd: RawFd) -> Self {
         Mailbox {
+            fd,
+            idle: Cell::new(false),
             out: RefCell::new(BytesMut::new()),
             resp: Cell::new(resp),
             waker: Cell::new(None),
@@ -126,9 +134,18 @@ impl Mailbox {
         if self.overflowed.get() {
             return;
         }
+        let bytes = message.for_resp(self.resp.get());
         let pending = {
             let mut out = self.out.borrow_mut();
-            out.extend_from_slice(message.for_resp(self.resp.get()));
+            let sent = if self.idle.get() && out.is_empty() {
+                send_now(self.fd, bytes)
+            } else {
+                0
+            };
+            if sent == bytes.len() {
+                return;
+            }
+            out.extend_from_slice(&bytes[sent..]);
             out.len() as u64
         };
         if limit.hard > 0 && pending > limit.hard {
@@ -182,10 +199,32 @@ impl Mailbox {
         .await
     }
 
+    /// The connection's task waits for input or mail (true) or works (false).
+    pub fn set_idle(&self, idle: bool) {
+        self.idle.set(idle);
+    }
+
     /// Completes when there is something to write, or the client must be closed.
     pub fn ready(&self) -> Ready<'_> {
         Ready { mailbox: self }
     }
+}
+
+/// Writes what the socket takes at once, without waiting; 0 on any error (the connection's
+/// task then meets the error itself).
+fn send_now(fd: RawFd, bytes: &[u8]) -> usize {
+    // SAFETY: `bytes` is a valid buffer for its length; `fd` is the connection's socket,
+    // open while its mailbox is registered (the task closes it only after leaving the
+    // registry).
+    let n = unsafe {
+        libc::send(
+            fd,
+            bytes.as_ptr().cast(),
+            bytes.len(),
+            libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+        )
+    };
+    usize::try_from(n).unwrap_or(0)
 }
 
 pub struct Ready<'a> {

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
 use ferrokv_shard::command::flag::*;
-use ferrokv_shard::pubsub::{is_replicated, SubKind, Subscriber};
+use ferrokv_shard::pubsub::{SubKind, Subscriber};
 use ferrokv_shard::{args, CommandSpec};
 use hashbrown::HashSet;
 
@@ -213,12 +213,12 @@ pub async fn run(node: &Rc<Node>, client: &mut Client, cmd: PubsubCmd, args: &[B
     }
 }
 
-/// The shards that keep subscribers of `name`.
+/// The shards that keep subscribers of `name`: every shard, but the owner alone for a shard
+/// channel.
 fn keepers(node: &Node, kind: SubKind, name: &[u8]) -> Keepers {
     match kind {
-        SubKind::Pattern => Keepers::All,
-        SubKind::Channel if is_replicated(name) => Keepers::All,
-        _ => Keepers::One(node.owner_of(name)),
+        SubKind::ShardChannel => Keepers::One(node.owner_of(name)),
+        SubKind::Channel | SubKind::Pattern => Keepers::All,
     }
 }
 
@@ -374,46 +374,52 @@ async fn pubsub(node: &Rc<Node>, args: &[Bytes]) -> Reply {
     };
     if args::is(&args[1], "CHANNELS") || args::is(&args[1], "SHARDCHANNELS") {
         if args.len() > 3 {
-            return wrong_arity(sub.name);
+            // Redis's older wording, kept for these two.
+            return Reply::error(format!(
+                "ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
+                String::from_utf8_lossy(&args[1])
+            ));
         }
         let pattern = args.get(2).cloned();
+        // Shard channels are each on one shard. Every shard keeps every channel, but a
+        // subscription being dropped reaches them one by one: the union has it until all
+        // have dropped it, after which PUBLISH anywhere finds nobody.
         let answers = node
             .run_on_all(|| {
                 let pattern = pattern.clone();
-                on_shard(move |n: &Node| {
-                    n.shard
-                        .borrow()
-                        .pubsub
-                        .names(kind, pattern.as_deref(), |c| n.owner_of(c) == n.id)
-                })
+                on_shard(move |n: &Node| n.shard.borrow().pubsub.names(kind, pattern.as_deref()))
             })
             .await;
-        let names = answers
+        let mut names: Vec<Bytes> = answers
             .into_iter()
             .filter_map(Answer::take::<Vec<Bytes>>)
             .flatten()
-            .map(Reply::Bulk)
             .collect();
-        return Reply::Array(names);
+        names.sort();
+        names.dedup();
+        return Reply::Array(names.into_iter().map(Reply::Bulk).collect());
     }
     if args::is(&args[1], "NUMSUB") || args::is(&args[1], "SHARDNUMSUB") {
         let mut out = Vec::with_capacity((args.len() - 2) * 2);
         for channel in &args[2..] {
             let name = channel.clone();
             let job = on_shard(move |n: &Node| n.shard.borrow().pubsub.count(kind, &name));
-            let count = node
-                .run_on(node.owner_of(channel), job)
-                .await
-                .take::<usize>()
-                .unwrap_or(0);
+            let keeper = match keepers(node, kind, channel) {
+                Keepers::One(s) => s,
+                Keepers::All => node.id,
+            };
+            let count = node.run_on(keeper, job).await.take::<usize>().unwrap_or(0);
             out.push(Reply::Bulk(channel.clone()));
             out.push(Reply::Int(count as i64));
         }
         return Reply::Array(out);
     }
     if args::is(&args[1], "NUMPAT") {
-        // Every shard keeps every pattern.
-        return Reply::Int(node.shard.borrow().pubsub.pattern_count() as i64);
+        let answers = node
+            .run_on_all(|| on_shard(|n: &Node| n.shard.borrow().pubsub.pattern_count()))
+            .await;
+        let count = answers.into_iter().filter_map(Answer::take::<usize>).max();
+        return Reply::Int(count.unwrap_or(0) as i64);
     }
     help()
 }

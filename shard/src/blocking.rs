@@ -67,10 +67,13 @@ pub fn parse_timeout(arg: &[u8], unit: TimeoutUnit, now_ms: u64) -> Result<Optio
             let secs = args::float(arg)
                 .map_err(|_| CmdError::other("ERR timeout is not a float or out of range"))?;
             let ms = (secs * 1000.0).ceil();
-            if ms > i64::MAX as f64 {
-                return Err(CmdError::other("ERR timeout is out of range"));
+            // Redis converts to long long unchecked: what does not fit (inf, 1e30) comes out
+            // as the most negative value on x86, hence "negative".
+            if ms >= i64::MIN as f64 && ms < i64::MAX as f64 {
+                ms as i64
+            } else {
+                i64::MIN
             }
-            ms as i64
         }
         TimeoutUnit::Millis => args::int(arg)
             .map_err(|_| CmdError::other("ERR timeout is not an integer or out of range"))?,
@@ -296,5 +299,67 @@ impl Shard {
         if !waiter.claim.is_done() {
             self.waiters.add(id, waiter);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: &str) -> Result<Option<u64>, String> {
+        parse_timeout(s.as_bytes(), TimeoutUnit::Seconds, 1_000).map_err(|e| e.message())
+    }
+
+    #[test]
+    fn timeouts_in_seconds() {
+        assert_eq!(secs("0"), Ok(None));
+        assert_eq!(secs("1.5"), Ok(Some(2_500)));
+        // Rounded up to the next millisecond, so a tiny timeout still waits.
+        assert_eq!(secs("0.0001"), Ok(Some(1_001)));
+        // ceil(-0.1) is -0: no deadline, as in Redis.
+        assert_eq!(secs("-0.0001"), Ok(None));
+        assert_eq!(secs("-1"), Err("ERR timeout is negative".into()));
+        for huge in ["inf", "-inf", "1e30"] {
+            assert_eq!(secs(huge), Err("ERR timeout is negative".into()), "{huge}");
+        }
+        for bad in ["x", "nan", "", " 1"] {
+            assert_eq!(
+                secs(bad),
+                Err("ERR timeout is not a float or out of range".into()),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn timeouts_in_milliseconds() {
+        let ms = |s: &str| {
+            parse_timeout(s.as_bytes(), TimeoutUnit::Millis, 1_000).map_err(|e| e.message())
+        };
+        assert_eq!(ms("0"), Ok(None));
+        assert_eq!(ms("250"), Ok(Some(1_250)));
+        assert_eq!(ms("-1"), Err("ERR timeout is negative".into()));
+        assert_eq!(
+            ms("1.5"),
+            Err("ERR timeout is not an integer or out of range".into())
+        );
+        assert_eq!(
+            ms(&i64::MAX.to_string()),
+            Err("ERR timeout is out of range".into())
+        );
+    }
+
+    #[test]
+    fn a_claim_is_taken_once() {
+        let claim = Claim::default();
+        assert!(claim.begin_spinning());
+        claim.abandon();
+        assert!(claim.begin());
+        claim.finish();
+        assert!(!claim.begin_spinning());
+        assert!(!claim.give_up());
+        let other = Claim::default();
+        assert!(other.give_up());
+        assert!(!other.begin_spinning());
     }
 }

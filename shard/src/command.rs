@@ -47,9 +47,6 @@ pub mod flag {
     pub const MOVABLE_KEYS: u32 = 1 << 16;
     /// Keys are optional (EVAL with no keys): COMMAND GETKEYS answers an empty list.
     pub const NO_MANDATORY_KEYS: u32 = 1 << 17;
-    /// Not a Redis flag (COMMAND does not show it): argument 1 is a channel, and the call is
-    /// routed to the channel's owner as if it were a key (PUBLISH).
-    pub const CHANNEL_ARG: u32 = 1 << 18;
 
     pub const NAMES: &[(u32, &str)] = &[
         (WRITE, "write"),

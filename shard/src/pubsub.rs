@@ -1,10 +1,10 @@
-//! One shard's slice of the pub/sub registry, and PUBLISH/SPUBLISH.
+//! One shard's copy of the pub/sub registry, and PUBLISH/SPUBLISH.
 //!
-//! A channel belongs to the shard its name hashes to (as a key would), which keeps its
-//! subscribers and delivers what is published on it, so messages of one channel leave one
-//! thread in publish order. Patterns are few and must be matched against every channel, so
-//! every shard keeps all of them. Keyspace-notification channels are published by the shard
-//! owning the key, not the channel, so their subscribers are kept on every shard too.
+//! Every shard keeps every channel and pattern subscription, so PUBLISH runs on the
+//! publisher's own thread without a hop (and inside any script), and keyspace notifications
+//! leave from the shard owning the key. Messages of one publisher leave one thread, in
+//! order, over the per-pair FIFO channels. Shard channels (SSUBSCRIBE) are kept only by the
+//! shard owning their slot, where SPUBLISH, routed like a key, runs.
 //!
 //! Subscribers are opaque (thread, client) pairs: the server turns the outbox into messages
 //! for the connections of each thread.
@@ -97,11 +97,6 @@ pub struct PubSub {
     shard_channels: HashMap<Bytes, Vec<Subscriber>>,
     /// Messages published since the server last took them.
     outbox: Vec<Delivery>,
-}
-
-/// Channels whose subscribers every shard keeps: the keyspace notifications'.
-pub fn is_replicated(channel: &[u8]) -> bool {
-    channel.starts_with(b"__keyspace@") || channel.starts_with(b"__keyevent@")
 }
 
 impl PubSub {
@@ -198,17 +193,10 @@ impl PubSub {
         std::mem::take(&mut self.outbox)
     }
 
-    /// Names with subscribers, matching `pattern` when given. Replicated channels are
-    /// reported only by the shard owning them, so a union over shards has each name once.
-    pub fn names(
-        &self,
-        kind: SubKind,
-        pattern: Option<&[u8]>,
-        owned: impl Fn(&[u8]) -> bool,
-    ) -> Vec<Bytes> {
+    /// Names with subscribers, matching `pattern` when given.
+    pub fn names(&self, kind: SubKind, pattern: Option<&[u8]>) -> Vec<Bytes> {
         self.table_ref(kind)
             .keys()
-            .filter(|n| !is_replicated(n) || owned(n))
             .filter(|n| pattern.is_none_or(|p| glob::matches(p, n, false)))
             .cloned()
             .collect()
@@ -258,7 +246,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec(
         "publish",
         3,
-        PUBSUB | LOADING | STALE | FAST | CHANNEL_ARG,
+        PUBSUB | LOADING | STALE | FAST,
         (0, 0, 0),
         PUBSUB_ACL,
         "pubsub",
@@ -331,20 +319,14 @@ mod tests {
     }
 
     #[test]
-    fn names_list_replicated_channels_only_where_owned() {
+    fn names_match_an_optional_pattern() {
         let mut ps = PubSub::default();
         ps.subscribe(SubKind::Channel, b("__keyspace@0__:k"), sub(0, 1));
         ps.subscribe(SubKind::Channel, b("plain"), sub(0, 1));
-        let mut all = ps.names(SubKind::Channel, None, |_| true);
+        let mut all = ps.names(SubKind::Channel, None);
         all.sort();
         assert_eq!(all, vec![b("__keyspace@0__:k"), b("plain")]);
-        assert_eq!(
-            ps.names(SubKind::Channel, None, |_| false),
-            vec![b("plain")]
-        );
-        assert_eq!(
-            ps.names(SubKind::Channel, Some(b"p*"), |_| true),
-            vec![b("plain")]
-        );
+        assert_eq!(ps.names(SubKind::Channel, Some(b"p*")), vec![b("plain")]);
+        assert!(ps.names(SubKind::ShardChannel, None).is_empty());
     }
 }

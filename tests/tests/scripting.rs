@@ -729,7 +729,14 @@ fn runtime_errors_name_the_script_and_line() {
             "return redis.call('multi')",
             "ERR This Redis command is not allowed from script",
         ),
-        // SUBSCRIBE and BLPOP (also refused in scripts by Redis) come with the messaging issue.
+        (
+            "return redis.call('subscribe', 'sc:rterr:ch')",
+            "ERR This Redis command is not allowed from script",
+        ),
+        (
+            "return redis.call('blpop', 'sc:rterr:list', 0)",
+            "ERR This Redis command is not allowed from script",
+        ),
         (
             "return redis.call('hello')",
             "ERR This Redis command is not allowed from script",
