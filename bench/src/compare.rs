@@ -314,15 +314,15 @@ impl Runner<'_> {
                     pipeline,
                     pin: self.client_pin(),
                 };
-                outcome_of_rates(requests, &[multi::run(&load)?])
+                multi::run(&load).map(|rate| outcome_of_rates(requests, &[rate]))
             }
-            Load::Benchmark(workload) => outcome_of_rates(
-                requests,
-                &self.redis_benchmark(server, &workload, pipeline, requests)?,
-            ),
-            Load::Messaging(prepared) => prepared.run()?,
+            Load::Benchmark(workload) => self
+                .redis_benchmark(server, &workload, pipeline, requests)
+                .map(|rates| outcome_of_rates(requests, &rates)),
+            Load::Messaging(prepared) => prepared.run(),
         };
-        let after = sys::process_ticks(pid).map_err(|e| e.to_string())?;
+        let after = sys::process_ticks(pid).map_err(|e| e.to_string());
+        // A load that fails because the server died says so, with the server's last words.
         if !server.alive() {
             return Err(format!(
                 "{} died during the run; its output:\n{}",
@@ -330,6 +330,7 @@ impl Runner<'_> {
                 tail(&server.log)
             ));
         }
+        let (outcome, after) = (outcome?, after?);
         if let Some(messaging::Kind::Xadd { spread }) = messaging::Kind::of(test) {
             let in_flight = u64::from(self.args.clients) * u64::from(pipeline);
             messaging::check_xadd(server.port, spread, requests, in_flight)?;
@@ -630,10 +631,18 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
         "- command: {}",
         std::env::args().collect::<Vec<_>>().join(" ")
     );
-    println!(
+    let own_load = |t: &String| t == multi::TEST || messaging::Kind::of(t).is_some();
+    if !args.tests.iter().all(own_load) {
+        println!(
         "- load: redis-benchmark -t <test> -n {} -c {} -d {} -r {} -P <pipeline> -q --csv; {} rounds, servers alternating A B A B",
         args.requests, args.clients, args.data_size, args.keyspace, args.rounds
     );
+    } else {
+        println!(
+            "- load: -n {} -c {} -d {} -P <pipeline>; {} rounds, servers alternating A B A B",
+            args.requests, args.clients, args.data_size, args.rounds
+        );
+    }
     for test in &args.tests {
         match messaging::Kind::of(test) {
             Some(messaging::Kind::Publish { subscribers }) => println!(
@@ -693,7 +702,8 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
         }
         for test in &args.tests {
             let pipelines = match messaging::Kind::of(test) {
-                Some(kind) if !kind.pipelined() => &args.pipelines[..1],
+                // One request at a time whatever -P says: one row, shown as -P 1.
+                Some(kind) if !kind.pipelined() => &[1][..],
                 _ => &args.pipelines[..],
             };
             for &pipeline in pipelines {
@@ -713,7 +723,7 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
                                 format!("{test} -P {pipeline} on {}: {e}", which.name())
                             })?;
                         eprintln!(
-                            "  round {round}/{} {test} -P {pipeline} shards {shards} {:<8} {:>12} req/s {:>8.3} CPU-µs/op",
+                            "  round {round}/{} {test} -P {pipeline} shards {shards} {:<8} {:>12} /s {:>8.3} CPU-µs per request or message",
                             args.rounds,
                             which.name(),
                             fmt_rate(s.rps),
