@@ -113,7 +113,7 @@ async fn wait_while_blocked(
         reply.encode(&mut out, client.resp);
         let deferred = std::mem::take(&mut client.deferred);
         dispatch::run_pipeline(node, client, deferred, &mut out).await;
-        node.flush_outbox();
+        node.after_write();
         client.mailbox.take_into(&mut out);
         if !out.is_empty() && stream.write_all(&out).await.is_err() {
             return None;
@@ -208,7 +208,7 @@ async fn resume(
         }
     }
     dispatch::run_pipeline(node, client, requests, &mut out).await;
-    node.flush_outbox();
+    node.after_write();
     client.mailbox.take_into(&mut out);
     match failed {
         Some(e) => {
@@ -320,7 +320,7 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
                 }
             }
             dispatch::run_pipeline(&node, &mut client, requests, &mut out).await;
-            node.flush_outbox();
+            node.after_write();
             if let Some(e) = &protocol_error {
                 Reply::error(format!("ERR {e}")).encode(&mut out, client.resp);
             }

@@ -251,6 +251,7 @@ impl Mesh {
         if let Err(GlommioError::WouldBlock(ResourceType::Channel(hop))) = sender.try_send(hop) {
             queue.push_back(hop);
             *draining = true;
+            drop(backlog);
             let mesh = self.clone();
             glommio::spawn_local(async move { mesh.drain_backlog(to).await }).detach();
         }

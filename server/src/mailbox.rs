@@ -2,7 +2,7 @@
 //! blocking command served by another shard. Filled by its thread's hop loop, drained by the
 //! connection's task, which waits on it together with its socket.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::future::Future;
 use std::os::fd::RawFd;
 use std::pin::Pin;
@@ -15,30 +15,32 @@ use ferrokv_protocol::{Reply, RespVersion};
 use crate::blocking::Unblock;
 use crate::config::OutputLimit;
 
-/// A reply encoded once for each protocol, for sending to many clients.
+/// A reply encoded at most once for each protocol, for sending to many clients.
 pub struct Encoded {
-    resp2: Bytes,
-    resp3: Bytes,
+    reply: Reply,
+    resp2: OnceCell<Bytes>,
+    resp3: OnceCell<Bytes>,
 }
 
 impl Encoded {
-    pub fn new(reply: &Reply) -> Self {
-        let encode = |resp| {
-            let mut buf = BytesMut::new();
-            reply.encode(&mut buf, resp);
-            buf.freeze()
-        };
+    pub fn new(reply: Reply) -> Self {
         Encoded {
-            resp2: encode(RespVersion::Resp2),
-            resp3: encode(RespVersion::Resp3),
+            reply,
+            resp2: OnceCell::new(),
+            resp3: OnceCell::new(),
         }
     }
 
     pub fn for_resp(&self, resp: RespVersion) -> &[u8] {
-        match resp {
+        let cell = match resp {
             RespVersion::Resp2 => &self.resp2,
             RespVersion::Resp3 => &self.resp3,
-        }
+        };
+        cell.get_or_init(|| {
+            let mut buf = BytesMut::new();
+            self.reply.encode(&mut buf, resp);
+            buf.freeze()
+        })
     }
 }
 
@@ -52,8 +54,8 @@ pub struct Mailbox {
     /// Since when the pending output has been above the soft limit.
     soft_since: Cell<Option<Instant>>,
     /// The connection's socket, and whether its task is idle (waiting for input or mail, with
-    /// nothing of its own being written): then a message goes straight to the socket, as
-    /// Redis writes it, and only what the socket does not take waits here.
+    /// nothing of its own being written): then `flush` writes messages straight to the
+    /// socket, as Redis writes them, and only what the socket does not take waits here.
     fd: RawFd,
     idle: Cell<bool>,
     /// The blocking command this connection waits in (its waiter id), and how it ended.
@@ -128,36 +130,50 @@ impl Mailbox {
         self.resp.set(resp);
     }
 
-    /// Queues a message encoded in both protocols, closing the client instead when `limit`
-    /// is passed, as Redis's `client-output-buffer-limit` does.
-    pub fn push(&self, message: &Encoded, limit: OutputLimit) {
+    /// Queues a message (`flush` sends it), closing the client instead when `limit` is
+    /// passed, as Redis's `client-output-buffer-limit` does. True when nothing was pending
+    /// before: the caller then owes it a `flush`.
+    pub fn push(&self, message: &Encoded, limit: OutputLimit) -> bool {
         if self.overflowed.get() {
-            return;
+            return false;
         }
-        let bytes = message.for_resp(self.resp.get());
-        let pending = {
+        let (first, pending) = {
             let mut out = self.out.borrow_mut();
-            let sent = if self.idle.get() && out.is_empty() {
-                send_now(self.fd, bytes)
-            } else {
-                0
-            };
-            if sent == bytes.len() {
-                return;
-            }
-            out.extend_from_slice(&bytes[sent..]);
-            out.len() as u64
+            let first = out.is_empty();
+            out.extend_from_slice(message.for_resp(self.resp.get()));
+            (first, out.len() as u64)
         };
         if limit.hard > 0 && pending > limit.hard {
             self.overflow();
+            self.wake();
         } else if limit.soft > 0 && pending > limit.soft {
             match self.soft_since.get() {
                 None => self.soft_since.set(Some(Instant::now())),
-                Some(since) if since.elapsed().as_secs() >= limit.soft_seconds => self.overflow(),
+                Some(since) if since.elapsed().as_secs() >= limit.soft_seconds => {
+                    self.overflow();
+                    self.wake();
+                }
                 Some(_) => {}
             }
         } else {
             self.soft_since.set(None);
+        }
+        first
+    }
+
+    /// After a batch of messages: an idle connection gets them written now, in one write;
+    /// a busy one (or what the socket did not take) is left to the connection's task.
+    pub fn flush(&self) {
+        if self.idle.get() && !self.overflowed.get() {
+            let mut out = self.out.borrow_mut();
+            if out.is_empty() {
+                return;
+            }
+            let sent = send_now(self.fd, &out);
+            let _ = out.split_to(sent);
+            if out.is_empty() {
+                return;
+            }
         }
         self.wake();
     }

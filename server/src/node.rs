@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 use ferrokv_protocol::Reply;
-use ferrokv_shard::pubsub::{Delivery, Message};
+use ferrokv_shard::pubsub::Delivery;
 use ferrokv_shard::script::ScriptVm;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::Shard;
@@ -17,7 +17,7 @@ use glommio::channels::shared_channel::ConnectedReceiver;
 use crate::clients::ClientRegistry;
 use crate::config::OutputLimit;
 use crate::hop::{Answer, Batch, Hop, Job, Mesh};
-use crate::mailbox::Encoded;
+use crate::mailbox::{Encoded, Mailbox};
 use crate::notify::Notify;
 use crate::shared::Shared;
 use crate::table::Command;
@@ -213,11 +213,7 @@ impl Node {
                 Hop::Reply { id, answer } => self.mesh.complete(id, answer),
                 Hop::Release { tx } => self.release(tx),
                 Hop::Blocking(work) => work(&self),
-                Hop::Deliver(deliveries) => {
-                    for d in &deliveries {
-                        self.deliver_here(&d.clients, &d.message);
-                    }
-                }
+                Hop::Deliver(deliveries) => self.deliver_here(deliveries),
                 Hop::Served {
                     client,
                     waiter,
@@ -275,7 +271,7 @@ impl Node {
 
     /// Sends what this shard's commands published (and the keyspace events they caused) to
     /// the subscribers' threads.
-    pub fn flush_outbox(&self) {
+    fn flush_outbox(&self) {
         let deliveries = {
             let mut shard = self.shard.borrow_mut();
             if !shard.pubsub.has_outbox() {
@@ -284,9 +280,10 @@ impl Node {
             shard.pubsub.take_outbox()
         };
         let mut remote: Vec<Vec<Delivery>> = Vec::new();
+        let mut here = Vec::new();
         for d in deliveries {
             if d.thread == self.id {
-                self.deliver_here(&d.clients, &d.message);
+                here.push(d);
             } else if d.thread < self.nshards {
                 if remote.is_empty() {
                     remote.resize_with(self.nshards, Vec::new);
@@ -299,17 +296,30 @@ impl Node {
                 self.mesh.post_in_order(to, Hop::Deliver(batch));
             }
         }
+        if !here.is_empty() {
+            self.deliver_here(here);
+        }
     }
 
-    /// Queues a message for connections of this thread; ones gone since are skipped.
-    fn deliver_here(&self, clients: &[u64], message: &Message) {
-        let encoded = Encoded::new(&message.reply());
+    /// Queues messages for connections of this thread (ones gone since are skipped), then
+    /// sends each connection its share in one write.
+    fn deliver_here(&self, deliveries: Vec<Delivery>) {
         let limit = self.pubsub_limit();
         let registry = self.clients.borrow();
-        for &id in clients {
-            if let Some(mailbox) = registry.mailbox(id) {
-                mailbox.push(&encoded, limit);
+        let mut touched: Vec<Rc<Mailbox>> = Vec::new();
+        for d in deliveries {
+            let encoded = Encoded::new(d.message.reply());
+            for &id in &d.clients {
+                if let Some(mailbox) = registry.mailbox(id) {
+                    if mailbox.push(&encoded, limit) {
+                        touched.push(mailbox);
+                    }
+                }
             }
+        }
+        drop(registry);
+        for mailbox in touched {
+            mailbox.flush();
         }
     }
 

@@ -227,8 +227,9 @@ enum Keepers {
     One(usize),
 }
 
-/// Registers (or drops) `names` for this connection at the shards keeping them, all at once.
-async fn register(node: &Rc<Node>, client: &Client, kind: SubKind, names: Vec<Bytes>, add: bool) {
+/// Registers (or drops) `names` of each kind for this connection at the shards keeping
+/// them: one hop per shard for all of them, every shard at once.
+async fn register(node: &Rc<Node>, client: &Client, names: Vec<(SubKind, Bytes)>, add: bool) {
     if names.is_empty() {
         return;
     }
@@ -236,11 +237,13 @@ async fn register(node: &Rc<Node>, client: &Client, kind: SubKind, names: Vec<By
         thread: node.id,
         client: client.id,
     };
-    let mut per_shard: Vec<Vec<Bytes>> = vec![Vec::new(); node.nshards];
-    for name in names {
+    let mut per_shard: Vec<Vec<(SubKind, Bytes)>> = vec![Vec::new(); node.nshards];
+    for (kind, name) in names {
         match keepers(node, kind, &name) {
-            Keepers::All => per_shard.iter_mut().for_each(|s| s.push(name.clone())),
-            Keepers::One(s) => per_shard[s].push(name),
+            Keepers::All => per_shard
+                .iter_mut()
+                .for_each(|s| s.push((kind, name.clone()))),
+            Keepers::One(s) => per_shard[s].push((kind, name)),
         }
     }
     let tasks: Vec<_> = per_shard
@@ -252,7 +255,7 @@ async fn register(node: &Rc<Node>, client: &Client, kind: SubKind, names: Vec<By
             glommio::spawn_local(async move {
                 let job = on_shard(move |n: &Node| {
                     let mut shard = n.shard.borrow_mut();
-                    for name in names {
+                    for (kind, name) in names {
                         if add {
                             shard.pubsub.subscribe(kind, name, sub);
                         } else {
@@ -267,6 +270,10 @@ async fn register(node: &Rc<Node>, client: &Client, kind: SubKind, names: Vec<By
     for t in tasks {
         t.await;
     }
+}
+
+fn tagged(kind: SubKind, names: Vec<Bytes>) -> Vec<(SubKind, Bytes)> {
+    names.into_iter().map(|n| (kind, n)).collect()
 }
 
 fn confirmation(verb: &'static str, name: Option<Bytes>, count: i64) -> Reply {
@@ -302,7 +309,7 @@ async fn subscribe(node: &Rc<Node>, client: &mut Client, kind: SubKind, names: &
             .cloned()
             .collect()
     };
-    register(node, client, kind, fresh, true).await;
+    register(node, client, tagged(kind, fresh), true).await;
     let verb = verbs(kind).0;
     let mut replies = Vec::with_capacity(names.len());
     for name in names {
@@ -337,7 +344,7 @@ async fn unsubscribe(
         .filter(|n| client.subs.sets[index(kind)].contains(*n))
         .cloned()
         .collect();
-    register(node, client, kind, held, false).await;
+    register(node, client, tagged(kind, held), false).await;
     let mut replies = Vec::with_capacity(names.len());
     for name in names {
         client.subs.sets[index(kind)].remove(&name);
@@ -349,10 +356,16 @@ async fn unsubscribe(
 
 /// Drops every subscription of a closing or RESET connection.
 pub async fn unsubscribe_all(node: &Rc<Node>, client: &mut Client) {
+    // All kinds in one hop per shard: once a shard shows no channel of this client, it
+    // holds none of its patterns either.
+    let mut names = Vec::new();
     for kind in [SubKind::Channel, SubKind::Pattern, SubKind::ShardChannel] {
-        let names: Vec<Bytes> = client.subs.sets[index(kind)].drain().collect();
-        register(node, client, kind, names, false).await;
+        names.extend(tagged(
+            kind,
+            client.subs.sets[index(kind)].drain().collect(),
+        ));
     }
+    register(node, client, names, false).await;
     note(client);
 }
 

@@ -305,6 +305,129 @@ impl Shard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::{flag, spec};
+    use crate::{CmdResult, Ctx, Split};
+
+    /// A blocking command in miniature: takes (deletes) its key when present, else waits.
+    fn take(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+        let now = ctx.now_ms;
+        match ctx.ks().remove(&args[1], now) {
+            Some(_) => Ok(Reply::Bulk(args[2].clone())),
+            None if ctx.may_block => Err(CmdError::Block(Box::new(BlockOn {
+                keys: vec![args[1].clone()],
+                deadline_ms: None,
+                args: None,
+                on_timeout: TimeoutReply::NullArray,
+            }))),
+            None => Ok(Reply::NullArray),
+        }
+    }
+
+    fn put(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+        let now = ctx.now_ms;
+        let value = crate::value::Value::Str(crate::value::StrValue::from_client(&args[2]));
+        ctx.ks().insert(&args[1], value, None, now);
+        Ok(Reply::ok())
+    }
+
+    static TAKE: CommandSpec = spec(
+        "take",
+        3,
+        flag::WRITE | flag::BLOCKING,
+        (1, 1, 1),
+        &[],
+        "test",
+        "",
+        "",
+        Some(take),
+        Split::None,
+    );
+    static PUT: CommandSpec = spec(
+        "put",
+        3,
+        flag::WRITE,
+        (1, 1, 1),
+        &[],
+        "test",
+        "",
+        "",
+        Some(put),
+        Split::None,
+    );
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    fn park(shard: &mut Shard, id: u64, client: u64, key: &str, claim: &Arc<Claim>) {
+        let args = vec![b("take"), b(key), b(&format!("by{client}"))];
+        let on = shard
+            .execute_may_block(0, &TAKE, 0, &args, 0)
+            .expect_err("nothing there yet");
+        shard.block(
+            id,
+            Waiter {
+                client: ClientAddr { thread: 0, client },
+                db: 0,
+                cmd_id: 0,
+                spec: &TAKE,
+                args,
+                keys: on.keys,
+                claim: claim.clone(),
+            },
+        );
+    }
+
+    #[test]
+    fn waiters_are_served_first_come_first_served_with_the_write() {
+        let mut shard = Shard::new(0, 1, 7);
+        let (first, second) = (Arc::new(Claim::default()), Arc::new(Claim::default()));
+        park(&mut shard, 1, 10, "k", &first);
+        park(&mut shard, 2, 20, "k", &second);
+        assert_eq!(shard.waiters.len(), 2);
+        shard.execute(1, &PUT, 0, &[b("put"), b("k"), b("v")], 0, true);
+        assert!(!shard.serve_ready(0));
+        let served: Vec<(u64, Reply)> = shard
+            .waiters
+            .served
+            .drain(..)
+            .map(|s| (s.client.client, s.reply))
+            .collect();
+        assert_eq!(served, vec![(10, Reply::Bulk(b("by10")))]);
+        // The key went to the first waiter; the second still waits, and may give up.
+        assert_eq!(shard.waiters.len(), 1);
+        assert!(second.give_up());
+        assert!(!first.give_up());
+    }
+
+    #[test]
+    fn a_waiter_served_or_gone_elsewhere_is_dropped_and_the_next_served() {
+        let mut shard = Shard::new(0, 1, 7);
+        let (gone, next) = (Arc::new(Claim::default()), Arc::new(Claim::default()));
+        park(&mut shard, 1, 10, "k", &gone);
+        park(&mut shard, 2, 20, "k", &next);
+        assert!(gone.give_up());
+        shard.execute(1, &PUT, 0, &[b("put"), b("k"), b("v")], 0, true);
+        shard.serve_ready(0);
+        let served: Vec<u64> = shard
+            .waiters
+            .served
+            .drain(..)
+            .map(|s| s.client.client)
+            .collect();
+        assert_eq!(served, vec![20]);
+        assert!(shard.waiters.is_empty());
+        // A claim being served by another shard: left waiting, and the key retried later.
+        let busy = Arc::new(Claim::default());
+        park(&mut shard, 3, 30, "k", &busy);
+        assert!(busy.begin_spinning());
+        shard.execute(1, &PUT, 0, &[b("put"), b("k"), b("v")], 0, true);
+        assert!(shard.serve_ready(0));
+        assert!(shard.waiters.served.is_empty());
+        busy.abandon();
+        assert!(!shard.serve_ready(0));
+        assert_eq!(shard.waiters.served.len(), 1);
+    }
 
     fn secs(s: &str) -> Result<Option<u64>, String> {
         parse_timeout(s.as_bytes(), TimeoutUnit::Seconds, 1_000).map_err(|e| e.message())
