@@ -331,6 +331,7 @@ impl Runner<'_> {
             ));
         }
         let (outcome, after) = (outcome?, after?);
+        drop(outcome.open);
         if let Some(messaging::Kind::Xadd { spread }) = messaging::Kind::of(test) {
             let in_flight = u64::from(self.args.clients) * u64::from(pipeline);
             messaging::check_xadd(server.port, spread, requests, in_flight)?;
@@ -423,6 +424,7 @@ fn outcome_of_rates(requests: u64, rates: &[f64]) -> messaging::Outcome {
         units,
         commands: units,
         seconds: rates.iter().map(|r| requests as f64 / r).sum(),
+        open: Vec::new(),
     }
 }
 

@@ -79,6 +79,9 @@ pub(crate) struct Outcome {
     pub units: u64,
     pub commands: u64,
     pub seconds: f64,
+    /// Connections still open, to close after the server's CPU is read: unsubscribing is not
+    /// part of the load.
+    pub open: Vec<TcpStream>,
 }
 
 /// A load whose connections are open and whose data is in place, ready to be measured.
@@ -169,25 +172,38 @@ fn shares(total: u64, conns: u64) -> Vec<u64> {
         .collect()
 }
 
-/// Joins load threads; the first error wins.
-fn join_all<T>(handles: Vec<JoinHandle<Result<T, String>>>) -> Result<Vec<T>, String> {
+/// What a thread says when it stopped because another failed: never the error to report.
+const STOPPED: &str = "stopped: another load thread failed";
+
+/// Joins load threads: their results, or every error they had.
+fn join_all<T>(handles: Vec<JoinHandle<Result<T, String>>>) -> Result<Vec<T>, Vec<String>> {
     let mut out = Vec::new();
-    let mut first_err = None;
+    let mut errors = Vec::new();
     for h in handles {
         match h.join() {
             Ok(Ok(v)) => out.push(v),
-            Ok(Err(e)) => {
-                first_err.get_or_insert(e);
-            }
-            Err(_) => {
-                first_err.get_or_insert_with(|| "a load thread panicked".to_string());
-            }
+            Ok(Err(e)) => errors.push(e),
+            Err(_) => errors.push("a load thread panicked".to_string()),
         }
     }
-    match first_err {
-        Some(e) => Err(e),
-        None => Ok(out),
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
     }
+}
+
+/// The error that explains a failed run: the first that is not a thread stopping because of
+/// another's failure.
+fn first_cause(errors: Vec<String>) -> String {
+    let mut stopped = None;
+    for e in errors {
+        if e != STOPPED {
+            return e;
+        }
+        stopped = Some(e);
+    }
+    stopped.unwrap_or_else(|| STOPPED.to_string())
 }
 
 /// The `message` frames at the start of `buf`: how many, and the bytes they take. A partial
@@ -229,12 +245,22 @@ struct Progress {
     published: AtomicU64,
     /// A lower bound of `received`'s minimum, refreshed by publishers that find it too low.
     floor: AtomicU64,
-    /// Set when a thread failed: the others stop instead of waiting for it.
+    /// Set when a thread failed: the others stop instead of waiting for it (see `guard`).
     failed: AtomicBool,
     max_lag: u64,
 }
 
 impl Progress {
+    /// Runs one load thread's work. The first thread to fail reports why; the others, which
+    /// fail because of it (a socket shut down, a wait given up), report [`STOPPED`].
+    fn guard<T>(&self, work: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+        let result = work();
+        if result.is_err() && self.failed.swap(true, Ordering::Relaxed) {
+            return Err(STOPPED.into());
+        }
+        result
+    }
+
     /// Blocks while the slowest subscriber is more than `max_lag` messages behind `sent`.
     fn wait_for_subscribers(&self, sent: u64) -> Result<(), String> {
         loop {
@@ -252,7 +278,7 @@ impl Progress {
                 return Ok(());
             }
             if self.failed.load(Ordering::Relaxed) {
-                return Err("stopped: another load thread failed".into());
+                return Err(STOPPED.into());
             }
             std::thread::sleep(Duration::from_micros(50));
         }
@@ -260,9 +286,9 @@ impl Progress {
 }
 
 pub(crate) struct Publish {
-    port: u16,
     subscribers: Vec<(TcpStream, Vec<u8>)>,
-    rounds: Vec<u64>,
+    /// Publisher connections and the rounds each sends.
+    publishers: Vec<(TcpStream, u64)>,
     pipeline: u64,
     payload: Vec<u8>,
     max_lag: u64,
@@ -293,10 +319,13 @@ impl Publish {
         }
         let pipeline = u64::from(params.pipeline.max(1));
         let total_rounds = params.requests.div_ceil(pipeline).max(1);
+        let publishers = shares(total_rounds, u64::from(params.clients.max(1)))
+            .into_iter()
+            .map(|rounds| connect(params.port).map(|s| (s, rounds)))
+            .collect::<Result<_, _>>()?;
         Ok(Publish {
-            port: params.port,
             subscribers,
-            rounds: shares(total_rounds, u64::from(params.clients.max(1))),
+            publishers,
             pipeline,
             payload: vec![b'x'; params.data_size as usize],
             max_lag: params.max_lag.max(pipeline),
@@ -305,7 +334,7 @@ impl Publish {
     }
 
     fn run(self) -> Result<Outcome, String> {
-        let publishes = self.rounds.iter().sum::<u64>() * self.pipeline;
+        let publishes = self.publishers.iter().map(|p| p.1).sum::<u64>() * self.pipeline;
         let n = self.subscribers.len();
         let progress = Arc::new(Progress {
             received: (0..n).map(|_| AtomicU64::new(0)).collect(),
@@ -321,12 +350,10 @@ impl Publish {
             sockets.push(stream.try_clone().map_err(|e| e.to_string())?);
             let (progress, pin_to) = (progress.clone(), self.pin);
             readers.push(std::thread::spawn(move || {
-                pin(pin_to)?;
-                let result = subscriber(stream, leftover, i, publishes, &progress);
-                if result.is_err() {
-                    progress.failed.store(true, Ordering::Relaxed);
-                }
-                result
+                progress.guard(|| {
+                    pin(pin_to)?;
+                    subscriber(stream, leftover, i, publishes, &progress)
+                })
             }));
         }
         let mut command = Vec::new();
@@ -340,19 +367,17 @@ impl Publish {
                 .into_bytes(),
         );
         let writers: Vec<_> = self
-            .rounds
-            .iter()
-            .map(|&rounds| {
+            .publishers
+            .into_iter()
+            .map(|(stream, rounds)| {
                 let (progress, command, expected) =
                     (progress.clone(), command.clone(), expected.clone());
-                let (port, pipeline, pin_to) = (self.port, self.pipeline, self.pin);
+                let (pipeline, pin_to) = (self.pipeline, self.pin);
                 std::thread::spawn(move || {
-                    pin(pin_to)?;
-                    let result = publisher(port, rounds, pipeline, &command, &expected, &progress);
-                    if result.is_err() {
-                        progress.failed.store(true, Ordering::Relaxed);
-                    }
-                    result
+                    progress.guard(|| {
+                        pin(pin_to)?;
+                        publisher(stream, rounds, pipeline, &command, &expected, &progress)
+                    })
                 })
             })
             .collect();
@@ -365,13 +390,19 @@ impl Publish {
         }
         let subscribed = join_all(readers);
         let seconds = started.elapsed().as_secs_f64();
-        published?;
-        // The subscriber sockets close here, after the caller's CPU reading.
-        drop(subscribed?);
+        let subscribers = match (published, subscribed) {
+            (Ok(_), Ok(sockets)) => sockets,
+            (Err(e), Ok(_)) | (Ok(_), Err(e)) => return Err(first_cause(e)),
+            (Err(mut p), Err(s)) => {
+                p.extend(s);
+                return Err(first_cause(p));
+            }
+        };
         Ok(Outcome {
             units: publishes * n as u64,
             commands: publishes,
             seconds,
+            open: subscribers,
         })
     }
 }
@@ -424,14 +455,13 @@ fn subscriber(
 /// One publisher connection: `rounds` writes of `command` (`pipeline` PUBLISHes), each of whose
 /// replies must be `expected` (N receivers each).
 fn publisher(
-    port: u16,
+    mut stream: TcpStream,
     rounds: u64,
     pipeline: u64,
     command: &[u8],
     expected: &[u8],
     progress: &Progress,
 ) -> Result<(), String> {
-    let mut stream = connect(port)?;
     let mut reply = vec![0u8; expected.len()];
     for _ in 0..rounds {
         let sent = progress.published.fetch_add(pipeline, Ordering::Relaxed) + pipeline;
@@ -504,7 +534,7 @@ impl Consume {
                 })
             })
             .collect();
-        let results = join_all(threads)?;
+        let results = join_all(threads).map_err(first_cause)?;
         let seconds = started.elapsed().as_secs_f64();
         let consumed: u64 = results.iter().map(|r| r.entries).sum();
         let acked: u64 = results.iter().map(|r| r.acked).sum();
@@ -518,6 +548,7 @@ impl Consume {
             units: consumed,
             commands: results.iter().map(|r| r.rounds).sum(),
             seconds,
+            open: Vec::new(),
         })
     }
 }
@@ -646,6 +677,13 @@ mod tests {
     }
 
     #[test]
+    fn the_cause_of_a_failure_is_not_a_stop() {
+        let errors = vec![STOPPED.to_string(), "subscriber 3 disconnected".to_string()];
+        assert_eq!(first_cause(errors), "subscriber 3 disconnected");
+        assert_eq!(first_cause(vec![STOPPED.to_string()]), STOPPED);
+    }
+
+    #[test]
     fn splits_rounds() {
         assert_eq!(shares(10, 3), vec![4, 3, 3]);
         assert_eq!(shares(2, 4), vec![1, 1, 0, 0]);
@@ -683,6 +721,26 @@ mod tests {
         assert!(progress.wait_for_subscribers(13).is_ok());
         assert_eq!(progress.floor.load(Ordering::Relaxed), 3);
         progress.failed.store(true, Ordering::Relaxed);
-        assert!(progress.wait_for_subscribers(14).is_err());
+        assert_eq!(progress.wait_for_subscribers(14), Err(STOPPED.into()));
+    }
+
+    #[test]
+    fn the_first_failure_is_the_cause() {
+        let progress = Progress {
+            received: Vec::new(),
+            published: AtomicU64::new(0),
+            floor: AtomicU64::new(0),
+            failed: AtomicBool::new(false),
+            max_lag: 1,
+        };
+        assert_eq!(progress.guard(|| Ok(1)), Ok(1));
+        assert_eq!(
+            progress.guard::<()>(|| Err("boom".into())),
+            Err("boom".into())
+        );
+        assert_eq!(
+            progress.guard::<()>(|| Err("socket shut down".into())),
+            Err(STOPPED.into())
+        );
     }
 }
