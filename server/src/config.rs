@@ -6,6 +6,7 @@
 //! are called out where they are implemented.
 
 use ferrokv_shard::limits;
+use ferrokv_shard::notify::KeyspaceEvents;
 use std::fmt;
 use std::io::Read;
 use std::path::PathBuf;
@@ -334,121 +335,6 @@ impl OutputLimit {
         soft: 8 << 20,
         soft_seconds: 60,
     };
-}
-
-/// `notify-keyspace-events` classes as the bit set Redis uses (same bit values as Redis's
-/// `NOTIFY_*`), so emitters can test a class with one AND.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct KeyspaceEvents(u32);
-
-impl KeyspaceEvents {
-    pub const NONE: Self = Self(0);
-    /// `K`: publish on `__keyspace@<db>__:<key>`.
-    pub const KEYSPACE: Self = Self(1 << 0);
-    /// `E`: publish on `__keyevent@<db>__:<event>`.
-    pub const KEYEVENT: Self = Self(1 << 1);
-    pub const GENERIC: Self = Self(1 << 2);
-    pub const STRING: Self = Self(1 << 3);
-    pub const LIST: Self = Self(1 << 4);
-    pub const SET: Self = Self(1 << 5);
-    pub const HASH: Self = Self(1 << 6);
-    pub const ZSET: Self = Self(1 << 7);
-    pub const EXPIRED: Self = Self(1 << 8);
-    pub const EVICTED: Self = Self(1 << 9);
-    pub const STREAM: Self = Self(1 << 10);
-    /// `m`: deliberately not part of `A`, as in Redis.
-    pub const KEY_MISS: Self = Self(1 << 11);
-    pub const MODULE: Self = Self(1 << 13);
-    /// `n`: deliberately not part of `A`, as in Redis.
-    pub const NEW: Self = Self(1 << 14);
-    /// `A`: `g$lshzxetd`.
-    pub const ALL: Self = Self(
-        Self::GENERIC.0
-            | Self::STRING.0
-            | Self::LIST.0
-            | Self::SET.0
-            | Self::HASH.0
-            | Self::ZSET.0
-            | Self::EXPIRED.0
-            | Self::EVICTED.0
-            | Self::STREAM.0
-            | Self::MODULE.0,
-    );
-
-    /// True when every class in `other` is enabled.
-    pub fn contains(self, other: Self) -> bool {
-        self.0 & other.0 == other.0
-    }
-
-    /// True when at least one class in `other` is enabled.
-    pub fn intersects(self, other: Self) -> bool {
-        self.0 & other.0 != 0
-    }
-
-    /// Redis's `keyspaceEventsStringToFlags`; `None` on an unknown class character.
-    pub fn parse(classes: &[u8]) -> Option<Self> {
-        let mut bits = 0;
-        for &c in classes {
-            bits |= match c {
-                b'A' => Self::ALL.0,
-                b'g' => Self::GENERIC.0,
-                b'$' => Self::STRING.0,
-                b'l' => Self::LIST.0,
-                b's' => Self::SET.0,
-                b'h' => Self::HASH.0,
-                b'z' => Self::ZSET.0,
-                b'x' => Self::EXPIRED.0,
-                b'e' => Self::EVICTED.0,
-                b'K' => Self::KEYSPACE.0,
-                b'E' => Self::KEYEVENT.0,
-                b't' => Self::STREAM.0,
-                b'm' => Self::KEY_MISS.0,
-                b'd' => Self::MODULE.0,
-                b'n' => Self::NEW.0,
-                _ => return None,
-            };
-        }
-        Some(Self(bits))
-    }
-}
-
-/// Redis's `keyspaceEventsFlagsToString`, so CONFIG GET shows `AKE` for `KEA`. Like Redis it
-/// prints `A` alone when all of `A` is set, which hides an `n` set alongside it.
-impl fmt::Display for KeyspaceEvents {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = String::new();
-        if self.contains(Self::ALL) {
-            out.push('A');
-        } else {
-            for (flag, c) in [
-                (Self::GENERIC, 'g'),
-                (Self::STRING, '$'),
-                (Self::LIST, 'l'),
-                (Self::SET, 's'),
-                (Self::HASH, 'h'),
-                (Self::ZSET, 'z'),
-                (Self::EXPIRED, 'x'),
-                (Self::EVICTED, 'e'),
-                (Self::STREAM, 't'),
-                (Self::MODULE, 'd'),
-                (Self::NEW, 'n'),
-            ] {
-                if self.intersects(flag) {
-                    out.push(c);
-                }
-            }
-        }
-        for (flag, c) in [
-            (Self::KEYSPACE, 'K'),
-            (Self::KEYEVENT, 'E'),
-            (Self::KEY_MISS, 'm'),
-        ] {
-            if self.intersects(flag) {
-                out.push(c);
-            }
-        }
-        f.write_str(&out)
-    }
 }
 
 /// Why startup configuration did not produce a [`Config`].

@@ -16,6 +16,7 @@ use std::rc::Rc;
 use bytes::Bytes;
 use ferrokv_protocol::Reply;
 use ferrokv_shard::keyspace::Entry;
+use ferrokv_shard::notify::{KeyEvent, KeyspaceEvents};
 use ferrokv_shard::pubsub::SubKind;
 use ferrokv_shard::txlock::{LockMode, TxId};
 use ferrokv_shard::value::Value;
@@ -223,11 +224,15 @@ pub type Taken = Vec<(Bytes, Exported)>;
 /// How an entry is taken from its owner.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Take {
-    /// Copied, for a command that only reads it.
+    /// Copied, for a command that only reads it (and looks it up again where it runs).
     Copy,
+    /// Copied as the command's own lookup for a read (COPY's source, LCS): a missing key is a
+    /// `keymiss` event.
+    Read,
     /// Moved out, to be put back when the command is done.
     Borrow,
-    /// Moved out for good (RENAME's source): a change of the key for WATCH.
+    /// Moved out for good (RENAME's source): a change of the key for WATCH, and its
+    /// `rename_from` event.
     Move,
 }
 
@@ -238,12 +243,15 @@ pub fn take_from(node: &Node, db: usize, keys: Vec<Bytes>, take: Take) -> Taken 
     keys.into_iter()
         .map(|k| {
             let ks = shard.db_mut(db);
+            let copy = |e: &mut Entry| (e.value.clone(), e.expire_at());
             let entry = match take {
-                Take::Copy => ks.get(&k, now).map(|e| (e.value.clone(), e.expire_at())),
+                Take::Copy => ks.get(&k, now).map(copy),
+                Take::Read => ks.get_read(&k, now).map(copy),
                 Take::Borrow | Take::Move => ks.remove(&k, now).map(Entry::into_parts),
             };
             if take == Take::Move && entry.is_some() {
                 shard.touch_watched(db, &k, now);
+                shard.notify(db, KeyspaceEvents::GENERIC, "rename_from", &k);
             }
             (k, entry)
         })
@@ -254,14 +262,31 @@ fn take_entries(db: usize, keys: Vec<Bytes>, take: Take) -> Job {
     on_shard(move |n: &Node| take_from(n, db, keys, take))
 }
 
-/// Puts entries back on `node`'s shard after a gathered run (absent ones stay deleted); with
-/// `touch`, each counts as written for WATCH.
-pub fn put_into(node: &Node, db: usize, entries: Taken, touch: bool) {
+/// How entries arrive on their owner.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    /// Back from a gathered run (absent ones stay deleted): no event, the run raised them.
+    Back,
+    /// Written by a command (RENAME's and COPY's destination): whatever the key held is
+    /// deleted and the entry added anew, as Redis does (a `new` event), then this event.
+    Written(&'static str),
+}
+
+/// Puts entries on `node`'s shard; with `touch`, each counts as written for WATCH.
+pub fn put_into(node: &Node, db: usize, entries: Taken, touch: bool, put: Put) {
     let mut shard = node.shard.borrow_mut();
     let now = now_ms();
     for (k, entry) in entries {
         if let Some((value, expire_at)) = entry {
-            shard.db_mut(db).insert(&k, value, expire_at, now);
+            let ks = shard.db_mut(db);
+            match put {
+                Put::Back => ks.put_back(&k, value, expire_at, now),
+                Put::Written(event) => {
+                    ks.remove(&k, now);
+                    ks.insert(&k, value, expire_at, now);
+                    shard.notify(db, KeyspaceEvents::GENERIC, event, &k);
+                }
+            }
         }
         if touch {
             shard.touch_watched(db, &k, now);
@@ -270,8 +295,24 @@ pub fn put_into(node: &Node, db: usize, entries: Taken, touch: bool) {
     }
 }
 
-fn put_entries(db: usize, entries: Taken, touch: bool) -> Job {
-    on_shard(move |n: &Node| put_into(n, db, entries, touch))
+fn put_entries(db: usize, entries: Taken, touch: bool, put: Put) -> Job {
+    on_shard(move |n: &Node| put_into(n, db, entries, touch, put))
+}
+
+/// Hands the events a scratch shard raised to the shards owning their keys, to be published
+/// from there.
+pub async fn send_events(node: &Rc<Node>, events: Vec<KeyEvent>) {
+    let mut by_owner: BTreeMap<usize, Vec<KeyEvent>> = BTreeMap::new();
+    for event in events {
+        by_owner
+            .entry(node.owner_of(&event.key))
+            .or_default()
+            .push(event);
+    }
+    for (shard, events) in by_owner {
+        let push = on_shard(move |n: &Node| n.shard.borrow_mut().push_events(events));
+        node.run_on(shard, push).await;
+    }
 }
 
 /// Any other multi-key command (SINTERSTORE, SMOVE, LMOVE, ZUNIONSTORE, BITOP, PFMERGE...):
@@ -336,8 +377,7 @@ impl Gathered {
             (LockMode::Shared, Take::Copy)
         };
         let mut tx = Tx::new(node, outer);
-        let mut scratch =
-            Shard::new(node.id, node.shard.borrow().databases(), 0).with_shards(node.nshards);
+        let mut scratch = scratch_shard(node);
         let now = now_ms();
         let mut existed = Vec::new();
         for (shard, keys) in by_shard {
@@ -349,7 +389,7 @@ impl Gathered {
                 .unwrap_or_default();
             for (k, entry) in taken {
                 if let Some((value, expire_at)) = entry {
-                    scratch.db_mut(db).insert(&k, value, expire_at, now);
+                    scratch.db_mut(db).put_back(&k, value, expire_at, now);
                     existed.push((db, k));
                 }
             }
@@ -363,13 +403,23 @@ impl Gathered {
     }
 
     /// Sends every key back to its owner as the run left it (with `touch`, as written for
-    /// WATCH), then releases the locks.
+    /// WATCH) and the run's keyspace events with them, then releases the locks.
     pub async fn finish(mut self, node: &Rc<Node>, touch: bool) {
         if self.moving {
             send_home(node, &mut self.scratch, &self.existed, touch).await;
         }
+        send_events(node, self.scratch.take_events()).await;
         self.tx.release(node).await;
     }
+}
+
+/// A shard for running a command or script on keys brought from their owners: it raises the
+/// keyspace events `node`'s shard would.
+pub fn scratch_shard(node: &Node) -> Shard {
+    let home = node.shard.borrow();
+    let mut scratch = Shard::new(node.id, home.databases(), 0).with_shards(node.nshards);
+    scratch.set_notify_flags(home.notify_flags());
+    scratch
 }
 
 /// Moves every entry of a scratch shard to the shard owning its key; a key that `existed` when
@@ -402,7 +452,8 @@ pub async fn send_home(
         }
     }
     for ((shard, db), entries) in homes {
-        node.run_on(shard, put_entries(db, entries, touch)).await;
+        node.run_on(shard, put_entries(db, entries, touch, Put::Back))
+            .await;
     }
 }
 
@@ -470,30 +521,18 @@ async fn msetnx(
     args: &[Bytes],
     outer: Option<TxId>,
 ) -> Reply {
-    let Some(exists) = CommandTable::get().lookup(b"exists") else {
-        return Reply::error("ERR internal error: EXISTS missing");
-    };
     let mset = CommandTable::get().lookup(b"mset").unwrap_or(cmd);
     let parts = split(node, cmd, args);
     let mut tx = Tx::new(node, outer);
     let mut found = 0;
     for (&shard, part) in &parts {
         let keys: Vec<Bytes> = part.args[1..].iter().step_by(2).cloned().collect();
-        let mut probe = vec![Bytes::from_static(b"exists")];
-        probe.extend(keys.iter().cloned());
         let locks = keys.iter().map(|k| (db, k.clone())).collect();
+        let probe = count_existing(db, keys);
         let answer = tx
-            .lock_then(
-                node,
-                shard,
-                locks,
-                LockMode::Exclusive,
-                Some(run_part(exists, db, probe, tx.id)),
-            )
+            .lock_then(node, shard, locks, LockMode::Exclusive, Some(probe))
             .await;
-        if let Reply::Int(n) = single(answer) {
-            found += n;
-        }
+        found += answer.and_then(Answer::take::<usize>).unwrap_or(0);
     }
     if found == 0 {
         for (shard, mut part) in parts {
@@ -506,11 +545,32 @@ async fn msetnx(
     Reply::Int((found == 0) as i64)
 }
 
+/// How many of `keys` exist, looked up as MSETNX does, for a write: no hit or miss is counted
+/// and no `keymiss` raised.
+fn count_existing(db: usize, keys: Vec<Bytes>) -> Job {
+    on_shard(move |n: &Node| {
+        let mut shard = n.shard.borrow_mut();
+        let ks = shard.db_mut(db);
+        let now = now_ms();
+        keys.iter().filter(|k| ks.contains(k, now)).count()
+    })
+}
+
 /// A key's value and deadline, read on its owner to be written on another shard.
 pub type Exported = Option<(Value, Option<u64>)>;
 
-fn exists_on(db: usize, key: Bytes) -> Job {
-    on_shard(move |n: &Node| n.shard.borrow_mut().db_mut(db).contains(&key, now_ms()))
+/// Whether `key` exists; with `read`, a lookup for a read (a miss is a `keymiss` event).
+fn exists_on(db: usize, key: Bytes, read: bool) -> Job {
+    on_shard(move |n: &Node| {
+        let mut shard = n.shard.borrow_mut();
+        let ks = shard.db_mut(db);
+        let now = now_ms();
+        if read {
+            ks.get_read(&key, now).is_some()
+        } else {
+            ks.contains(&key, now)
+        }
+    })
 }
 
 /// One key's entry from its owner: moved out, or copied.
@@ -570,7 +630,7 @@ enum Transfer {
 
 /// RENAME and COPY across shards: under locks on both keys, writes the source's value and TTL
 /// to the destination, unless it exists and `keep_dst`; with `move_src` the source is moved
-/// rather than copied.
+/// (RENAME) rather than copied (COPY). Each shard raises the events of its key.
 async fn transfer(
     node: &Rc<Node>,
     outer: Option<TxId>,
@@ -585,9 +645,10 @@ async fn transfer(
         // The destination check comes first, so the source is only taken when it will be
         // written: moved in O(1) for RENAME, copied for COPY.
         if keep_dst {
-            let exists = node.run_on(dst.shard, exists_on(dst.db, dst.key.clone()));
+            let exists = node.run_on(dst.shard, exists_on(dst.db, dst.key.clone(), false));
             if exists.await.take::<bool>().unwrap_or(false) {
-                let src_exists = node.run_on(src.shard, exists_on(src.db, src.key.clone()));
+                let probe = exists_on(src.db, src.key.clone(), !move_src);
+                let src_exists = node.run_on(src.shard, probe);
                 return if src_exists.await.take::<bool>().unwrap_or(false) {
                     Transfer::DestinationKept
                 } else {
@@ -595,11 +656,16 @@ async fn transfer(
                 };
             }
         }
-        let take = if move_src { Take::Move } else { Take::Copy };
+        let (take, event) = if move_src {
+            (Take::Move, "rename_to")
+        } else {
+            (Take::Read, "copy_to")
+        };
         let Some(entry) = take_one(node, &src, take).await else {
             return Transfer::NoSource;
         };
-        let put = put_entries(dst.db, vec![(dst.key.clone(), Some(entry))], true);
+        let entries = vec![(dst.key.clone(), Some(entry))];
+        let put = put_entries(dst.db, entries, true, Put::Written(event));
         node.run_on(dst.shard, put).await;
         Transfer::Done
     }
@@ -656,8 +722,8 @@ async fn lcs(node: &Rc<Node>, db: usize, args: &[Bytes], outer: Option<TxId>) ->
     );
     let mut tx = Tx::new(node, outer);
     lock_pair(node, &mut tx, &a, &b, LockMode::Shared).await;
-    let va = take_one(node, &a, Take::Copy).await;
-    let vb = take_one(node, &b, Take::Copy).await;
+    let va = take_one(node, &a, Take::Read).await;
+    let vb = take_one(node, &b, Take::Read).await;
     tx.release(node).await;
     let text = |v: Exported| -> Result<Bytes, CmdError> {
         match v {

@@ -147,7 +147,9 @@ impl Node {
     /// Runs a job on shard `to`: inline when it is this one, else as a hop.
     pub async fn run_on(self: &Rc<Self>, to: usize, job: Job) -> Answer {
         if to == self.id {
-            job(self.clone()).await
+            let answer = job(self.clone()).await;
+            self.after_write();
+            answer
         } else {
             self.mesh
                 .call(to, |from, id| Hop::Run { from, id, job })
@@ -274,6 +276,7 @@ impl Node {
     fn flush_outbox(&self) {
         let deliveries = {
             let mut shard = self.shard.borrow_mut();
+            shard.publish_notifications();
             if !shard.pubsub.has_outbox() {
                 return;
             }

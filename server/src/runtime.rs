@@ -238,10 +238,12 @@ async fn shard_main(
 ) {
     let (mesh, receivers) = Mesh::connect(id, ends).await;
     let seed = rand::random::<u64>();
+    let mut shard = Shard::new(id, config.databases, seed).with_shards(config.shards);
+    shard.set_notify_flags(config.notify_keyspace_events);
     let node = Rc::new(Node {
         id,
         nshards: shared.nshards,
-        shard: RefCell::new(Shard::new(id, config.databases, seed).with_shards(config.shards)),
+        shard: RefCell::new(shard),
         mesh: Rc::new(mesh),
         shared: shared.clone(),
         unlocked: Notify::default(),
@@ -370,11 +372,15 @@ async fn expire_cycle(node: Rc<Node>) {
         if !node.active_expire.get() {
             continue;
         }
-        let mut shard = node.shard.borrow_mut();
-        let now = now_ms();
-        for db in 0..shard.databases() {
-            shard.db_mut(db).expire_cycle(now, EXPIRE_BUDGET);
+        {
+            let mut shard = node.shard.borrow_mut();
+            let now = now_ms();
+            for db in 0..shard.databases() {
+                shard.db_mut(db).expire_cycle(now, EXPIRE_BUDGET);
+            }
         }
+        // `expired` events.
+        node.after_write();
     }
 }
 

@@ -1,5 +1,7 @@
 //! Parsing of numeric and option arguments, shared by every command family.
 
+use bytes::Bytes;
+
 use crate::error::CmdError;
 use crate::value::parse_canonical_i64;
 
@@ -86,6 +88,47 @@ pub fn index_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 /// Case-insensitive comparison of an option argument with its upper-case name.
 pub fn is(arg: &[u8], name: &str) -> bool {
     arg.eq_ignore_ascii_case(name.as_bytes())
+}
+
+/// A count read as Redis's `getRangeLongFromObjectOrReply(1, LONG_MAX, msg)`: one message for
+/// anything that is not a positive integer.
+fn positive(arg: &[u8], msg: &str) -> Result<usize, CmdError> {
+    match int(arg) {
+        Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+        _ => Err(CmdError::other(msg)),
+    }
+}
+
+/// The arguments of LMPOP and ZMPOP and their blocking forms from `args[at]` on: `numkeys
+/// key... side [COUNT count]`, `side` reading the word after the keys (LEFT/RIGHT, MIN/MAX).
+/// Returns the keys, the side and the count (1 without COUNT), with Redis's errors in its
+/// order.
+pub fn mpop<T>(
+    args: &[Bytes],
+    at: usize,
+    side: impl FnOnce(&[u8]) -> Result<T, CmdError>,
+) -> Result<(&[Bytes], T, usize), CmdError> {
+    let numkeys = positive(
+        args.get(at).map_or(&[][..], |a| &a[..]),
+        "ERR numkeys should be greater than 0",
+    )?;
+    let side_at = numkeys
+        .checked_add(at + 1)
+        .filter(|&i| i < args.len())
+        .ok_or(CmdError::Syntax)?;
+    let side = side(&args[side_at])?;
+    let mut count = None;
+    let mut i = side_at + 1;
+    while i < args.len() {
+        match args.get(i + 1) {
+            Some(n) if count.is_none() && is(&args[i], "COUNT") => {
+                count = Some(positive(n, "ERR count should be greater than 0")?);
+                i += 2;
+            }
+            _ => return Err(CmdError::Syntax),
+        }
+    }
+    Ok((&args[at + 1..side_at], side, count.unwrap_or(1)))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use ferrokv_protocol::Reply;
 use crate::args;
 use crate::command::{flag::*, spec, CommandSpec, Split};
 use crate::error::{CmdError, CmdResult};
+use crate::notify::KeyspaceEvents;
 use crate::shard::{lru_clock, Ctx};
 use crate::string::{proto_max_bulk_len, read_str};
 use crate::value::{StrValue, Value};
@@ -52,12 +53,14 @@ fn string_bytes(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Option<Bytes>, CmdError
 }
 
 /// Redis's `lookupStringForBitCommand` followed by the edit: the string at `key` (created when
-/// absent) zero-padded to hold bit `max_bit`, then `edit`ed in place. The value ends `raw`.
+/// absent) zero-padded to hold bit `max_bit`, then `edit`ed in place, told whether the string
+/// was created or grew (Redis's `dirty`: a change whatever the edit does). The value ends
+/// `raw`.
 fn edit_bits<R>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     max_bit: u64,
-    edit: impl FnOnce(&mut BytesMut) -> R,
+    edit: impl FnOnce(&mut BytesMut, bool) -> R,
 ) -> Result<R, CmdError> {
     let len = (max_bit >> 3) as usize + 1;
     let now = ctx.now_ms;
@@ -67,10 +70,11 @@ fn edit_bits<R>(
     e.access = lru_clock(now);
     let s = e.value.as_str_mut().ok_or(CmdError::WrongType)?;
     Ok(s.edit_raw(|buf| {
-        if buf.len() < len {
+        let grown = buf.len() < len;
+        if grown {
             buf.resize(len, 0);
         }
-        edit(buf)
+        edit(buf, grown)
     }))
 }
 
@@ -85,7 +89,7 @@ fn setbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         Ok(v @ (0 | 1)) => v == 1,
         _ => return Err(CmdError::other("ERR bit is not an integer or out of range")),
     };
-    let old = edit_bits(ctx, &args[1], offset, |buf| {
+    let (old, changed) = edit_bits(ctx, &args[1], offset, |buf, grown| {
         let byte = &mut buf[(offset >> 3) as usize];
         let old = *byte & bit_mask(offset) != 0;
         if on {
@@ -93,8 +97,11 @@ fn setbit(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         } else {
             *byte &= !bit_mask(offset);
         }
-        old
+        (old, grown || old != on)
     })?;
+    if changed {
+        ctx.notify(KeyspaceEvents::STRING, "setbit", &args[1]);
+    }
     Ok(Reply::Int(old as i64))
 }
 
@@ -287,7 +294,9 @@ fn bitop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let now = ctx.now_ms;
     let len = sources.iter().map(Bytes::len).max().unwrap_or(0);
     if len == 0 {
-        ctx.ks().remove(dest, now);
+        if ctx.ks().delete(dest) {
+            ctx.notify(KeyspaceEvents::GENERIC, "del", dest);
+        }
         return Ok(Reply::Int(0));
     }
     // Every source counts as zero-padded to the longest one.
@@ -314,6 +323,7 @@ fn bitop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     let value = Value::Str(StrValue::Raw(Bytes::from(out)));
     ctx.ks().insert(dest, value, None, now);
+    ctx.notify(KeyspaceEvents::STRING, "set", dest);
     Ok(Reply::Int(len as i64))
 }
 

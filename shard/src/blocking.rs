@@ -16,7 +16,9 @@ use hashbrown::HashMap;
 
 use crate::args;
 use crate::command::CommandSpec;
-use crate::error::CmdError;
+use crate::error::{CmdError, CmdResult};
+use crate::shard::Ctx;
+use crate::string::longdouble::LongDouble;
 use crate::Shard;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,35 +62,43 @@ pub enum TimeoutUnit {
 }
 
 /// Redis's getTimeoutFromObjectOrReply: the absolute deadline for `arg`, None for 0 (wait
-/// forever). Seconds are scaled to ms and rounded up, so a tiny positive timeout still waits.
+/// forever). Seconds are read as a `long double`, scaled to ms and rounded up, so a tiny
+/// positive timeout still waits and a tiny negative one (down to -0.001) waits forever; one
+/// too large for the scaling is negative, as the C cast makes it. A deadline past `i64`
+/// wraps negative in Redis, where its timeout table never reaches it: it waits forever.
 pub fn parse_timeout(arg: &[u8], unit: TimeoutUnit, now_ms: u64) -> Result<Option<u64>, CmdError> {
-    let ms: i64 = match unit {
-        TimeoutUnit::Seconds => {
-            let secs = args::float(arg)
-                .map_err(|_| CmdError::other("ERR timeout is not a float or out of range"))?;
-            let ms = (secs * 1000.0).ceil();
-            // Redis converts to long long unchecked: what does not fit (inf, 1e30) comes out
-            // as the most negative value on x86, hence "negative".
-            if ms >= i64::MIN as f64 && ms < i64::MAX as f64 {
-                ms as i64
-            } else {
-                i64::MIN
-            }
-        }
+    let ms = match unit {
+        TimeoutUnit::Seconds => LongDouble::parse(arg)
+            .map(|secs| secs.mul_ceil_to_i64(1000))
+            .ok_or_else(|| CmdError::other("ERR timeout is not a float or out of range"))?,
         TimeoutUnit::Millis => args::int(arg)
             .map_err(|_| CmdError::other("ERR timeout is not an integer or out of range"))?,
     };
     if ms < 0 {
         return Err(CmdError::other("ERR timeout is negative"));
     }
-    if ms == 0 {
-        return Ok(None);
-    }
-    (ms as u64)
+    Ok((ms as u64)
         .checked_add(now_ms)
-        .filter(|&d| d <= i64::MAX as u64)
-        .map(Some)
-        .ok_or_else(|| CmdError::other("ERR timeout is out of range"))
+        .filter(|&d| ms > 0 && d <= i64::MAX as u64))
+}
+
+/// What a blocking command answers when none of `keys` can serve it yet: it waits on them
+/// where it may, else (MULTI/EXEC, scripts) it answers its timeout reply at once.
+pub fn nothing_yet(
+    ctx: &Ctx<'_>,
+    keys: &[Bytes],
+    deadline_ms: Option<u64>,
+    on_timeout: TimeoutReply,
+) -> CmdResult {
+    if !ctx.may_block {
+        return Ok(on_timeout.reply());
+    }
+    Err(CmdError::Block(Box::new(BlockOn {
+        keys: keys.to_vec(),
+        deadline_ms,
+        args: None,
+        on_timeout,
+    })))
 }
 
 /// Which shard serves a client blocked on keys of several shards: the first to move the
@@ -429,49 +439,6 @@ mod tests {
         assert_eq!(shard.waiters.served.len(), 1);
     }
 
-    fn secs(s: &str) -> Result<Option<u64>, String> {
-        parse_timeout(s.as_bytes(), TimeoutUnit::Seconds, 1_000).map_err(|e| e.message())
-    }
-
-    #[test]
-    fn timeouts_in_seconds() {
-        assert_eq!(secs("0"), Ok(None));
-        assert_eq!(secs("1.5"), Ok(Some(2_500)));
-        // Rounded up to the next millisecond, so a tiny timeout still waits.
-        assert_eq!(secs("0.0001"), Ok(Some(1_001)));
-        // ceil(-0.1) is -0: no deadline, as in Redis.
-        assert_eq!(secs("-0.0001"), Ok(None));
-        assert_eq!(secs("-1"), Err("ERR timeout is negative".into()));
-        for huge in ["inf", "-inf", "1e30"] {
-            assert_eq!(secs(huge), Err("ERR timeout is negative".into()), "{huge}");
-        }
-        for bad in ["x", "nan", "", " 1"] {
-            assert_eq!(
-                secs(bad),
-                Err("ERR timeout is not a float or out of range".into()),
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn timeouts_in_milliseconds() {
-        let ms = |s: &str| {
-            parse_timeout(s.as_bytes(), TimeoutUnit::Millis, 1_000).map_err(|e| e.message())
-        };
-        assert_eq!(ms("0"), Ok(None));
-        assert_eq!(ms("250"), Ok(Some(1_250)));
-        assert_eq!(ms("-1"), Err("ERR timeout is negative".into()));
-        assert_eq!(
-            ms("1.5"),
-            Err("ERR timeout is not an integer or out of range".into())
-        );
-        assert_eq!(
-            ms(&i64::MAX.to_string()),
-            Err("ERR timeout is out of range".into())
-        );
-    }
-
     #[test]
     fn a_claim_is_taken_once() {
         let claim = Claim::default();
@@ -484,5 +451,74 @@ mod tests {
         let other = Claim::default();
         assert!(other.give_up());
         assert!(!other.begin_spinning());
+    }
+
+    const NOW: u64 = 1_700_000_000_000;
+
+    fn secs(arg: &str) -> Result<Option<u64>, String> {
+        parse_timeout(arg.as_bytes(), TimeoutUnit::Seconds, NOW).map_err(|e| e.message())
+    }
+
+    fn millis(arg: &str) -> Result<Option<u64>, String> {
+        parse_timeout(arg.as_bytes(), TimeoutUnit::Millis, NOW).map_err(|e| e.message())
+    }
+
+    /// Redis 7.0.15's answers: the deadline a BLPOP waits until, or its error.
+    #[test]
+    fn seconds_as_redis_reads_them() {
+        let not_float = Err("ERR timeout is not a float or out of range".to_string());
+        let negative = Err("ERR timeout is negative".to_string());
+        for (arg, want) in [
+            ("0", Ok(None)),
+            ("0.0", Ok(None)),
+            ("-0", Ok(None)),
+            ("-0.0001", Ok(None)),
+            ("-0.001", Ok(None)),
+            ("0.01", Ok(Some(NOW + 10))),
+            (".5", Ok(Some(NOW + 500))),
+            ("1.", Ok(Some(NOW + 1000))),
+            ("+1", Ok(Some(NOW + 1000))),
+            ("0x10", Ok(Some(NOW + 16_000))),
+            ("1e-10", Ok(Some(NOW + 1))),
+            ("1.0001", Ok(Some(NOW + 1001))),
+            ("9223372036854775", Ok(None)),
+            ("9223372036854775.807", Ok(None)),
+            ("-0.0010000001", negative.clone()),
+            ("-1", negative.clone()),
+            ("inf", negative.clone()),
+            ("-inf", negative.clone()),
+            ("1e30", negative.clone()),
+            ("9223372036854776", negative.clone()),
+            ("9223372036854775807", negative),
+            ("abc", not_float.clone()),
+            ("", not_float.clone()),
+            (" 1", not_float.clone()),
+            ("1 ", not_float.clone()),
+            ("nan", not_float.clone()),
+            ("1e-5000", not_float.clone()),
+            ("1e5000", not_float),
+        ] {
+            assert_eq!(secs(arg), want, "{arg:?}");
+        }
+        let just_fits = (i64::MAX as u64 - NOW) / 1000;
+        assert_eq!(
+            secs(&just_fits.to_string()),
+            Ok(Some(NOW + just_fits * 1000))
+        );
+    }
+
+    #[test]
+    fn milliseconds_as_redis_reads_them() {
+        assert_eq!(millis("0"), Ok(None));
+        assert_eq!(millis("10"), Ok(Some(NOW + 10)));
+        assert_eq!(millis("9223372036854775807"), Ok(None));
+        assert_eq!(millis("-1"), Err("ERR timeout is negative".into()));
+        for bad in ["1.5", "abc", "", "9223372036854775808"] {
+            assert_eq!(
+                millis(bad),
+                Err("ERR timeout is not an integer or out of range".into()),
+                "{bad:?}"
+            );
+        }
     }
 }

@@ -20,6 +20,7 @@ use crate::inline_bytes::InlineBytes;
 use crate::keys;
 use crate::limits::{self, EncodingLimits};
 use crate::listpack::Listpack;
+use crate::notify::KeyspaceEvents;
 use crate::shard::Ctx;
 use crate::string::add_long_double;
 use crate::string::longdouble::LongDouble;
@@ -285,7 +286,13 @@ fn set_pairs(ctx: &mut Ctx<'_>, args: &[Bytes], name: &str) -> Result<i64, CmdEr
             created += 1;
         }
     }
+    notify(ctx, "hset", &args[1]);
     Ok(created)
+}
+
+/// Raises a hash event on `key`.
+fn notify(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8]) {
+    ctx.notify(KeyspaceEvents::HASH, event, key);
 }
 
 fn hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -296,6 +303,7 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     }
     h.prepare_for(&args[2..4], &limits);
     h.set(&args[2], &args[3], &limits);
+    notify(ctx, "hset", &args[1]);
     Ok(Reply::Int(1))
 }
 
@@ -344,7 +352,8 @@ fn hdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             deleted += 1;
         }
     }
-    if h.is_empty() {
+    if deleted > 0 {
+        notify(ctx, "hdel", &args[1]);
         ctx.drop_if_empty(&args[1]);
     }
     Ok(Reply::Int(deleted))
@@ -385,6 +394,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     let value = current.checked_add(incr).ok_or(CmdError::Overflow)?;
     h.set(&args[2], value.to_string().as_bytes(), &limits);
+    notify(ctx, "hincrby", &args[1]);
     Ok(Reply::Int(value))
 }
 
@@ -406,6 +416,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     let text = add_long_double(current, &args[3])?;
     h.set(&args[2], text.as_bytes(), &limits);
+    notify(ctx, "hincrbyfloat", &args[1]);
     // A bulk string in RESP3 too: Redis replies with the text it stored.
     Ok(Reply::Bulk(Bytes::from(text)))
 }

@@ -11,6 +11,7 @@ use crate::args;
 use crate::command::{flag::*, spec, CommandSpec, Split};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::Entry;
+use crate::notify::KeyspaceEvents;
 use crate::shard::{lru_clock, Ctx};
 use crate::value::{StrValue, Value};
 use sketch::{Corrupt, MaxRegisters};
@@ -81,6 +82,9 @@ fn pfadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             true
         }
     };
+    if changed {
+        ctx.notify(KeyspaceEvents::STRING, "pfadd", key);
+    }
     Ok(Reply::Int(changed as i64))
 }
 
@@ -136,6 +140,7 @@ fn pfmerge(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             max.store_into(s)
         })
         .map_err(corrupt)?;
+    ctx.notify(KeyspaceEvents::STRING, "pfadd", &args[1]);
     Ok(Reply::ok())
 }
 

@@ -10,6 +10,7 @@ use crate::command::{flag::*, spec, CommandSpec, Split};
 use crate::error::{CmdError, CmdResult};
 use crate::glob;
 use crate::keyspace::{Entry, Keyspace, SEGMENTS};
+use crate::notify::KeyspaceEvents;
 use crate::shard::{lru_clock, Ctx, Shard};
 use crate::value::{StrValue, Value};
 
@@ -113,18 +114,30 @@ fn memory_usage(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
         _ => return Err(CmdError::Syntax),
     }
-    let size = peek_read(ctx, &args[2], |e| {
+    let size = peek_inspect(ctx, &args[2], |e| {
         std::mem::size_of::<Entry>() + e.key().len() + e.value.heap_size()
     });
     Ok(size.map_or(Reply::Null, |n| Reply::Int(n as i64)))
 }
 
-/// Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)` (EXISTS, TYPE, TTL, OBJECT): counts a
-/// keyspace hit or miss but leaves the access time alone, so inspecting a key does not make
-/// it look recently used.
+/// Redis's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)` (EXISTS, TYPE, TTL): counts a keyspace
+/// hit or miss, raising `keymiss` on a miss, but leaves the access time alone, so inspecting
+/// a key does not make it look recently used.
 fn peek_read<T>(ctx: &mut Ctx<'_>, key: &[u8], f: impl FnOnce(&Entry) -> T) -> Option<T> {
     let now = ctx.now_ms;
+    let found = ctx.ks().get_read(key, now).map(|e| f(e));
+    count_lookup(ctx, found)
+}
+
+/// As `peek_read` without the `keymiss` event (`LOOKUP_NONOTIFY`): OBJECT and MEMORY USAGE.
+fn peek_inspect<T>(ctx: &mut Ctx<'_>, key: &[u8], f: impl FnOnce(&Entry) -> T) -> Option<T> {
+    let now = ctx.now_ms;
     let found = ctx.ks().get(key, now).map(|e| f(e));
+    count_lookup(ctx, found)
+}
+
+/// Counts a keyspace hit or miss for what a lookup `found`.
+fn count_lookup<T>(ctx: &mut Ctx<'_>, found: Option<T>) -> Option<T> {
     let stats = &mut ctx.shard.stats;
     if found.is_some() {
         stats.keyspace_hits += 1;
@@ -136,11 +149,14 @@ fn peek_read<T>(ctx: &mut Ctx<'_>, key: &[u8], f: impl FnOnce(&Entry) -> T) -> O
 
 fn del(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let now = ctx.now_ms;
-    let n = args[1..]
-        .iter()
-        .filter(|k| ctx.ks().remove(k, now).is_some())
-        .count();
-    Ok(Reply::Int(n as i64))
+    let mut n = 0;
+    for key in &args[1..] {
+        if ctx.ks().remove(key, now).is_some() {
+            ctx.notify(KeyspaceEvents::GENERIC, "del", key);
+            n += 1;
+        }
+    }
+    Ok(Reply::Int(n))
 }
 
 fn exists(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -187,8 +203,17 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &[Bytes], nx: bool) -> CmdResult {
     };
     let expire_at = entry.expire_at();
     let value = entry.value;
+    // Redis deletes the destination and adds it anew: a `new` event even when it existed.
+    ctx.ks().remove(dst, now);
     ctx.ks().insert(dst, value, expire_at, now);
+    notify_renamed(ctx, src, dst);
     Ok(done(true))
+}
+
+/// RENAME's events, also raised by the server for a rename across shards.
+pub fn notify_renamed(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8]) {
+    ctx.notify(KeyspaceEvents::GENERIC, "rename_from", src);
+    ctx.notify(KeyspaceEvents::GENERIC, "rename_to", dst);
 }
 
 fn rename(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -242,10 +267,15 @@ fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     let now = ctx.now_ms;
     let target = ctx.shard.db_mut(dst_db);
-    if target.contains(dst, now) && !replace {
-        return Ok(Reply::Int(0));
+    if target.contains(dst, now) {
+        if !replace {
+            return Ok(Reply::Int(0));
+        }
+        // Deleted and added anew, as in Redis: a `new` event.
+        target.remove(dst, now);
     }
     target.insert(dst, value, expire_at, now);
+    ctx.notify_in(dst_db, KeyspaceEvents::GENERIC, "copy_to", dst);
     if dst_db != ctx.db {
         // The command's own keys are touched in the selected database only.
         ctx.shard.touch_watched(dst_db, dst, now);
@@ -272,6 +302,8 @@ fn move_(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let expire_at = entry.expire_at();
     let value = entry.value;
     ctx.shard.db_mut(dst_db).insert(key, value, expire_at, now);
+    ctx.notify(KeyspaceEvents::GENERIC, "move_from", key);
+    ctx.notify_in(dst_db, KeyspaceEvents::GENERIC, "move_to", key);
     ctx.shard.touch_watched(dst_db, key, now);
     Ok(Reply::Int(1))
 }
@@ -357,9 +389,11 @@ fn expire_generic(
     match when_u {
         Some(at) if at > now => {
             ctx.ks().set_expire(key, Some(at), now);
+            ctx.notify(KeyspaceEvents::GENERIC, "expire", key);
         }
         _ => {
             ctx.ks().remove(key, now);
+            ctx.notify(KeyspaceEvents::GENERIC, "del", key);
         }
     }
     Ok(Reply::Int(1))
@@ -422,6 +456,7 @@ fn persist(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if had_ttl {
         let now = ctx.now_ms;
         ctx.ks().set_expire(key, None, now);
+        ctx.notify(KeyspaceEvents::GENERIC, "persist", key);
     }
     Ok(Reply::Int(had_ttl as i64))
 }
@@ -489,7 +524,7 @@ fn object_help(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
 }
 
 fn object_encoding(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let found = peek_read(ctx, &args[2], |e| e.value.encoding());
+    let found = peek_inspect(ctx, &args[2], |e| e.value.encoding());
     Ok(found.map_or(Reply::Null, |enc| {
         Reply::Bulk(Bytes::from_static(enc.as_bytes()))
     }))
@@ -497,14 +532,14 @@ fn object_encoding(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn object_idletime(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let clock = lru_clock(ctx.now_ms);
-    let idle = peek_read(ctx, &args[2], |e| clock.wrapping_sub(e.access));
+    let idle = peek_inspect(ctx, &args[2], |e| clock.wrapping_sub(e.access));
     Ok(idle.map_or(Reply::Null, |s| Reply::Int(s as i64)))
 }
 
 fn object_freq(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     // Access frequency is tracked only under an LFU maxmemory policy, which the shard does not
     // implement yet: Redis's answer for the other policies.
-    match peek_read(ctx, &args[2], |_| ()) {
+    match peek_inspect(ctx, &args[2], |_| ()) {
         None => Ok(Reply::Null),
         Some(()) => Err(CmdError::other(
             "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.",
@@ -522,7 +557,7 @@ fn refcount(v: &Value) -> i64 {
 }
 
 fn object_refcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let found = peek_read(ctx, &args[2], |e| refcount(&e.value));
+    let found = peek_inspect(ctx, &args[2], |e| refcount(&e.value));
     Ok(found.map_or(Reply::Null, Reply::Int))
 }
 

@@ -7,6 +7,7 @@
 
 use std::hash::BuildHasher;
 
+use bytes::Bytes;
 use foldhash::fast::FixedState;
 use hashbrown::hash_table::{Entry as TableEntry, HashTable};
 use rand::Rng;
@@ -63,6 +64,39 @@ pub struct Keyspace {
     expire_cursor: usize,
     /// Keys removed because their TTL passed (INFO expired_keys).
     pub expired: u64,
+    log: EventLog,
+}
+
+/// The keyspace events raised below the commands: Redis's `expired` (lazy and active expiry),
+/// `new` (dbAdd) and `keymiss` (a lookup for a read that found nothing). Kept only while
+/// enabled, until the shard moves them to its queue in order with the events its commands
+/// raise.
+#[derive(Default)]
+struct EventLog {
+    expired: bool,
+    new: bool,
+    miss: bool,
+    events: Vec<(&'static str, Bytes)>,
+}
+
+impl EventLog {
+    fn missed(&mut self, key: &[u8]) {
+        if self.miss {
+            self.events.push(("keymiss", Bytes::copy_from_slice(key)));
+        }
+    }
+
+    fn expired(&mut self, key: &[u8]) {
+        if self.expired {
+            self.events.push(("expired", Bytes::copy_from_slice(key)));
+        }
+    }
+
+    fn created(&mut self, key: &[u8]) {
+        if self.new {
+            self.events.push(("new", Bytes::copy_from_slice(key)));
+        }
+    }
 }
 
 /// What a keyspace holds under a key, as WATCH distinguishes it.
@@ -90,7 +124,20 @@ impl Keyspace {
             with_ttl: 0,
             expire_cursor: 0,
             expired: 0,
+            log: EventLog::default(),
         }
+    }
+
+    /// Which of the `expired`, `new` and `keymiss` events to record from now on.
+    pub fn log_events(&mut self, expired: bool, new: bool, miss: bool) {
+        self.log.expired = expired;
+        self.log.new = new;
+        self.log.miss = miss;
+    }
+
+    /// The events recorded since the last call, oldest first.
+    pub fn take_events(&mut self) -> impl Iterator<Item = (&'static str, Bytes)> + '_ {
+        self.log.events.drain(..)
     }
 
     pub fn len(&self) -> usize {
@@ -126,22 +173,35 @@ impl Keyspace {
 
     /// The live entry for `key`; an expired one is removed on the way (lazy expiry).
     pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        self.lookup(key, now_ms, false)
+    }
+
+    /// As `get`, for a read: finding nothing is a `keymiss` event.
+    pub fn get_read(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        self.lookup(key, now_ms, true)
+    }
+
+    fn lookup(&mut self, key: &[u8], now_ms: u64, read: bool) -> Option<&mut Entry> {
         let (seg, h) = self.locate(key);
-        let segment = self.segments.get_mut(seg)?;
-        match segment.table.find_entry(h, |e| *e.key == *key) {
-            Ok(occupied) => {
-                if occupied.get().is_expired(now_ms) {
-                    occupied.remove();
+        let found = match self.segments.get_mut(seg) {
+            None => None,
+            Some(segment) => match segment.table.find_entry(h, |e| *e.key == *key) {
+                Ok(occupied) if occupied.get().is_expired(now_ms) => {
+                    let (e, _) = occupied.remove();
                     count_ttl_change(&mut segment.with_ttl, &mut self.with_ttl, true, false);
                     self.len -= 1;
                     self.expired += 1;
+                    self.log.expired(&e.key);
                     None
-                } else {
-                    Some(occupied.into_mut())
                 }
-            }
-            Err(_) => None,
+                Ok(occupied) => Some(occupied.into_mut()),
+                Err(_) => None,
+            },
+        };
+        if found.is_none() && read {
+            self.log.missed(key);
         }
+        found
     }
 
     /// Read-only lookup that treats an expired entry as absent without removing it.
@@ -171,13 +231,30 @@ impl Keyspace {
     }
 
     /// Stores `value` under `key` with the deadline `expire_at` (None: no TTL), replacing any
-    /// previous entry, which is returned if it was live.
+    /// previous entry, which is returned if it was live. Creating the key is a `new` event.
     pub fn insert(
         &mut self,
         key: &[u8],
         value: Value,
         expire_at: Option<u64>,
         now_ms: u64,
+    ) -> Option<Entry> {
+        self.store(key, value, expire_at, now_ms, true)
+    }
+
+    /// As `insert`, for an entry coming back to its keyspace (or into a scratch shard) rather
+    /// than written by a command: no `new` event.
+    pub fn put_back(&mut self, key: &[u8], value: Value, expire_at: Option<u64>, now_ms: u64) {
+        self.store(key, value, expire_at, now_ms, false);
+    }
+
+    fn store(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        expire_at: Option<u64>,
+        now_ms: u64,
+        new_event: bool,
     ) -> Option<Entry> {
         let (seg, h) = self.locate(key);
         self.segments_mut();
@@ -201,8 +278,8 @@ impl Keyspace {
                 let slot = occupied.get_mut();
                 let had_ttl = slot.expire_at != 0;
                 let was_live = !slot.is_expired(now_ms);
-                let key = std::mem::take(&mut slot.key);
-                let prev = std::mem::replace(slot, fresh(key));
+                let kept = std::mem::take(&mut slot.key);
+                let prev = std::mem::replace(slot, fresh(kept));
                 count_ttl_change(
                     &mut segment.with_ttl,
                     &mut self.with_ttl,
@@ -213,11 +290,18 @@ impl Keyspace {
                     old = Some(prev);
                 } else {
                     self.expired += 1;
+                    self.log.expired(key);
+                    if new_event {
+                        self.log.created(key);
+                    }
                 }
             }
             TableEntry::Vacant(vacant) => {
                 vacant.insert(fresh(key.into()));
                 self.len += 1;
+                if new_event {
+                    self.log.created(key);
+                }
                 count_ttl_change(
                     &mut segment.with_ttl,
                     &mut self.with_ttl,
@@ -250,6 +334,8 @@ impl Keyspace {
                 if slot.is_expired(now_ms) {
                     count_ttl_change(&mut segment.with_ttl, &mut self.with_ttl, true, false);
                     self.expired += 1;
+                    self.log.expired(key);
+                    self.log.created(key);
                     slot.value = make();
                     slot.expire_at = 0;
                     slot.access = access;
@@ -258,6 +344,7 @@ impl Keyspace {
             }
             TableEntry::Vacant(vacant) => {
                 self.len += 1;
+                self.log.created(key);
                 vacant
                     .insert(Entry {
                         key: key.into(),
@@ -314,6 +401,25 @@ impl Keyspace {
 
     /// Removes `key`, returning its entry if it was live.
     pub fn remove(&mut self, key: &[u8], now_ms: u64) -> Option<Entry> {
+        let e = self.take(key)?;
+        if e.is_expired(now_ms) {
+            self.expired += 1;
+            self.log.expired(&e.key);
+            None
+        } else {
+            Some(e)
+        }
+    }
+
+    /// Redis's `dbDelete`, which the STORE commands use to drop a destination their result
+    /// leaves empty: removes whatever `key` holds, even past its deadline (then a deletion, not
+    /// an expiry); returns whether it held something.
+    pub fn delete(&mut self, key: &[u8]) -> bool {
+        self.take(key).is_some()
+    }
+
+    /// Takes the entry of `key` out of the table, live or not.
+    fn take(&mut self, key: &[u8]) -> Option<Entry> {
         let (seg, h) = self.locate(key);
         let segment = self.segments.get_mut(seg)?;
         let occupied = segment.table.find_entry(h, |e| *e.key == *key).ok()?;
@@ -325,12 +431,7 @@ impl Keyspace {
             e.expire_at != 0,
             false,
         );
-        if e.is_expired(now_ms) {
-            self.expired += 1;
-            None
-        } else {
-            Some(e)
-        }
+        Some(e)
     }
 
     pub fn clear(&mut self) {
@@ -405,9 +506,13 @@ impl Keyspace {
             }
             out.examined += segment.table.len();
             let mut removed = 0;
+            let log = &mut self.log;
             segment.table.retain(|e| {
                 let dead = e.is_expired(now_ms);
-                removed += dead as usize;
+                if dead {
+                    removed += 1;
+                    log.expired(&e.key);
+                }
                 !dead
             });
             segment.with_ttl -= removed as u32;

@@ -18,6 +18,7 @@ pub mod keyspace;
 pub mod limits;
 pub mod list;
 pub mod listpack;
+pub mod notify;
 pub mod pubsub;
 pub mod script;
 pub mod set;

@@ -22,6 +22,7 @@ use crate::glob;
 use crate::inline_bytes::InlineBytes;
 use crate::keys::{collection_scan_options, scan_cursor};
 use crate::limits;
+use crate::notify::KeyspaceEvents;
 use crate::shard::Ctx;
 use crate::value::{parse_canonical_i64, Collection, Kind};
 
@@ -290,9 +291,24 @@ impl Collection for Set {
     }
 }
 
+/// Raises a set event on `key`.
+fn notify(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8]) {
+    ctx.notify(KeyspaceEvents::SET, event, key);
+}
+
+/// The events of a command that removed members from `key`: `event`, then `del` if the set
+/// is empty now.
+fn notify_removed(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8]) {
+    notify(ctx, event, key);
+    ctx.drop_if_empty(key);
+}
+
 fn sadd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let set = ctx.create_as::<Set>(&args[1], || Set::for_first(&args[2]))?;
     let added = args[2..].iter().filter(|m| set.add(Member::Str(m))).count();
+    if added > 0 {
+        notify(ctx, "sadd", &args[1]);
+    }
     Ok(Reply::Int(added as i64))
 }
 
@@ -304,7 +320,9 @@ fn srem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         .iter()
         .filter(|m| set.remove(Member::Str(m)))
         .count();
-    ctx.drop_if_empty(&args[1]);
+    if removed > 0 {
+        notify_removed(ctx, "srem", &args[1]);
+    }
     Ok(Reply::Int(removed as i64))
 }
 
@@ -380,7 +398,9 @@ fn spop_one(ctx: &mut Ctx<'_>, key: &[u8]) -> CmdResult {
             set.remove_at(i)
         }))
     })?;
-    ctx.drop_if_empty(key);
+    if popped.is_some() {
+        notify_removed(ctx, "spop", key);
+    }
     Ok(popped.map_or(Reply::Null, Reply::Bulk))
 }
 
@@ -431,7 +451,9 @@ fn spop_count(ctx: &mut Ctx<'_>, key: &[u8], count: &[u8]) -> CmdResult {
         }
         Ok::<_, CmdError>(popped)
     })?;
-    ctx.drop_if_empty(key);
+    if !popped.is_empty() {
+        notify_removed(ctx, "spop", key);
+    }
     Ok(Reply::Set(popped))
 }
 
@@ -501,9 +523,14 @@ fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if !removed {
         return Ok(Reply::Int(0));
     }
-    ctx.drop_if_empty(src);
-    ctx.create_as::<Set>(dst, || Set::for_first(&args[3]))?
+    // Redis is done with the source (`del` included) before it creates the destination.
+    notify_removed(ctx, "srem", src);
+    let added = ctx
+        .create_as::<Set>(dst, || Set::for_first(&args[3]))?
         .add(member);
+    if added {
+        notify(ctx, "sadd", dst);
+    }
     Ok(Reply::Int(1))
 }
 
@@ -561,7 +588,7 @@ fn sinterstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             result.add(m);
         }
     }
-    store(ctx, &args[1], result)
+    store(ctx, &args[1], result, "sinterstore")
 }
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit]
@@ -656,19 +683,19 @@ fn sdiff(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 fn sunionstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let result = union(&lookup_sets(ctx, &args[2..])?);
-    store(ctx, &args[1], result)
+    store(ctx, &args[1], result, "sunionstore")
 }
 
 fn sdiffstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let result = difference(&lookup_sets(ctx, &args[2..])?);
-    store(ctx, &args[1], result)
+    store(ctx, &args[1], result, "sdiffstore")
 }
 
 /// The store step of the STORE commands: the result replaces `dest` (and its TTL), an empty
 /// one deletes it; the reply is the result's size.
-fn store(ctx: &mut Ctx<'_>, dest: &[u8], result: Set) -> CmdResult {
+fn store(ctx: &mut Ctx<'_>, dest: &[u8], result: Set, event: &'static str) -> CmdResult {
     let len = result.len();
-    ctx.store(dest, result);
+    ctx.store(dest, result, KeyspaceEvents::SET, event);
     Ok(Reply::Int(len as i64))
 }
 

@@ -12,6 +12,7 @@ use crate::blocking::{BlockOn, Waiters};
 use crate::command::CommandSpec;
 use crate::error::CmdError;
 use crate::keyspace::{Entry, KeyState, Keyspace};
+use crate::notify::{KeyEvent, KeyspaceEvents, Notification, Notifier};
 use crate::pubsub::PubSub;
 use crate::txlock::TxLocks;
 use crate::value::{Collection, Kind, Value};
@@ -60,6 +61,8 @@ pub struct Shard {
     /// Clients blocked on this shard's keys.
     pub waiters: Waiters,
     pub rng: SmallRng,
+    /// `notify-keyspace-events` and the events raised since the server last took them.
+    notifier: Notifier,
 }
 
 /// What a command handler sees: the shard, the selected database and the time of the call.
@@ -87,6 +90,7 @@ impl Shard {
             pubsub: PubSub::default(),
             waiters: Waiters::default(),
             rng: SmallRng::seed_from_u64(seed),
+            notifier: Notifier::default(),
         }
     }
 
@@ -116,9 +120,107 @@ impl Shard {
         }
     }
 
+    /// Sets `notify-keyspace-events` for this shard.
+    pub fn set_notify_flags(&mut self, flags: KeyspaceEvents) {
+        self.notifier.set_flags(flags);
+        let expired = self.notifier.enabled(KeyspaceEvents::EXPIRED);
+        let new = self.notifier.enabled(KeyspaceEvents::NEW);
+        let miss = self.notifier.enabled(KeyspaceEvents::KEY_MISS);
+        for db in &mut self.dbs {
+            db.log_events(expired, new, miss);
+        }
+    }
+
+    pub fn notify_flags(&self) -> KeyspaceEvents {
+        self.notifier.flags()
+    }
+
+    /// Redis's `notifyKeyspaceEvent`: raises `event` on `key` of database `db` when its class
+    /// is enabled (one test when it is not).
+    #[inline]
+    pub fn notify(&mut self, db: usize, class: KeyspaceEvents, event: &'static str, key: &[u8]) {
+        if self.notifier.enabled(class) {
+            self.raise(db, event, key);
+        }
+    }
+
+    /// Queues `event` after the events the keyspaces raised before it (expiry, creation,
+    /// misses; in any database, as MOVE creates the key in another one first).
+    fn raise(&mut self, db: usize, event: &'static str, key: &[u8]) {
+        self.collect_all_keyspace_events();
+        self.notifier.push(KeyEvent {
+            db,
+            event,
+            key: Bytes::copy_from_slice(key),
+        });
+    }
+
+    fn collect_keyspace_events(&mut self, db: usize) {
+        for (event, key) in self.dbs[db].take_events() {
+            self.notifier.push(KeyEvent { db, event, key });
+        }
+    }
+
+    fn collect_all_keyspace_events(&mut self) {
+        if self.notifier.any_enabled() {
+            for db in 0..self.dbs.len() {
+                self.collect_keyspace_events(db);
+            }
+        }
+    }
+
+    /// The keyspace notifications raised since the last call, in order, as messages to
+    /// publish (`__keyspace@<db>__:<key>` then `__keyevent@<db>__:<event>` per event, as the
+    /// flags select). Cheap when notifications are off.
+    pub fn take_notifications(&mut self) -> Vec<Notification> {
+        self.collect_all_keyspace_events();
+        if self.notifier.is_empty() {
+            return Vec::new();
+        }
+        self.notifier.take_notifications()
+    }
+
+    /// Publishes the keyspace notifications raised since the last call, from this shard (the
+    /// key's owner), to its copy of the subscriptions.
+    pub fn publish_notifications(&mut self) {
+        for n in self.take_notifications() {
+            self.pubsub.publish(&n.channel, &n.message);
+        }
+    }
+
+    /// The events raised since the last call, with their keys: a scratch shard's events go
+    /// to the shards owning the keys (see `push_events`).
+    pub fn take_events(&mut self) -> Vec<KeyEvent> {
+        self.collect_all_keyspace_events();
+        self.notifier.take_events()
+    }
+
+    /// Queues events raised for keys of this shard elsewhere (on a scratch shard that held
+    /// them for a cross-shard command), to be published from here.
+    pub fn push_events(&mut self, events: impl IntoIterator<Item = KeyEvent>) {
+        for event in events {
+            self.notifier.push(event);
+        }
+    }
+
+    /// A point to roll the pending events back to (`rollback_events`), for a script run
+    /// that may be abandoned and undone.
+    pub fn events_mark(&mut self) -> usize {
+        self.collect_all_keyspace_events();
+        self.notifier.len()
+    }
+
+    /// Forgets the events raised since `mark`: the writes that raised them were undone.
+    pub fn rollback_events(&mut self, mark: usize) {
+        self.collect_all_keyspace_events();
+        self.notifier.truncate(mark);
+    }
+
     /// SWAPDB: watched keys stay with their database number, so a key stored in either
     /// database is touched (the watches themselves do not move).
     pub fn swap_dbs(&mut self, a: usize, b: usize, now_ms: u64) {
+        // Events already raised belong to the database numbers they were raised in.
+        self.collect_all_keyspace_events();
         if !self.watches.is_empty() {
             let (da, db) = (&self.dbs[a], &self.dbs[b]);
             let state_a = |k: &[u8]| da.state(k, now_ms);
@@ -289,7 +391,7 @@ impl Ctx<'_> {
     /// Redis's lookupKeyRead does.
     pub fn read(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let clock = lru_clock(self.now_ms);
-        let found = self.shard.dbs[self.db].get(key, self.now_ms);
+        let found = self.shard.dbs[self.db].get_read(key, self.now_ms);
         match found {
             Some(e) => {
                 self.shard.stats.keyspace_hits += 1;
@@ -301,6 +403,17 @@ impl Ctx<'_> {
                 None
             }
         }
+    }
+
+    /// Redis's `notifyKeyspaceEvent`: raises `event` on `key` of the current database when
+    /// its class is enabled.
+    pub fn notify(&mut self, class: KeyspaceEvents, event: &'static str, key: &[u8]) {
+        self.shard.notify(self.db, class, event, key);
+    }
+
+    /// As `notify`, in database `db` (MOVE and COPY ... DB write another database).
+    pub fn notify_in(&mut self, db: usize, class: KeyspaceEvents, event: &'static str, key: &[u8]) {
+        self.shard.notify(db, class, event, key);
     }
 
     /// Lookup for a write: no hit/miss accounting.
@@ -346,16 +459,33 @@ impl Ctx<'_> {
         T::of_mut(&mut e.value).ok_or(CmdError::WrongType)
     }
 
-    /// Checks the type of `key` without touching it: WRONGTYPE unless absent or a `T`.
+    /// Checks the type of `key`, looked up for a write (an expired key goes now, as in
+    /// Redis) but without touching its access time: WRONGTYPE unless absent or a `T`.
     pub fn check_type<T: Kind>(&mut self, key: &[u8]) -> Result<(), CmdError> {
         let now = self.now_ms;
-        match self.ks().peek(key, now) {
+        match self.ks().get(key, now) {
             Some(e) if T::of(&e.value).is_none() => Err(CmdError::WrongType),
             _ => Ok(()),
         }
     }
 
-    /// Deletes `key` when it holds an empty collection; returns whether it did.
+    /// The first of `keys` holding a `T` (never empty: Redis keeps no empty collection), as
+    /// LMPOP, ZMPOP and the blocking pops look for it: missing keys are skipped, and a key of
+    /// another type met before one is WRONGTYPE.
+    pub fn first_of<'k, T: Kind>(
+        &mut self,
+        keys: &'k [Bytes],
+    ) -> Result<Option<&'k Bytes>, CmdError> {
+        for key in keys {
+            if self.write_as::<T>(key)?.is_some() {
+                return Ok(Some(key));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Deletes `key` when it holds an empty collection, raising `del` as Redis does after the
+    /// command's own event; returns whether it did.
     pub fn drop_if_empty(&mut self, key: &[u8]) -> bool {
         let now = self.now_ms;
         let empty = self.ks().peek(key, now).is_some_and(|e| match &e.value {
@@ -367,18 +497,29 @@ impl Ctx<'_> {
         });
         if empty {
             self.ks().remove(key, now);
+            self.notify(KeyspaceEvents::GENERIC, "del", key);
         }
         empty
     }
 
     /// Stores `value` under `key` (replacing whatever was there and its TTL), or deletes the
-    /// key when `value` is an empty collection: the store step of SINTERSTORE and friends.
-    pub fn store<T: Kind>(&mut self, key: &[u8], value: T) {
+    /// key when `value` is an empty collection: the store step of SINTERSTORE and friends,
+    /// raising `event` of `class`, or `del` when a key was deleted.
+    pub fn store<T: Kind>(
+        &mut self,
+        key: &[u8],
+        value: T,
+        class: KeyspaceEvents,
+        event: &'static str,
+    ) {
         let now = self.now_ms;
         if value.is_empty() {
-            self.ks().remove(key, now);
+            if self.ks().delete(key) {
+                self.notify(KeyspaceEvents::GENERIC, "del", key);
+            }
         } else {
             self.ks().insert(key, value.into_value(), None, now);
+            self.notify(class, event, key);
         }
     }
 }

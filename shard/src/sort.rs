@@ -16,6 +16,7 @@ use crate::command::{flag::*, spec, CommandSpec, Split};
 use crate::error::{CmdError, CmdResult};
 use crate::hash::Hash;
 use crate::list::List;
+use crate::notify::KeyspaceEvents;
 use crate::shard::Ctx;
 use crate::slot;
 use crate::strtod::strtod;
@@ -71,7 +72,8 @@ pub fn store_key(args: &[Bytes]) -> Option<&Bytes> {
 /// Writes a sorted result to `dest` as a list (an empty result deletes it); returns its length.
 pub fn store_result(ctx: &mut Ctx<'_>, dest: &[u8], items: Vec<Bytes>) -> usize {
     let n = items.len();
-    ctx.store(dest, List::from_elements(items));
+    let list = List::from_elements(items);
+    ctx.store(dest, list, KeyspaceEvents::LIST, "sortstore");
     n
 }
 

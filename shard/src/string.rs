@@ -10,6 +10,7 @@ use ferrokv_protocol::Reply;
 use crate::args;
 use crate::command::{flag::*, spec, CommandSpec, Split};
 use crate::error::{CmdError, CmdResult};
+use crate::notify::KeyspaceEvents;
 use crate::shard::Ctx;
 use crate::value::{StrValue, Value};
 use longdouble::LongDouble;
@@ -236,7 +237,16 @@ fn set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     } else {
         ctx.ks().insert(key, value, deadline, now);
     }
+    notify_set(ctx, key, deadline.is_some());
     Ok(old.unwrap_or_else(Reply::ok))
+}
+
+/// SET's events: `set`, then `expire` when it gave the key a TTL.
+fn notify_set(ctx: &mut Ctx<'_>, key: &[u8], expires: bool) {
+    ctx.notify(KeyspaceEvents::STRING, "set", key);
+    if expires {
+        ctx.notify(KeyspaceEvents::GENERIC, "expire", key);
+    }
 }
 
 fn setnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -246,6 +256,7 @@ fn setnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let now = ctx.now_ms;
     let value = Value::Str(StrValue::from_client(&args[2]));
     ctx.ks().insert(&args[1], value, None, now);
+    notify_set(ctx, &args[1], false);
     Ok(Reply::Int(1))
 }
 
@@ -259,6 +270,7 @@ fn set_with_expire(
     let deadline = expire_deadline(&args[2], kind, now, cmd)?;
     let value = Value::Str(StrValue::from_client(&args[3]));
     ctx.ks().insert(&args[1], value, Some(deadline), now);
+    notify_set(ctx, &args[1], true);
     Ok(Reply::ok())
 }
 
@@ -275,6 +287,7 @@ fn getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let now = ctx.now_ms;
     let value = Value::Str(StrValue::from_client(&args[2]));
     ctx.ks().insert(&args[1], value, None, now);
+    notify_set(ctx, &args[1], false);
     Ok(old)
 }
 
@@ -283,6 +296,7 @@ fn getdel(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     if old != Reply::Null {
         let now = ctx.now_ms;
         ctx.ks().remove(&args[1], now);
+        ctx.notify(KeyspaceEvents::GENERIC, "del", &args[1]);
     }
     Ok(old)
 }
@@ -299,11 +313,19 @@ fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         // Only an absolute time can already be past; the key goes now rather than lingering.
         if kind.is_absolute() && deadline <= now {
             ctx.ks().remove(key, now);
+            ctx.notify(KeyspaceEvents::GENERIC, "del", key);
         } else {
             ctx.ks().set_expire(key, Some(deadline), now);
+            ctx.notify(KeyspaceEvents::GENERIC, "expire", key);
         }
-    } else if o.persist {
+    } else if o.persist
+        && ctx
+            .ks()
+            .peek(key, now)
+            .is_some_and(|e| e.expire_at().is_some())
+    {
         ctx.ks().set_expire(key, None, now);
+        ctx.notify(KeyspaceEvents::GENERIC, "persist", key);
     }
     Ok(Reply::Bulk(value))
 }
@@ -332,6 +354,7 @@ fn store_pairs(ctx: &mut Ctx<'_>, args: &[Bytes]) {
     for pair in args[1..].chunks_exact(2) {
         let value = Value::Str(StrValue::from_client(&pair[1]));
         ctx.ks().insert(&pair[0], value, None, now);
+        notify_set(ctx, &pair[0], false);
     }
 }
 
@@ -354,18 +377,20 @@ fn msetnx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// Redis's `incrDecrCommand`. The result is always int-encoded and the TTL is kept.
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> CmdResult {
-    if let Some(e) = ctx.write(key) {
+    let n = if let Some(e) = ctx.write(key) {
         let s = e.value.as_str_mut().ok_or(CmdError::WrongType)?;
         let n = s.as_i64().ok_or(CmdError::NotInteger)?;
         let n = n.checked_add(by).ok_or(CmdError::Overflow)?;
         *s = StrValue::Int(n);
-        Ok(Reply::Int(n))
+        n
     } else {
         let now = ctx.now_ms;
         ctx.ks()
             .insert(key, Value::Str(StrValue::Int(by)), None, now);
-        Ok(Reply::Int(by))
-    }
+        by
+    };
+    ctx.notify(KeyspaceEvents::STRING, "incrby", key);
+    Ok(Reply::Int(n))
 }
 
 fn incr(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -408,35 +433,39 @@ pub fn add_long_double(current: LongDouble, incr: &[u8]) -> Result<String, CmdEr
 
 fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (key, incr) = (&args[1], &args[2]);
-    if let Some(e) = ctx.write(key) {
+    let text = if let Some(e) = ctx.write(key) {
         let s = e.value.as_str_mut().ok_or(CmdError::WrongType)?;
         let text = add_long_double(long_double_value(s)?, incr)?;
         // Stored as text, never int-encoded, so the next call re-reads exactly what was shown.
         *s = StrValue::from_bytes_uncoded(text.as_bytes());
-        Ok(Reply::Bulk(Bytes::from(text)))
+        text
     } else {
         let text = add_long_double(LongDouble::from_i64(0), incr)?;
         let now = ctx.now_ms;
         let value = Value::Str(StrValue::from_bytes_uncoded(text.as_bytes()));
         ctx.ks().insert(key, value, None, now);
-        Ok(Reply::Bulk(Bytes::from(text)))
-    }
+        text
+    };
+    ctx.notify(KeyspaceEvents::STRING, "incrbyfloat", key);
+    Ok(Reply::Bulk(Bytes::from(text)))
 }
 
 fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (key, data) = (&args[1], &args[2]);
-    if let Some(e) = ctx.write(key) {
+    let len = if let Some(e) = ctx.write(key) {
         let s = e.value.as_str_mut().ok_or(CmdError::WrongType)?;
         check_string_length(s.len() as u64, data.len() as u64)?;
-        Ok(Reply::Int(s.append(data) as i64))
+        s.append(data)
     } else {
         // A new key takes the argument as SET would, so "123" is stored int-encoded.
         let value = StrValue::from_client(data);
         let len = value.len();
         let now = ctx.now_ms;
         ctx.ks().insert(key, Value::Str(value), None, now);
-        Ok(Reply::Int(len as i64))
-    }
+        len
+    };
+    ctx.notify(KeyspaceEvents::STRING, "append", key);
+    Ok(Reply::Int(len as i64))
 }
 
 fn strlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -487,14 +516,14 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Err(CmdError::other("ERR offset is out of range"));
     }
     let offset = offset as u64;
-    if let Some(e) = ctx.write(key) {
+    let len = if let Some(e) = ctx.write(key) {
         let s = e.value.as_str_mut().ok_or(CmdError::WrongType)?;
         if data.is_empty() {
             // Nothing to write: the value keeps its encoding.
             return Ok(Reply::Int(s.len() as i64));
         }
         check_string_length(offset, data.len() as u64)?;
-        Ok(Reply::Int(s.set_range(offset as usize, data) as i64))
+        s.set_range(offset as usize, data)
     } else {
         if data.is_empty() {
             return Ok(Reply::Int(0));
@@ -504,8 +533,10 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         let len = value.set_range(offset as usize, data);
         let now = ctx.now_ms;
         ctx.ks().insert(key, Value::Str(value), None, now);
-        Ok(Reply::Int(len as i64))
-    }
+        len
+    };
+    ctx.notify(KeyspaceEvents::STRING, "setrange", key);
+    Ok(Reply::Int(len as i64))
 }
 
 /// LCS's options after the two keys.
@@ -665,6 +696,8 @@ pub(crate) mod test_support {
     use bytes::Bytes;
     use ferrokv_protocol::Reply;
 
+    use crate::blocking::BlockOn;
+    use crate::command::CommandSpec;
     use crate::shard::Shard;
 
     /// A shard with 16 databases and a fixed clock.
@@ -690,18 +723,26 @@ pub(crate) mod test_support {
 
         pub fn run_bytes(&mut self, cmd: &[&[u8]]) -> Reply {
             let args: Vec<Bytes> = cmd.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-            let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
-            let spec = crate::families()
-                .into_iter()
-                .flatten()
-                .find(|s| s.name == name)
-                .unwrap_or_else(|| panic!("no command {name}"));
+            let spec = spec_of(&args);
             if !spec.arity_ok(args.len()) {
                 return err(&format!(
-                    "ERR wrong number of arguments for '{name}' command"
+                    "ERR wrong number of arguments for '{}' command",
+                    spec.name
                 ));
             }
             self.shard.execute(0, spec, self.db, &args, self.now, true)
+        }
+
+        /// As `run` where the server may block the client: a blocking command that finds
+        /// nothing answers what it waits on (the words are arity-checked by the caller).
+        pub fn run_may_block(&mut self, line: &str) -> Result<Reply, Box<BlockOn>> {
+            let args: Vec<Bytes> = line
+                .split(' ')
+                .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                .collect();
+            let spec = spec_of(&args);
+            self.shard
+                .execute_may_block(0, spec, self.db, &args, self.now)
         }
 
         /// Runs each line (space-separated words) and returns the replies.
@@ -711,6 +752,15 @@ pub(crate) mod test_support {
                 .map(|l| self.run(&l.split(' ').collect::<Vec<_>>()))
                 .collect()
         }
+    }
+
+    fn spec_of(args: &[Bytes]) -> &'static CommandSpec {
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_lowercase();
+        crate::families()
+            .into_iter()
+            .flatten()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no command {name}"))
     }
 
     pub fn bulk(s: &str) -> Reply {

@@ -207,7 +207,19 @@ pub async fn config(node: &Rc<Node>, args: &[Bytes]) -> Reply {
                 .collect();
             match store.set(&pairs) {
                 Ok(()) => {
-                    store.snapshot().publish_shard_limits();
+                    let config = store.snapshot();
+                    config.publish_shard_limits();
+                    if node.shard.borrow().notify_flags() != config.notify_keyspace_events {
+                        // Each shard reads the live value, so concurrent CONFIG SETs leave
+                        // every shard with the last one.
+                        node.run_on_all(|| {
+                            on_shard(|n| {
+                                let events = n.shared.config.with(|c| c.notify_keyspace_events);
+                                n.shard.borrow_mut().set_notify_flags(events);
+                            })
+                        })
+                        .await;
+                    }
                     Reply::ok()
                 }
                 Err(e) => Reply::error(e),

@@ -352,7 +352,7 @@ fn every_directive_parses() {
     assert_eq!(c.busy_reply_threshold, 100);
     assert_eq!(
         c.notify_keyspace_events,
-        KeyspaceEvents(KeyspaceEvents::KEYEVENT.0 | KeyspaceEvents::EXPIRED.0)
+        KeyspaceEvents::KEYEVENT | KeyspaceEvents::EXPIRED
     );
     assert_eq!(c.shards, 3);
     assert_eq!(c.hash_max_listpack_entries, 1);
@@ -872,6 +872,50 @@ fn help_and_version() {
 // CONFIG GET
 
 #[test]
+fn client_output_buffer_limit_like_redis() {
+    let store = ConfigStore::new(Config::default());
+    assert_eq!(
+        store.set(&[(
+            "client-output-buffer-limit",
+            "pubsub 1mb 512kb 5 replica 1 2 3"
+        )]),
+        Ok(())
+    );
+    assert_eq!(
+        get1(&store, "client-output-buffer-limit"),
+        "normal 0 0 0 slave 1 2 3 pubsub 1048576 524288 5"
+    );
+    for (bad, why) in [
+        (
+            "pubsub 1mb 0",
+            "Wrong number of arguments in buffer limit configuration.",
+        ),
+        (
+            "master 0 0 0",
+            "Invalid client class specified in buffer limit configuration.",
+        ),
+        (
+            "pubsub x 0 0",
+            "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+        ),
+        (
+            "normal 0 0 0 pubsub 0 0 -1",
+            "Error in hard, soft or soft_seconds setting in buffer limit configuration.",
+        ),
+    ] {
+        let err = store
+            .set(&[("client-output-buffer-limit", bad)])
+            .expect_err(bad);
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+    // A refused value changes nothing.
+    assert_eq!(
+        get1(&store, "client-output-buffer-limit"),
+        "normal 0 0 0 slave 1 2 3 pubsub 1048576 524288 5"
+    );
+}
+
+#[test]
 fn config_get_formats_like_redis() {
     let store = ConfigStore::new(Config {
         shards: 4,
@@ -900,6 +944,10 @@ fn config_get_formats_like_redis() {
         ("hz", "10".into()),
         ("busy-reply-threshold", "5000".into()),
         ("lua-time-limit", "5000".into()),
+        (
+            "client-output-buffer-limit",
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60".into(),
+        ),
         ("notify-keyspace-events", "".into()),
         ("shards", "4".into()),
         ("hash-max-listpack-entries", "512".into()),

@@ -19,10 +19,9 @@ use bytes::Bytes;
 use ferrokv_protocol::Reply;
 use ferrokv_shard::script::{other_db, ScriptHost, ShardHost};
 use ferrokv_shard::txlock::TxId;
-use ferrokv_shard::Shard;
 
 use super::{count_global_run, lookup, Run, SelectDb, WithServer};
-use crate::coordinator::{send_home, take_from, Take, Taken};
+use crate::coordinator::{scratch_shard, send_events, send_home, take_from, Take, Taken};
 use crate::hop::{job, Answer, Hop};
 use crate::node::{now_ms, Node};
 
@@ -57,8 +56,7 @@ pub async fn run(node: &Rc<Node>, run: &Run, outer: Option<TxId>) -> Reply {
     if outer.is_none() {
         lock_every_shard(node, tx).await;
     }
-    let databases = node.shard.borrow().databases();
-    let mut scratch = Shard::new(node.id, databases, 0).with_shards(node.nshards);
+    let mut scratch = scratch_shard(node);
     let (reply, existed, wrote) = {
         let mut vm = node.vm.borrow_mut();
         let holds = |_: &[u8]| true;
@@ -84,6 +82,7 @@ pub async fn run(node: &Rc<Node>, run: &Run, outer: Option<TxId>) -> Reply {
         (reply, host.host.existed, host.host.inner.wrote())
     };
     send_home(node, &mut scratch, &existed, wrote).await;
+    send_events(node, scratch.take_events()).await;
     if outer.is_none() {
         release_every_shard(node, tx).await;
     }
@@ -122,7 +121,7 @@ impl GlobalHost<'_, '_> {
                 self.inner
                     .shard_mut()
                     .db_mut(db)
-                    .insert(&k, value, expire_at, now);
+                    .put_back(&k, value, expire_at, now);
             }
         }
     }

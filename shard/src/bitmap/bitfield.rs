@@ -6,6 +6,7 @@ use ferrokv_protocol::Reply;
 use super::{bit_offset, edit_bits, string_bytes};
 use crate::args;
 use crate::error::{CmdError, CmdResult};
+use crate::notify::KeyspaceEvents;
 use crate::shard::Ctx;
 use crate::value::parse_canonical_i64;
 
@@ -242,7 +243,10 @@ fn run(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdResult {
         ));
     }
     // The string grows to hold every written field before any runs, even one that fails.
-    let replies = edit_bits(ctx, key, highest_write, |buf| {
+    // A write that stores something counts as a change when the string grew or the field's
+    // value differs, as in Redis.
+    let mut changed = false;
+    let replies = edit_bits(ctx, key, highest_write, |buf, grown| {
         ops.iter()
             .map(|op| {
                 let old = op.field.read(buf, op.offset);
@@ -257,6 +261,7 @@ fn run(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdResult {
                 match new {
                     Some(new) => {
                         set_bits(buf, op.offset, op.field.bits, new as u64);
+                        changed |= grown || new != old;
                         Reply::Int(reply)
                     }
                     None => Reply::Null,
@@ -264,6 +269,9 @@ fn run(ctx: &mut Ctx<'_>, args: &[Bytes], read_only: bool) -> CmdResult {
             })
             .collect()
     })?;
+    if changed {
+        ctx.notify(KeyspaceEvents::STRING, "setbit", key);
+    }
     Ok(Reply::Array(replies))
 }
 

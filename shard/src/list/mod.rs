@@ -1,4 +1,4 @@
-//! Lists: the structure and its commands (Redis's t_list.c, without the blocking variants).
+//! Lists: the structure and its commands (Redis's t_list.c).
 
 mod node;
 mod quicklist;
@@ -7,8 +7,10 @@ use bytes::Bytes;
 use ferrokv_protocol::Reply;
 
 use crate::args;
+use crate::blocking::{self, TimeoutReply, TimeoutUnit};
 use crate::command::{self, flag::*, spec, CommandSpec, Split};
 use crate::error::{CmdError, CmdResult};
+use crate::notify::KeyspaceEvents;
 use crate::shard::Ctx;
 
 pub use quicklist::{End, List};
@@ -17,6 +19,7 @@ const ACL_READ_FAST: &[&str] = &["read", "list", "fast"];
 const ACL_READ_SLOW: &[&str] = &["read", "list", "slow"];
 const ACL_WRITE_FAST: &[&str] = &["write", "list", "fast"];
 const ACL_WRITE_SLOW: &[&str] = &["write", "list", "slow"];
+const ACL_BLOCKING: &[&str] = &["write", "list", "slow", "blocking"];
 
 #[rustfmt::skip]
 pub static COMMANDS: &[CommandSpec] = &[
@@ -37,10 +40,20 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("lmove", 5, WRITE | DENYOOM, (1, 2, 1), ACL_WRITE_SLOW, "list", "Pop an element from a list, push it to another list and return it", "6.2.0", Some(lmove), Split::Transaction),
     spec("rpoplpush", 3, WRITE | DENYOOM, (1, 2, 1), ACL_WRITE_SLOW, "list", "Remove the last element in a list, prepend it to another list and return it", "1.2.0", Some(rpoplpush), Split::Transaction),
     spec("lmpop", -4, WRITE, (0, 0, 0), ACL_WRITE_SLOW, "list", "Pop elements from a list", "7.0.0", Some(lmpop), Split::Transaction).movable(lmpop_keys),
+    spec("blpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), ACL_BLOCKING, "list", "Remove and get the first element in a list, or block until one is available", "2.0.0", Some(blpop), Split::Transaction),
+    spec("brpop", -3, WRITE | NOSCRIPT | BLOCKING, (1, -2, 1), ACL_BLOCKING, "list", "Remove and get the last element in a list, or block until one is available", "2.0.0", Some(brpop), Split::Transaction),
+    spec("blmove", 6, WRITE | DENYOOM | NOSCRIPT | BLOCKING, (1, 2, 1), ACL_BLOCKING, "list", "Pop an element from a list, push it to another list and return it; or block until one is available", "6.2.0", Some(blmove), Split::Transaction),
+    spec("brpoplpush", 4, WRITE | DENYOOM | NOSCRIPT | BLOCKING, (1, 2, 1), ACL_BLOCKING, "list", "Pop an element from a list, push it to another list and return it; or block until one is available", "2.2.0", Some(brpoplpush), Split::Transaction),
+    spec("blmpop", -5, WRITE | BLOCKING, (0, 0, 0), ACL_BLOCKING, "list", "Pop elements from a list, or block until one is available", "7.0.0", Some(blmpop), Split::Transaction).movable(blmpop_keys),
 ];
 
 fn lmpop_keys(args: &[Bytes]) -> Vec<usize> {
     command::keys_after_numkeys(args, 1)
+}
+
+/// BLMPOP's keys: `numkeys` comes after the timeout.
+fn blmpop_keys(args: &[Bytes]) -> Vec<usize> {
+    command::keys_after_numkeys(args, 2)
 }
 
 /// LEFT or RIGHT, as Redis's `getListPositionFromObjectOrReply`.
@@ -52,6 +65,36 @@ fn end_arg(arg: &[u8]) -> Result<End, CmdError> {
     } else {
         Err(CmdError::Syntax)
     }
+}
+
+/// The event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+/// The event of a pop from `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    }
+}
+
+/// Raises a list event on `key`.
+fn notify(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8]) {
+    ctx.notify(KeyspaceEvents::LIST, event, key);
+}
+
+/// The events of a pop that took `popped` elements from `key`: the pop, then `del` if it
+/// emptied the list.
+fn notify_popped(ctx: &mut Ctx<'_>, key: &[u8], end: End, popped: bool) {
+    if popped {
+        notify(ctx, pop_event(end), key);
+    }
+    ctx.drop_if_empty(key);
 }
 
 fn element(elem: &[u8]) -> Reply {
@@ -78,7 +121,9 @@ fn push(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, only_existing: bool) -> Cmd
     for elem in &args[2..] {
         list.push(end, elem);
     }
-    Ok(Reply::Int(list.len() as i64))
+    let len = list.len();
+    notify(ctx, push_event(end), key);
+    Ok(Reply::Int(len as i64))
 }
 
 fn lpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -97,15 +142,20 @@ fn rpushx(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     push(ctx, args, End::Tail, true)
 }
 
-/// Pops up to `count` elements from `end`, in the order they leave the list.
-fn pop_many(list: &mut List, end: End, count: u64) -> Reply {
-    let n = usize::try_from(count).unwrap_or(usize::MAX).min(list.len());
-    Reply::Array(
-        (0..n)
-            .filter_map(|_| list.pop(end))
-            .map(Reply::Bulk)
-            .collect(),
-    )
+/// Pops up to `count` elements from `end` of the list at `key`, in the order they leave it,
+/// deleting the key when it empties.
+fn pop_from(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: usize) -> Result<Vec<Bytes>, CmdError> {
+    let Some(list) = ctx.write_as::<List>(key)? else {
+        return Ok(Vec::new());
+    };
+    let n = count.min(list.len());
+    let popped: Vec<Bytes> = (0..n).filter_map(|_| list.pop(end)).collect();
+    notify_popped(ctx, key, end, !popped.is_empty());
+    Ok(popped)
+}
+
+fn elements_reply(elements: Vec<Bytes>) -> Reply {
+    Reply::Array(elements.into_iter().map(Reply::Bulk).collect())
 }
 
 /// LPOP/RPOP: one element as a bulk string, or with a count an array (null array for a
@@ -118,18 +168,18 @@ fn pop(ctx: &mut Ctx<'_>, args: &[Bytes], end: End, name: &str) -> CmdResult {
     }
     let count = args.get(2).map(|a| args::non_negative(a)).transpose()?;
     let key = &args[1];
-    let Some(list) = ctx.write_as::<List>(key)? else {
+    if ctx.write_as::<List>(key)?.is_none() {
         return Ok(match count {
             Some(_) => Reply::NullArray,
             None => Reply::Null,
         });
-    };
-    let reply = match count {
-        None => list.pop(end).map_or(Reply::Null, Reply::Bulk),
-        Some(n) => pop_many(list, end, n),
-    };
-    ctx.drop_if_empty(key);
-    Ok(reply)
+    }
+    let n = count.map_or(1, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let popped = pop_from(ctx, key, end, n)?;
+    Ok(match count {
+        None => popped.into_iter().next().map_or(Reply::Null, Reply::Bulk),
+        Some(_) => elements_reply(popped),
+    })
 }
 
 fn lpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -175,7 +225,10 @@ fn lset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let list = ctx.write_as::<List>(&args[1])?.ok_or(CmdError::NoSuchKey)?;
     let index = args::int(&args[2])?;
     match element_index(index, list.len()) {
-        Some(i) if list.set(i, &args[3]) => Ok(Reply::ok()),
+        Some(i) if list.set(i, &args[3]) => {
+            notify(ctx, "lset", &args[1]);
+            Ok(Reply::ok())
+        }
         _ => Err(CmdError::other("ERR index out of range")),
     }
 }
@@ -195,7 +248,9 @@ fn linsert(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(Reply::Int(-1));
     };
     list.insert(pivot + usize::from(after), &args[4]);
-    Ok(Reply::Int(list.len() as i64))
+    let len = list.len();
+    notify(ctx, "linsert", &args[1]);
+    Ok(Reply::Int(len as i64))
 }
 
 fn lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -205,7 +260,10 @@ fn lrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         return Ok(Reply::Int(0));
     };
     let removed = list.remove_matching(&args[3], count);
-    ctx.drop_if_empty(key);
+    if removed > 0 {
+        notify(ctx, "lrem", key);
+        ctx.drop_if_empty(key);
+    }
     Ok(Reply::Int(removed as i64))
 }
 
@@ -222,6 +280,7 @@ fn ltrim(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     };
     list.remove_end(End::Head, head);
     list.remove_end(End::Tail, tail);
+    notify(ctx, "ltrim", key);
     ctx.drop_if_empty(key);
     Ok(Reply::ok())
 }
@@ -299,7 +358,8 @@ fn lpos(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 /// Pops from `src` and pushes onto `dst` (the same key rotates the list). A missing `src`
-/// answers nil before `dst`'s type is checked; a wrong `dst` type pops nothing.
+/// answers nil before `dst`'s type is checked; a wrong `dst` type pops nothing. Redis raises
+/// the push on `dst` before the pop on `src`.
 fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -> CmdResult {
     if ctx.write_as::<List>(src)?.is_none() {
         return Ok(Reply::Null);
@@ -309,7 +369,8 @@ fn move_element(ctx: &mut Ctx<'_>, src: &[u8], dst: &[u8], from: End, to: End) -
         return Ok(Reply::Null);
     };
     ctx.create_as(dst, List::new)?.push(to, &value);
-    ctx.drop_if_empty(src);
+    notify(ctx, push_event(to), dst);
+    notify_popped(ctx, src, from, true);
     Ok(Reply::Bulk(value))
 }
 
@@ -325,44 +386,94 @@ fn rpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: pops from the first non-empty list
 /// and answers `[key, [elements]]`, or a null array when every list is empty.
 fn lmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let numkeys = match args::int(&args[1]) {
-        Ok(n) if n > 0 => n as u64,
-        _ => return Err(CmdError::other("ERR numkeys should be greater than 0")),
+    let (keys, end, count) = args::mpop(args, 1, end_arg)?;
+    Ok(mpop_first(ctx, keys, end, count)?.unwrap_or(Reply::NullArray))
+}
+
+/// LMPOP's `[key, [elements]]` from the first of `keys` holding a list; None when none does.
+fn mpop_first(
+    ctx: &mut Ctx<'_>,
+    keys: &[Bytes],
+    end: End,
+    count: usize,
+) -> Result<Option<Reply>, CmdError> {
+    let Some(key) = ctx.first_of::<List>(keys)? else {
+        return Ok(None);
     };
-    let where_at = usize::try_from(numkeys)
-        .ok()
-        .and_then(|n| n.checked_add(2))
-        .filter(|&w| w < args.len())
-        .ok_or(CmdError::Syntax)?;
-    let end = end_arg(&args[where_at])?;
-    let mut count = None;
-    let mut i = where_at + 1;
-    while i < args.len() {
-        match args.get(i + 1) {
-            Some(value) if count.is_none() && args::is(&args[i], "COUNT") => {
-                count = Some(match args::int(value) {
-                    Ok(c) if c > 0 => c as u64,
-                    _ => return Err(CmdError::other("ERR count should be greater than 0")),
-                });
-            }
-            _ => return Err(CmdError::Syntax),
-        }
-        i += 2;
+    let popped = pop_from(ctx, key, end, count)?;
+    Ok(Some(Reply::Array(vec![
+        Reply::Bulk(key.clone()),
+        elements_reply(popped),
+    ])))
+}
+
+/// BLPOP/BRPOP key [key ...] timeout: `[key, element]` from the first non-empty list.
+fn blocking_pop(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
+    let Some((timeout, [_, keys @ ..])) = args.split_last() else {
+        return Err(CmdError::Syntax);
+    };
+    let deadline = blocking::parse_timeout(timeout, TimeoutUnit::Seconds, ctx.now_ms)?;
+    let Some(key) = ctx.first_of::<List>(keys)? else {
+        return blocking::nothing_yet(ctx, keys, deadline, TimeoutReply::NullArray);
+    };
+    let popped = pop_from(ctx, key, end, 1)?;
+    Ok(match popped.into_iter().next() {
+        Some(elem) => Reply::Array(vec![Reply::Bulk(key.clone()), Reply::Bulk(elem)]),
+        None => Reply::NullArray,
+    })
+}
+
+fn blpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    blocking_pop(ctx, args, End::Head)
+}
+
+fn brpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    blocking_pop(ctx, args, End::Tail)
+}
+
+/// BLMOVE/BRPOPLPUSH: LMOVE once the source holds a list. Only the source is waited on; a
+/// destination of another type is found when there is something to move.
+fn blocking_move(
+    ctx: &mut Ctx<'_>,
+    args: &[Bytes],
+    from: End,
+    to: End,
+    timeout: &[u8],
+) -> CmdResult {
+    let deadline = blocking::parse_timeout(timeout, TimeoutUnit::Seconds, ctx.now_ms)?;
+    let src = &args[1];
+    if ctx.write_as::<List>(src)?.is_none() {
+        let keys = std::slice::from_ref(src);
+        return blocking::nothing_yet(ctx, keys, deadline, TimeoutReply::NullBulk);
     }
-    for key in &args[2..where_at] {
-        let Some(list) = ctx.write_as::<List>(key)? else {
-            continue;
-        };
-        let popped = pop_many(list, end, count.unwrap_or(1));
-        ctx.drop_if_empty(key);
-        return Ok(Reply::Array(vec![Reply::Bulk(key.clone()), popped]));
+    move_element(ctx, src, &args[2], from, to)
+}
+
+/// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.
+fn blmove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let (from, to) = (end_arg(&args[3])?, end_arg(&args[4])?);
+    blocking_move(ctx, args, from, to, &args[5])
+}
+
+fn brpoplpush(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    blocking_move(ctx, args, End::Tail, End::Head, &args[3])
+}
+
+/// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]: the timeout is read after
+/// the rest, as Redis does.
+fn blmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let (keys, end, count) = args::mpop(args, 2, end_arg)?;
+    let deadline = blocking::parse_timeout(&args[1], TimeoutUnit::Seconds, ctx.now_ms)?;
+    match mpop_first(ctx, keys, end, count)? {
+        Some(reply) => Ok(reply),
+        None => blocking::nothing_yet(ctx, keys, deadline, TimeoutReply::NullArray),
     }
-    Ok(Reply::NullArray)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::blocking::BlockOn;
     use crate::string::test_support::*;
 
     const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -639,6 +750,262 @@ mod tests {
             s.key_positions(&args).collect::<Vec<_>>()
         });
         assert_eq!(spec, Some(vec![2, 3]));
+    }
+
+    const NOW: u64 = 1_700_000_000_000;
+
+    fn pair(key: &str, elem: &str) -> Reply {
+        bulks(&[key, elem])
+    }
+
+    fn blocked(keys: &[&str], deadline_ms: Option<u64>, on_timeout: TimeoutReply) -> BlockOn {
+        BlockOn {
+            keys: keys
+                .iter()
+                .map(|k| Bytes::copy_from_slice(k.as_bytes()))
+                .collect(),
+            deadline_ms,
+            args: None,
+            on_timeout,
+        }
+    }
+
+    fn waits(t: &mut TestShard, line: &str) -> BlockOn {
+        match t.run_may_block(line) {
+            Err(on) => *on,
+            Ok(reply) => panic!("{line} answered {reply:?}"),
+        }
+    }
+
+    fn answers(t: &mut TestShard, line: &str) -> Reply {
+        t.run_may_block(line)
+            .unwrap_or_else(|on| panic!("{line} waits on {on:?}"))
+    }
+
+    #[test]
+    fn blpop_and_brpop_serve_the_first_non_empty_list() {
+        let mut t = TestShard::new();
+        run(&mut t, "rpush l a b c");
+        run(&mut t, "rpush m x");
+        assert_eq!(run(&mut t, "blpop nokey l m 0"), pair("l", "a"));
+        assert_eq!(run(&mut t, "brpop nokey l 0.01"), pair("l", "c"));
+        assert_eq!(answers(&mut t, "BRPOP m l 1.5"), pair("m", "x"));
+        assert_eq!(run(&mut t, "exists m"), int(0));
+        assert_eq!(answers(&mut t, "blpop l l 0"), pair("l", "b"));
+        assert_eq!(run(&mut t, "exists l"), int(0));
+        // Inside MULTI or a script nothing waits: the timeout reply at once, even for 0.
+        assert_eq!(run(&mut t, "blpop l m 0"), Reply::NullArray);
+        assert_eq!(run(&mut t, "brpop l 0.01"), Reply::NullArray);
+    }
+
+    #[test]
+    fn blpop_waits_on_its_keys_until_its_deadline() {
+        let mut t = TestShard::new();
+        assert_eq!(
+            waits(&mut t, "blpop a b a 0"),
+            blocked(&["a", "b", "a"], None, TimeoutReply::NullArray)
+        );
+        for (timeout, deadline) in [
+            ("0.01", Some(NOW + 10)),
+            ("0.0001", Some(NOW + 1)),
+            ("1e-10", Some(NOW + 1)),
+            ("2.0005", Some(NOW + 2001)),
+            ("0x10", Some(NOW + 16_000)),
+            ("-0.001", None),
+            ("0.0", None),
+        ] {
+            let on = waits(&mut t, &format!("brpop a {timeout}"));
+            assert_eq!(on.deadline_ms, deadline, "{timeout}");
+        }
+        // The server re-runs the call once a key is written.
+        run(&mut t, "rpush b 1 2");
+        assert_eq!(answers(&mut t, "blpop a b a 0"), pair("b", "1"));
+    }
+
+    #[test]
+    fn blocking_pops_check_types_in_key_order() {
+        let mut t = TestShard::new();
+        run(&mut t, "set s x");
+        run(&mut t, "sadd set x");
+        run(&mut t, "rpush l a b c");
+        for line in [
+            "blpop nokey s l 0",
+            "brpop s 0",
+            "blpop set 0",
+            "blmove s l left left 0",
+            "blmove l s left left 0",
+            "brpoplpush l s 0",
+            "blmpop 0 2 nokey s left",
+        ] {
+            assert_eq!(run(&mut t, line), err(WRONGTYPE), "{line}");
+            assert_eq!(answers(&mut t, line), err(WRONGTYPE), "{line}");
+        }
+        // A key of another type after the one served is not looked at.
+        assert_eq!(run(&mut t, "blpop l s 0"), pair("l", "a"));
+        assert_eq!(
+            run(&mut t, "blmpop 0 2 l s right"),
+            Reply::Array(vec![bulk("l"), bulks(&["c"])])
+        );
+        assert_eq!(run(&mut t, "lrange l 0 -1"), bulks(&["b"]));
+        // An empty source waits (or answers nil) whatever the destination holds.
+        assert_eq!(run(&mut t, "blmove nokey s left left 0"), Reply::Null);
+        assert_eq!(
+            waits(&mut t, "brpoplpush nokey s 0"),
+            blocked(&["nokey"], None, TimeoutReply::NullBulk)
+        );
+    }
+
+    #[test]
+    fn blocking_timeouts_are_checked_first() {
+        let mut t = TestShard::new();
+        run(&mut t, "set s x");
+        run(&mut t, "rpush l a");
+        let not_float = err("ERR timeout is not a float or out of range");
+        let negative = err("ERR timeout is negative");
+        for (line, want) in [
+            ("blpop s abc", not_float.clone()),
+            ("blpop l abc", not_float.clone()),
+            ("brpop l 1e5000", not_float.clone()),
+            ("blpop l nan", not_float.clone()),
+            ("blpop l -1", negative.clone()),
+            ("blpop l -0.002", negative.clone()),
+            ("brpop l inf", negative.clone()),
+            ("blpop l 9223372036854775807", negative.clone()),
+            ("brpoplpush s l x", not_float.clone()),
+            ("brpoplpush l l -1", negative.clone()),
+            ("blmove s l left left x", not_float.clone()),
+            ("blmove l l left left -5", negative),
+            ("blmove s l up left x", err(SYNTAX)),
+            ("blmove s l left up x", err(SYNTAX)),
+        ] {
+            assert_eq!(run(&mut t, line), want, "{line}");
+        }
+        assert_eq!(run(&mut t, "lrange l 0 -1"), bulks(&["a"]));
+    }
+
+    #[test]
+    fn blmove_and_brpoplpush() {
+        let mut t = TestShard::new();
+        run(&mut t, "rpush a 1 2 3");
+        assert_eq!(run(&mut t, "blmove a b left right 0"), bulk("1"));
+        assert_eq!(answers(&mut t, "BLMOVE a b RIGHT LEFT 0.5"), bulk("3"));
+        assert_eq!(run(&mut t, "brpoplpush a b 0"), bulk("2"));
+        assert_eq!(run(&mut t, "exists a"), int(0));
+        assert_eq!(run(&mut t, "lrange b 0 -1"), bulks(&["2", "3", "1"]));
+        // One key rotates.
+        assert_eq!(run(&mut t, "blmove b b left right 0"), bulk("2"));
+        assert_eq!(run(&mut t, "brpoplpush b b 0"), bulk("2"));
+        assert_eq!(run(&mut t, "lrange b 0 -1"), bulks(&["2", "3", "1"]));
+        assert_eq!(run(&mut t, "blmove a b left left 0"), Reply::Null);
+        assert_eq!(run(&mut t, "brpoplpush a b 0"), Reply::Null);
+        assert_eq!(
+            waits(&mut t, "blmove a b left left 0.25"),
+            blocked(&["a"], Some(NOW + 250), TimeoutReply::NullBulk)
+        );
+        assert_eq!(
+            waits(&mut t, "brpoplpush a a 0"),
+            blocked(&["a"], None, TimeoutReply::NullBulk)
+        );
+        run(&mut t, "lpush a x");
+        assert_eq!(answers(&mut t, "brpoplpush a c 0"), bulk("x"));
+        assert_eq!(run(&mut t, "lrange c 0 -1"), bulks(&["x"]));
+        assert_eq!(run(&mut t, "exists a"), int(0));
+    }
+
+    #[test]
+    fn blmpop_parsing_and_replies() {
+        let mut t = TestShard::new();
+        run(&mut t, "rpush l 1 2 3 4");
+        let numkeys = err("ERR numkeys should be greater than 0");
+        let count = err("ERR count should be greater than 0");
+        // The timeout is read after everything else.
+        for (line, want) in [
+            ("blmpop abc 0 a left", numkeys.clone()),
+            ("blmpop abc -1 a left", numkeys.clone()),
+            ("blmpop 0 abc a left", numkeys),
+            ("blmpop abc 2 a left", err(SYNTAX)),
+            ("blmpop abc 1 a middle", err(SYNTAX)),
+            ("blmpop abc 1 a left count 0", count.clone()),
+            ("blmpop abc 1 a left count x", count),
+            ("blmpop abc 1 a left count", err(SYNTAX)),
+            ("blmpop abc 1 a left count 1 count 1", err(SYNTAX)),
+            ("blmpop abc 1 a left foo", err(SYNTAX)),
+            ("blmpop 0 9223372036854775807 a left", err(SYNTAX)),
+            (
+                "blmpop abc 1 a left",
+                err("ERR timeout is not a float or out of range"),
+            ),
+            ("blmpop -1 1 l left", err("ERR timeout is negative")),
+            ("blmpop 0 1 nokey left", Reply::NullArray),
+            (
+                "blmpop 0 2 nokey l LEFT",
+                Reply::Array(vec![bulk("l"), bulks(&["1"])]),
+            ),
+            (
+                "blmpop 0.5 1 l right COUNT 2",
+                Reply::Array(vec![bulk("l"), bulks(&["4", "3"])]),
+            ),
+            (
+                "blmpop 0 1 l left count 9223372036854775807",
+                Reply::Array(vec![bulk("l"), bulks(&["2"])]),
+            ),
+            ("exists l", int(0)),
+        ] {
+            assert_eq!(run(&mut t, line), want, "{line}");
+        }
+        assert_eq!(
+            waits(&mut t, "blmpop 1.5 2 a b right count 3"),
+            blocked(&["a", "b"], Some(NOW + 1500), TimeoutReply::NullArray)
+        );
+        run(&mut t, "rpush b x y");
+        assert_eq!(
+            answers(&mut t, "blmpop 1.5 2 a b right count 3"),
+            Reply::Array(vec![bulk("b"), bulks(&["y", "x"])])
+        );
+        assert_eq!(run(&mut t, "exists b"), int(0));
+    }
+
+    #[test]
+    fn blocking_specs_match_redis() {
+        let spec = |name: &str| {
+            COMMANDS
+                .iter()
+                .find(|s| s.name == name)
+                .unwrap_or_else(|| panic!("{name}"))
+        };
+        let call = |line: &str| -> Vec<Bytes> {
+            line.split(' ')
+                .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+                .collect()
+        };
+        for (name, arity, flags, keys) in [
+            ("blpop", -3, "write noscript blocking", (1, -2, 1)),
+            ("brpop", -3, "write noscript blocking", (1, -2, 1)),
+            ("blmove", 6, "write denyoom noscript blocking", (1, 2, 1)),
+            (
+                "brpoplpush",
+                4,
+                "write denyoom noscript blocking",
+                (1, 2, 1),
+            ),
+            ("blmpop", -5, "write blocking movablekeys", (0, 0, 0)),
+        ] {
+            let s = spec(name);
+            assert_eq!(s.arity, arity, "{name}");
+            assert_eq!(
+                s.flag_names().collect::<Vec<_>>().join(" "),
+                flags,
+                "{name}"
+            );
+            assert_eq!((s.first_key, s.last_key, s.step), keys, "{name}");
+            assert_eq!(s.acl, ["write", "list", "slow", "blocking"], "{name}");
+        }
+        let keys =
+            |name: &str, line: &str| spec(name).key_positions(&call(line)).collect::<Vec<_>>();
+        assert_eq!(keys("blpop", "blpop a b c 0"), vec![1, 2, 3]);
+        assert_eq!(keys("blmove", "blmove a b left left 0"), vec![1, 2]);
+        assert_eq!(keys("blmpop", "blmpop 0 2 a b left count 2"), vec![3, 4]);
+        assert_eq!(keys("blmpop", "blmpop 0 4 a b left"), Vec::<usize>::new());
     }
 
     #[test]

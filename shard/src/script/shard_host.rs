@@ -30,10 +30,12 @@ pub struct ShardHost<'a> {
     wrote: bool,
 }
 
-#[derive(Default)]
 struct UndoLog {
     seen: HashSet<(usize, Bytes)>,
     entries: Vec<(usize, Bytes, Snapshot)>,
+    /// The shard's pending keyspace events when the run began: the run's own are forgotten
+    /// with its writes.
+    events: usize,
 }
 
 impl<'a> ShardHost<'a> {
@@ -49,6 +51,11 @@ impl<'a> ShardHost<'a> {
         read_only: bool,
         undo: bool,
     ) -> Self {
+        let undo = undo.then(|| UndoLog {
+            seen: HashSet::new(),
+            entries: Vec::new(),
+            events: shard.events_mark(),
+        });
         ShardHost {
             shard,
             db,
@@ -56,7 +63,7 @@ impl<'a> ShardHost<'a> {
             lookup,
             holds,
             read_only,
-            undo: undo.then(UndoLog::default),
+            undo,
             abandoned: false,
             wrote: false,
         }
@@ -83,14 +90,13 @@ impl<'a> ShardHost<'a> {
         for (db, key, before) in log.entries.into_iter().rev() {
             let ks = self.shard.db_mut(db);
             match before {
-                Some((value, expire_at)) => {
-                    ks.insert(&key, value, expire_at, self.now_ms);
-                }
+                Some((value, expire_at)) => ks.put_back(&key, value, expire_at, self.now_ms),
                 None => {
                     ks.remove(&key, self.now_ms);
                 }
             }
         }
+        self.shard.rollback_events(log.events);
     }
 
     fn snapshot(&mut self, db: usize, key: &Bytes) {

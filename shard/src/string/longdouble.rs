@@ -131,6 +131,38 @@ impl LongDouble {
         }
     }
 
+    /// C's `(long long) ceill(x * k)` on x86-64, as Redis turns a timeout in seconds into
+    /// milliseconds: the product is rounded to 64 significant bits first (so `-0.001 * 1000`
+    /// is a hair above -1 and its ceiling is 0), and a ceiling outside `i64` (or an infinite
+    /// one) becomes `i64::MIN`, the x87's "integer indefinite".
+    pub fn mul_ceil_to_i64(self, k: u32) -> i64 {
+        let LongDouble::Finite { neg, mant, exp } = self else {
+            return i64::MIN;
+        };
+        let mut m = Big::from_u64(mant);
+        m.mul_small(k);
+        let LongDouble::Finite { neg, mant, exp } = round(neg, m, exp) else {
+            return i64::MIN;
+        };
+        let mant = u128::from(mant);
+        let (whole, fraction) = if exp >= 64 {
+            return i64::MIN;
+        } else if exp >= 0 {
+            (mant << exp, false)
+        } else if exp <= -128 {
+            (0, mant != 0)
+        } else {
+            let shift = exp.unsigned_abs();
+            (mant >> shift, mant & ((1 << shift) - 1) != 0)
+        };
+        let ceiling = match i128::try_from(whole) {
+            Ok(w) if neg => -w,
+            Ok(w) => w + i128::from(fraction),
+            Err(_) => return i64::MIN,
+        };
+        i64::try_from(ceiling).unwrap_or(i64::MIN)
+    }
+
     /// Redis's `ld2string(..., LD_STR_HUMAN)`: `%.17Lf`, trailing zeros and a trailing point
     /// removed, `-0` printed as `0`.
     pub fn to_human_string(self) -> String {
@@ -673,6 +705,39 @@ mod tests {
         assert_eq!(add("1e4932", "1e4932"), None);
         assert_eq!(add("-1e4932", "-1e4932"), None);
         assert!(add("1e4932", "-1e4932").is_some());
+    }
+
+    /// Redis 7.0.15's BLPOP timeouts, in ms, as its `(long long) ceill(secs * 1000)` sees them.
+    #[test]
+    fn scaled_ceilings_match_x87() {
+        let ms = |s: &str| LongDouble::parse(s.as_bytes()).map(|v| v.mul_ceil_to_i64(1000));
+        for (secs, want) in [
+            ("0", 0),
+            ("-0", 0),
+            ("0.01", 10),
+            ("1e-10", 1),
+            ("0.0011", 2),
+            ("1.5", 1500),
+            ("0x10", 16000),
+            ("-0.0001", 0),
+            // 0.001 is a hair below it in 64 bits: -0.99999... whose ceiling is 0.
+            ("-0.001", 0),
+            ("-0.0010000001", -1),
+            ("-0.002", -1),
+            ("4.35", 4350),
+            ("-1", -1000),
+            ("9223372036854775", 9_223_372_036_854_775_000),
+            ("9223372036854775.807", i64::MAX),
+            ("9223372036854775.8079", i64::MIN),
+            ("9223372036854776", i64::MIN),
+            ("1e30", i64::MIN),
+            ("-1e30", i64::MIN),
+            ("inf", i64::MIN),
+            ("-inf", i64::MIN),
+            ("1e-4940", 1),
+        ] {
+            assert_eq!(ms(secs), Some(want), "{secs}");
+        }
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The member-level commands: ZADD, ZINCRBY, ZREM, ZSCORE, ZMSCORE, ZCARD, ZRANK, ZREVRANK,
-//! ZPOPMIN, ZPOPMAX, ZMPOP, ZRANDMEMBER, ZSCAN.
+//! ZPOPMIN, ZPOPMAX, ZMPOP, BZPOPMIN, BZPOPMAX, BZMPOP, ZRANDMEMBER, ZSCAN.
 
 use bytes::Bytes;
 use ferrokv_protocol::{format_double, Reply};
@@ -7,6 +7,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::args;
+use crate::blocking::{self, TimeoutReply, TimeoutUnit};
 use crate::error::{CmdError, CmdResult};
 use crate::glob;
 use crate::keys::{collection_scan_options, scan_cursor, scan_reply};
@@ -14,7 +15,7 @@ use crate::shard::Ctx;
 use crate::value::Collection;
 
 use super::parse::score_arg;
-use super::SortedSet;
+use super::{notify, notify_removed, SortedSet};
 
 fn bulk(b: &[u8]) -> Reply {
     Reply::Bulk(Bytes::copy_from_slice(b))
@@ -146,6 +147,9 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], incr: bool) -> CmdResult {
             }
         }
     }
+    if added + updated > 0 {
+        notify(ctx, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     Ok(if f.incr {
         last.map_or(Reply::Null, Reply::Double)
     } else {
@@ -165,7 +169,9 @@ pub fn zrem(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
             break;
         }
     }
-    ctx.drop_if_empty(key);
+    if removed > 0 {
+        notify_removed(ctx, "zrem", key);
+    }
     Ok(Reply::Int(removed))
 }
 
@@ -236,7 +242,9 @@ fn pop(
     } else {
         z.remove_ranks(0, n);
     }
-    ctx.drop_if_empty(key);
+    if n > 0 {
+        notify_removed(ctx, if max { "zpopmax" } else { "zpopmin" }, key);
+    }
     Ok(taken)
 }
 
@@ -251,15 +259,17 @@ fn zpop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
     }
     let n = count.map_or(1, |c| usize::try_from(c).unwrap_or(usize::MAX));
     let taken = pop(ctx, key, n, max)?;
-    let entries = taken.iter().map(|(m, s)| (&m[..], *s));
     Ok(match count {
-        Some(_) => pairs(entries),
-        None => Reply::Array(
-            entries
-                .flat_map(|(m, s)| [bulk(m), Reply::Double(s)])
-                .collect(),
-        ),
+        Some(_) => pairs(taken.iter().map(|(m, s)| (&m[..], *s))),
+        None => Reply::Array(flat(taken).collect()),
     })
+}
+
+/// Popped entries as ZPOPMIN without a count answers them: member, score, member, score...
+fn flat(taken: Vec<(Bytes, f64)>) -> impl Iterator<Item = Reply> {
+    taken
+        .into_iter()
+        .flat_map(|(m, s)| [Reply::Bulk(m), Reply::Double(s)])
 }
 
 pub fn zpopmin(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -270,48 +280,78 @@ pub fn zpopmax(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     zpop_generic(ctx, args, true)
 }
 
-/// A count read as Redis's `getRangeLongFromObjectOrReply(1, LONG_MAX, msg)`.
-fn positive(arg: &[u8], msg: &str) -> Result<usize, CmdError> {
-    match args::int(arg) {
-        Ok(n) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
-        _ => Err(CmdError::other(msg)),
+/// BZPOPMIN/BZPOPMAX key [key ...] timeout: `[key, member, score]` from the first non-empty
+/// sorted set.
+fn bzpop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
+    let Some((timeout, [_, keys @ ..])) = args.split_last() else {
+        return Err(CmdError::Syntax);
+    };
+    let deadline = blocking::parse_timeout(timeout, TimeoutUnit::Seconds, ctx.now_ms)?;
+    let Some(key) = ctx.first_of::<SortedSet>(keys)? else {
+        return blocking::nothing_yet(ctx, keys, deadline, TimeoutReply::NullArray);
+    };
+    let taken = pop(ctx, key, 1, max)?;
+    let key = Reply::Bulk(key.clone());
+    Ok(Reply::Array(
+        std::iter::once(key).chain(flat(taken)).collect(),
+    ))
+}
+
+pub fn bzpopmin(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    bzpop_generic(ctx, args, false)
+}
+
+pub fn bzpopmax(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    bzpop_generic(ctx, args, true)
+}
+
+/// ZMPOP's MIN or MAX: whether it pops the highest scores.
+fn min_or_max(arg: &[u8]) -> Result<bool, CmdError> {
+    if args::is(arg, "MIN") {
+        Ok(false)
+    } else if args::is(arg, "MAX") {
+        Ok(true)
+    } else {
+        Err(CmdError::Syntax)
     }
 }
 
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
 pub fn zmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
-    let numkeys = positive(&args[1], "ERR numkeys should be greater than 0")?;
-    let where_at = numkeys.checked_add(2).ok_or(CmdError::Syntax)?;
-    let max = match args.get(where_at) {
-        Some(w) if args::is(w, "MIN") => false,
-        Some(w) if args::is(w, "MAX") => true,
-        _ => return Err(CmdError::Syntax),
+    let (keys, max, count) = args::mpop(args, 1, min_or_max)?;
+    Ok(mpop_first(ctx, keys, max, count)?.unwrap_or(Reply::NullArray))
+}
+
+/// ZMPOP's `[key, [[member, score], ...]]` from the first of `keys` holding a sorted set;
+/// None when none does.
+fn mpop_first(
+    ctx: &mut Ctx<'_>,
+    keys: &[Bytes],
+    max: bool,
+    count: usize,
+) -> Result<Option<Reply>, CmdError> {
+    let Some(key) = ctx.first_of::<SortedSet>(keys)? else {
+        return Ok(None);
     };
-    let mut count = None;
-    let mut i = where_at + 1;
-    while i < args.len() {
-        match args.get(i + 1) {
-            Some(n) if count.is_none() && args::is(&args[i], "COUNT") => {
-                count = Some(positive(n, "ERR count should be greater than 0")?);
-                i += 2;
-            }
-            _ => return Err(CmdError::Syntax),
-        }
+    let popped = pop(ctx, key, count, max)?
+        .into_iter()
+        .map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), Reply::Double(s)]))
+        .collect();
+    Ok(Some(Reply::Array(vec![
+        Reply::Bulk(key.clone()),
+        Reply::Array(popped),
+    ])))
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]: the timeout is read after the
+/// rest, as Redis does.
+pub fn bzmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
+    let (keys, max, count) = args::mpop(args, 2, min_or_max)?;
+    let deadline = blocking::parse_timeout(&args[1], TimeoutUnit::Seconds, ctx.now_ms)?;
+    match mpop_first(ctx, keys, max, count)? {
+        Some(reply) => Ok(reply),
+        None => blocking::nothing_yet(ctx, keys, deadline, TimeoutReply::NullArray),
     }
-    for key in &args[2..where_at] {
-        if ctx.write_as::<SortedSet>(key)?.is_none() {
-            continue;
-        }
-        let taken = pop(ctx, key, count.unwrap_or(1), max)?;
-        let popped = taken
-            .into_iter()
-            .map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), Reply::Double(s)]))
-            .collect();
-        return Ok(Reply::Array(vec![
-            Reply::Bulk(key.clone()),
-            Reply::Array(popped),
-        ]));
-    }
-    Ok(Reply::NullArray)
 }
 
 /// Most picks ZRANDMEMBER with a negative count may return. Redis accepts counts down to
@@ -436,8 +476,216 @@ pub fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
+    use crate::blocking::{BlockOn, TimeoutReply};
     use crate::string::test_support::*;
+    use bytes::Bytes;
     use ferrokv_protocol::Reply;
+
+    const NOW: u64 = 1_700_000_000_000;
+    const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+    fn run(t: &mut TestShard, line: &str) -> Reply {
+        t.run(&line.split(' ').collect::<Vec<_>>())
+    }
+
+    fn popped(key: &str, member: &str, score: f64) -> Reply {
+        Reply::Array(vec![bulk(key), bulk(member), Reply::Double(score)])
+    }
+
+    fn mpopped(key: &str, entries: &[(&str, f64)]) -> Reply {
+        let entries = entries
+            .iter()
+            .map(|&(m, s)| Reply::Array(vec![bulk(m), Reply::Double(s)]))
+            .collect();
+        Reply::Array(vec![bulk(key), Reply::Array(entries)])
+    }
+
+    fn waits(t: &mut TestShard, line: &str) -> BlockOn {
+        match t.run_may_block(line) {
+            Err(on) => *on,
+            Ok(reply) => panic!("{line} answered {reply:?}"),
+        }
+    }
+
+    fn blocked(keys: &[&str], deadline_ms: Option<u64>) -> BlockOn {
+        BlockOn {
+            keys: keys
+                .iter()
+                .map(|k| Bytes::copy_from_slice(k.as_bytes()))
+                .collect(),
+            deadline_ms,
+            args: None,
+            on_timeout: TimeoutReply::NullArray,
+        }
+    }
+
+    #[test]
+    fn bzpopmin_and_bzpopmax_serve_the_first_non_empty_set() {
+        let mut t = TestShard::new();
+        run(&mut t, "zadd z 1.5 a 2 b inf c -inf d");
+        run(&mut t, "zadd y 7 x");
+        for (line, want) in [
+            ("bzpopmin nokey z y 0", popped("z", "d", f64::NEG_INFINITY)),
+            ("BZPOPMAX nokey z 0.01", popped("z", "c", f64::INFINITY)),
+            ("bzpopmin z 1.5", popped("z", "a", 1.5)),
+            ("bzpopmax y z 0", popped("y", "x", 7.0)),
+            ("exists y", int(0)),
+            ("bzpopmin z z 0", popped("z", "b", 2.0)),
+            ("exists z", int(0)),
+            // Inside MULTI or a script nothing waits.
+            ("bzpopmin z y 0", Reply::NullArray),
+            ("bzpopmax z 0.01", Reply::NullArray),
+        ] {
+            assert_eq!(run(&mut t, line), want, "{line}");
+        }
+        assert_eq!(
+            t.run_may_block("bzpopmin z y 0.25"),
+            Err(Box::new(blocked(&["z", "y"], Some(NOW + 250))))
+        );
+        assert_eq!(waits(&mut t, "bzpopmax z 0"), blocked(&["z"], None));
+        assert_eq!(
+            waits(&mut t, "bzpopmax z 0.0001").deadline_ms,
+            Some(NOW + 1)
+        );
+        assert_eq!(waits(&mut t, "bzpopmax z -0.0005").deadline_ms, None);
+        run(&mut t, "zadd y 3 m 4 n");
+        assert_eq!(t.run_may_block("bzpopmax z y 0"), Ok(popped("y", "n", 4.0)));
+    }
+
+    #[test]
+    fn blocking_zset_pops_check_types_in_key_order() {
+        let mut t = TestShard::new();
+        run(&mut t, "set s x");
+        run(&mut t, "rpush l a");
+        run(&mut t, "zadd z 1 a 2 b");
+        for line in [
+            "bzpopmin nokey s z 0",
+            "bzpopmax l 0",
+            "bzmpop 0 3 nokey l z min",
+        ] {
+            assert_eq!(run(&mut t, line), err(WRONGTYPE), "{line}");
+            assert_eq!(t.run_may_block(line), Ok(err(WRONGTYPE)), "{line}");
+        }
+        assert_eq!(run(&mut t, "bzpopmin z s 0"), popped("z", "a", 1.0));
+        assert_eq!(
+            run(&mut t, "bzmpop 0 2 z l max"),
+            mpopped("z", &[("b", 2.0)])
+        );
+        let not_float = err("ERR timeout is not a float or out of range");
+        for (line, want) in [
+            ("bzpopmin s abc", not_float.clone()),
+            ("bzpopmax nokey nan", not_float),
+            ("bzpopmin nokey -1", err("ERR timeout is negative")),
+            ("bzpopmin nokey 1e30", err("ERR timeout is negative")),
+        ] {
+            assert_eq!(run(&mut t, line), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn bzmpop_parsing_and_replies() {
+        let mut t = TestShard::new();
+        run(&mut t, "zadd z 1 a 2 b 3 c 4 d");
+        let numkeys = err("ERR numkeys should be greater than 0");
+        let count = err("ERR count should be greater than 0");
+        for (line, want) in [
+            ("bzmpop abc 0 a min", numkeys.clone()),
+            ("bzmpop abc -1 a min", numkeys.clone()),
+            ("bzmpop 0 x a min", numkeys),
+            ("bzmpop abc 2 a min", err("ERR syntax error")),
+            ("bzmpop abc 1 a mid", err("ERR syntax error")),
+            ("bzmpop abc 1 a min count 0", count.clone()),
+            ("bzmpop abc 1 a min count -1", count),
+            ("bzmpop abc 1 a min count", err("ERR syntax error")),
+            (
+                "bzmpop abc 1 a MAX COUNT 1 COUNT 2",
+                err("ERR syntax error"),
+            ),
+            (
+                "bzmpop 0 9223372036854775807 a min",
+                err("ERR syntax error"),
+            ),
+            (
+                "bzmpop abc 1 a min",
+                err("ERR timeout is not a float or out of range"),
+            ),
+            ("bzmpop -1 1 z min", err("ERR timeout is negative")),
+            ("bzmpop 0 1 nokey max", Reply::NullArray),
+            ("bzmpop 0 2 nokey z MIN", mpopped("z", &[("a", 1.0)])),
+            (
+                "bzmpop 0.5 1 z max count 2",
+                mpopped("z", &[("d", 4.0), ("c", 3.0)]),
+            ),
+            (
+                "bzmpop 0 1 z max count 9223372036854775807",
+                mpopped("z", &[("b", 2.0)]),
+            ),
+            ("exists z", int(0)),
+        ] {
+            assert_eq!(run(&mut t, line), want, "{line}");
+        }
+        assert_eq!(
+            waits(&mut t, "bzmpop 2 2 a b max count 5"),
+            blocked(&["a", "b"], Some(NOW + 2000))
+        );
+        run(&mut t, "zadd b 1 x 2 y");
+        assert_eq!(
+            t.run_may_block("bzmpop 2 2 a b max count 5"),
+            Ok(mpopped("b", &[("y", 2.0), ("x", 1.0)]))
+        );
+        assert_eq!(run(&mut t, "exists b"), int(0));
+    }
+
+    #[test]
+    fn blocking_specs_match_redis() {
+        let spec = |name: &str| {
+            super::super::COMMANDS
+                .iter()
+                .find(|s| s.name == name)
+                .unwrap_or_else(|| panic!("{name}"))
+        };
+        for (name, arity, flags, keys, acl) in [
+            (
+                "bzpopmin",
+                -3,
+                "write noscript blocking fast",
+                (1, -2, 1),
+                ["write", "sortedset", "fast", "blocking"],
+            ),
+            (
+                "bzpopmax",
+                -3,
+                "write noscript blocking fast",
+                (1, -2, 1),
+                ["write", "sortedset", "fast", "blocking"],
+            ),
+            (
+                "bzmpop",
+                -5,
+                "write blocking movablekeys",
+                (0, 0, 0),
+                ["write", "sortedset", "slow", "blocking"],
+            ),
+        ] {
+            let s = spec(name);
+            assert_eq!(s.arity, arity, "{name}");
+            let names = s.flag_names().collect::<Vec<_>>().join(" ");
+            assert_eq!(names, flags, "{name}");
+            assert_eq!((s.first_key, s.last_key, s.step), keys, "{name}");
+            assert_eq!(s.acl, acl, "{name}");
+        }
+        let call: Vec<Bytes> = ["bzmpop", "0", "2", "a", "b", "min"]
+            .iter()
+            .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+            .collect();
+        let keys: Vec<usize> = spec("bzmpop").key_positions(&call).collect();
+        assert_eq!(keys, vec![3, 4]);
+        let call = &call[..5];
+        assert_eq!(
+            spec("bzpopmin").key_positions(call).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+    }
 
     #[test]
     fn reads_count_keyspace_hits_and_writes_do_not() {

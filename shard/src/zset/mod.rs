@@ -18,6 +18,8 @@ use bytes::Bytes;
 use crate::command::{flag::*, keys_after_numkeys, spec, CommandSpec, Split};
 use crate::dense_map::DenseMap;
 use crate::limits;
+use crate::notify::KeyspaceEvents;
+use crate::shard::Ctx;
 use crate::value::Collection;
 
 use compact::Compact;
@@ -25,6 +27,23 @@ use parse::Interval;
 use tree::{ScoreTree, Scored};
 
 pub use setops::MemberSet;
+
+/// Raises a sorted set event on `key`.
+fn notify(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8]) {
+    ctx.notify(KeyspaceEvents::ZSET, event, key);
+}
+
+/// The events of a command that removed members from `key`: `event`, then `del` if the
+/// sorted set is empty now.
+fn notify_removed(ctx: &mut Ctx<'_>, event: &'static str, key: &[u8]) {
+    notify(ctx, event, key);
+    ctx.drop_if_empty(key);
+}
+
+/// The store step of ZRANGESTORE and the ZUNIONSTORE family, raising `event`.
+fn store(ctx: &mut Ctx<'_>, dest: &[u8], result: SortedSet, event: &'static str) {
+    ctx.store(dest, result, KeyspaceEvents::ZSET, event);
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum SortedSet {
@@ -367,11 +386,18 @@ const ACL_READ_FAST: &[&str] = &["read", "sortedset", "fast"];
 const ACL_READ_SLOW: &[&str] = &["read", "sortedset", "slow"];
 const ACL_WRITE_FAST: &[&str] = &["write", "sortedset", "fast"];
 const ACL_WRITE_SLOW: &[&str] = &["write", "sortedset", "slow"];
+const ACL_BLOCKING_FAST: &[&str] = &["write", "sortedset", "fast", "blocking"];
+const ACL_BLOCKING_SLOW: &[&str] = &["write", "sortedset", "slow", "blocking"];
 const GROUP: &str = "sorted-set";
 
 /// `numkeys key...` right after the command name.
 fn keys_at_1(args: &[Bytes]) -> Vec<usize> {
     keys_after_numkeys(args, 1)
+}
+
+/// A timeout, then `numkeys key...`.
+fn keys_at_2(args: &[Bytes]) -> Vec<usize> {
+    keys_after_numkeys(args, 2)
 }
 
 /// A destination, then `numkeys key...`.
@@ -394,6 +420,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     spec("zpopmin", -2, WRITE | FAST, (1, 1, 1), ACL_WRITE_FAST, GROUP, "Remove and return members with the lowest scores in a sorted set", "5.0.0", Some(commands::zpopmin), Split::None),
     spec("zpopmax", -2, WRITE | FAST, (1, 1, 1), ACL_WRITE_FAST, GROUP, "Remove and return members with the highest scores in a sorted set", "5.0.0", Some(commands::zpopmax), Split::None),
     spec("zmpop", -4, WRITE, (0, 0, 0), ACL_WRITE_SLOW, GROUP, "Remove and return members with scores in a sorted set", "7.0.0", Some(commands::zmpop), Split::Transaction).movable(keys_at_1),
+    spec("bzpopmin", -3, WRITE | NOSCRIPT | BLOCKING | FAST, (1, -2, 1), ACL_BLOCKING_FAST, GROUP, "Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", "5.0.0", Some(commands::bzpopmin), Split::Transaction),
+    spec("bzpopmax", -3, WRITE | NOSCRIPT | BLOCKING | FAST, (1, -2, 1), ACL_BLOCKING_FAST, GROUP, "Remove and return the member with the highest score from one or more sorted sets, or block until one is available", "5.0.0", Some(commands::bzpopmax), Split::Transaction),
+    spec("bzmpop", -5, WRITE | BLOCKING, (0, 0, 0), ACL_BLOCKING_SLOW, GROUP, "Remove and return members with scores in a sorted set or block until one is available", "7.0.0", Some(commands::bzmpop), Split::Transaction).movable(keys_at_2),
     spec("zrandmember", -2, READONLY, (1, 1, 1), ACL_READ_SLOW, GROUP, "Get one or multiple random elements from a sorted set", "6.2.0", Some(commands::zrandmember), Split::None),
     spec("zscan", -3, READONLY, (1, 1, 1), ACL_READ_SLOW, GROUP, "Incrementally iterate sorted sets elements and associated scores", "2.8.0", Some(commands::zscan), Split::None),
     spec("zcount", 4, READONLY | FAST, (1, 1, 1), ACL_READ_FAST, GROUP, "Count the members in a sorted set with scores within the given values", "2.0.0", Some(ranges::zcount), Split::None),

@@ -11,7 +11,7 @@ use crate::value::Collection;
 
 use super::commands::pairs;
 use super::parse::{Interval, LexRange, ScoreRange};
-use super::SortedSet;
+use super::{notify_removed, store, SortedSet};
 
 #[derive(Clone, Copy, PartialEq)]
 enum By {
@@ -210,7 +210,7 @@ pub fn zrangestore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
         }
     }
     let n = out.len();
-    ctx.store(&args[1], out);
+    store(ctx, &args[1], out, "zrangestore");
     Ok(Reply::Int(n as i64))
 }
 
@@ -226,37 +226,43 @@ pub fn zlexcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     Ok(Reply::Int(z.map_or(0, |z| z.count_in(&range)) as i64))
 }
 
-/// Removes what `remove` selects from the sorted set at `key`, deleting the key when it
-/// empties.
+/// Removes what `remove` selects from the sorted set at `key`, raising `event` when it
+/// removed something and deleting the key when it empties.
 fn remove_from(
     ctx: &mut Ctx<'_>,
     key: &[u8],
+    event: &'static str,
     remove: impl FnOnce(&mut SortedSet) -> usize,
 ) -> CmdResult {
     let Some(z) = ctx.write_as::<SortedSet>(key)? else {
         return Ok(Reply::Int(0));
     };
     let n = remove(z);
-    ctx.drop_if_empty(key);
+    if n > 0 {
+        notify_removed(ctx, event, key);
+    }
     Ok(Reply::Int(n as i64))
 }
 
 pub fn zremrangebyrank(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let (start, end) = (args::int(&args[2])?, args::int(&args[3])?);
-    remove_from(ctx, &args[1], |z| {
-        match args::index_range(start, end, z.len()) {
+    remove_from(
+        ctx,
+        &args[1],
+        "zremrangebyrank",
+        |z| match args::index_range(start, end, z.len()) {
             Some((start, end)) => z.remove_ranks(start, end + 1),
             None => 0,
-        }
-    })
+        },
+    )
 }
 
 pub fn zremrangebyscore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let range = ScoreRange::parse(&args[2], &args[3])?;
-    remove_from(ctx, &args[1], |z| z.remove_in(&range))
+    remove_from(ctx, &args[1], "zremrangebyscore", |z| z.remove_in(&range))
 }
 
 pub fn zremrangebylex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let range = LexRange::parse(&args[2], &args[3])?;
-    remove_from(ctx, &args[1], |z| z.remove_in(&range))
+    remove_from(ctx, &args[1], "zremrangebylex", |z| z.remove_in(&range))
 }

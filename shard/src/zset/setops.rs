@@ -317,7 +317,12 @@ fn generic(
     if store {
         let z = SortedSet::from_entries(owned);
         let n = z.len();
-        ctx.store(&args[1], z);
+        let event = match op {
+            Op::Union => "zunionstore",
+            Op::Inter => "zinterstore",
+            Op::Diff => "zdiffstore",
+        };
+        super::store(ctx, &args[1], z, event);
         return Ok(Reply::Int(n as i64));
     }
     super::sort_entries(&mut owned);
