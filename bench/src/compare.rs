@@ -603,7 +603,7 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
         notes.push("Nothing pinned (--no-pin).".to_string());
     } else {
         notes.push(format!(
-            "redis-server pinned to core {}, redis-benchmark to core {}; ferrokv --shards 1 pinned to core {}; \
+            "redis-server pinned to core {}, the load (redis-benchmark or the bench's own client threads) to core {}; ferrokv --shards 1 pinned to core {}; \
              ferrokv with more shards not pinned (it uses every core, and shares core {} with the client).",
             args.server_cpu, args.client_cpu, args.server_cpu, args.client_cpu
         ));
@@ -648,7 +648,7 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
     for test in &args.tests {
         match messaging::Kind::of(test) {
             Some(messaging::Kind::Publish { subscribers }) => println!(
-                "- {test}: {subscribers} subscriber connections on one channel, each read by a thread counting message frames; -c publisher connections sending <pipeline> PUBLISHes of -d bytes per write; publishers pause while a subscriber is more than {} messages behind; every PUBLISH must count {subscribers} receivers and every subscriber must get every message",
+                "- {test}: subscribers = {subscribers} connections SUBSCRIBEd to one channel, each read by a thread counting message frames; -c publisher connections sending <pipeline> PUBLISHes of -d bytes per write; publishers pause while a subscriber is more than {} messages behind; every PUBLISH must answer {subscribers} and every subscriber must get every message",
                 args.max_lag
             ),
             Some(messaging::Kind::Xadd { spread: false }) => println!(
