@@ -28,6 +28,9 @@ pub enum Reply {
     /// An ordered list of pairs that is not a map (HRANDFIELD WITHVALUES, ZRANGE WITHSCORES):
     /// a flat array in RESP2, an array of two-element arrays in RESP3, as Redis sends them.
     Pairs(Vec<(Reply, Reply)>),
+    /// A map in RESP3, an array of two-element arrays in RESP2 (XREAD, XREADGROUP), where
+    /// `Map` would be flattened.
+    NestedMap(Vec<(Reply, Reply)>),
     Set(Vec<Reply>),
     Double(f64),
     Bool(bool),
@@ -85,6 +88,16 @@ impl Reply {
                     put_len_line(out, b'*', pairs.len() * 2);
                 }
                 for (k, v) in pairs {
+                    k.encode(out, version);
+                    v.encode(out, version);
+                }
+            }
+            Reply::NestedMap(pairs) => {
+                put_len_line(out, if resp3 { b'%' } else { b'*' }, pairs.len());
+                for (k, v) in pairs {
+                    if !resp3 {
+                        put_len_line(out, b'*', 2);
+                    }
                     k.encode(out, version);
                     v.encode(out, version);
                 }

@@ -20,8 +20,8 @@ use ferrokv_shard::slot::shard_of_key;
 
 use crate::connection::Client;
 use crate::coordinator;
-use crate::hop::{on_shard, Hop};
-use crate::node::{now_ms, Node};
+use crate::hop::{job, Answer, Hop};
+use crate::node::{lock_mode, now_ms, Node};
 use crate::table::{Command, CommandTable};
 
 /// A client parked by a blocking command.
@@ -74,6 +74,23 @@ pub async fn run(
     cmd: &'static Command,
     args: &[Bytes],
 ) -> Outcome {
+    let id = node.shared.next_tx_id();
+    // Armed before any shard can park the client: a shard may serve it before this returns.
+    client.mailbox.block(id);
+    let outcome = try_or_block(node, client, id, cmd, args).await;
+    if matches!(outcome, Outcome::Reply(_)) {
+        client.mailbox.stop_blocking();
+    }
+    outcome
+}
+
+async fn try_or_block(
+    node: &Rc<Node>,
+    client: &Client,
+    id: u64,
+    cmd: &'static Command,
+    args: &[Bytes],
+) -> Outcome {
     let spec = cmd.spec.resolve(args);
     let mut shards: Vec<usize> = Vec::new();
     for i in spec.key_positions(args) {
@@ -82,7 +99,6 @@ pub async fn run(
             shards.push(s);
         }
     }
-    let id = node.shared.next_tx_id();
     let claim = Arc::new(Claim::default());
     let addr = ClientAddr {
         thread: node.id,
@@ -126,6 +142,15 @@ pub async fn run(
             }),
             Attempt::Taken => Outcome::Reply(Reply::error("ERR internal error: lost claim")),
         };
+    }
+    // XREAD and XREADGROUP answer for every stream that has something, or fail for any
+    // stream that cannot be read (NOGROUP): the whole call is tried under the transaction
+    // framework first, and only one that finds nothing parks on each shard.
+    if matches!(spec.name, "xread" | "xreadgroup") {
+        let reply = coordinator::run(node, client.db, cmd, args, None).await;
+        if reply != Reply::NullArray {
+            return Outcome::Reply(reply);
+        }
     }
     // Keys on several shards: each shard tries (and parks on) its own keys, in the order of
     // the keys, so the first key holding something is served first, as in Redis.
@@ -177,49 +202,80 @@ async fn attempt(
     client: ClientAddr,
 ) -> Attempt {
     let claim = claim.clone();
-    let job = on_shard(move |n: &Node| {
-        let attempt = {
-            let mut shard = n.shard.borrow_mut();
-            if !claim.begin_spinning() {
-                return Attempt::Taken;
-            }
-            match shard.execute_may_block(cmd.id, cmd.spec, db, &args, now_ms()) {
-                Ok(reply) => {
-                    claim.finish();
-                    Attempt::Served(reply)
-                }
-                Err(on) => {
-                    claim.abandon();
-                    let nshards = n.nshards;
-                    let keys = on
-                        .keys
-                        .iter()
-                        .filter(|k| shard_of_key(k, nshards) == n.id)
-                        .cloned()
-                        .collect();
-                    let waiter = Waiter {
-                        client,
+    let job = job(move |n: Rc<Node>| async move {
+        // A transaction holding one of the keys (perhaps moved to its coordinator) goes first.
+        loop {
+            let free = {
+                let shard = n.shard.borrow();
+                shard.locks.is_empty()
+                    || !shard.locks.blocks(
                         db,
-                        cmd_id: cmd.id,
-                        spec: cmd.spec,
-                        args: on.args.clone().unwrap_or(args),
-                        keys,
-                        claim,
-                    };
-                    shard.block(id, waiter);
-                    Attempt::Parked {
-                        deadline_ms: on.deadline_ms,
-                    }
-                }
+                        cmd.spec
+                            .resolve(&args)
+                            .key_positions(&args)
+                            .map(|i| &args[i][..]),
+                        lock_mode(cmd),
+                        None,
+                    )
+            };
+            if free {
+                break;
             }
-        };
+            n.unlocked.notified().await;
+        }
+        let attempt = try_or_park(&n, cmd, db, args, id, claim, client);
         n.after_write();
-        attempt
+        Answer::Value(Box::new(attempt))
     });
     node.run_on(to, job)
         .await
         .take::<Attempt>()
         .unwrap_or(Attempt::Taken)
+}
+
+/// One step of the owner: the command, or the client parked on its keys when it finds
+/// nothing.
+fn try_or_park(
+    n: &Node,
+    cmd: &'static Command,
+    db: usize,
+    args: Vec<Bytes>,
+    id: u64,
+    claim: Arc<Claim>,
+    client: ClientAddr,
+) -> Attempt {
+    let mut shard = n.shard.borrow_mut();
+    if !claim.begin_spinning() {
+        return Attempt::Taken;
+    }
+    match shard.execute_may_block(cmd.id, cmd.spec, db, &args, now_ms()) {
+        Ok(reply) => {
+            claim.finish();
+            Attempt::Served(reply)
+        }
+        Err(on) => {
+            claim.abandon();
+            let keys = on
+                .keys
+                .iter()
+                .filter(|k| shard_of_key(k, n.nshards) == n.id)
+                .cloned()
+                .collect();
+            let waiter = Waiter {
+                client,
+                db,
+                cmd_id: cmd.id,
+                spec: cmd.spec,
+                args: on.args.clone().unwrap_or(args),
+                keys,
+                claim,
+            };
+            shard.block(id, waiter);
+            Attempt::Parked {
+                deadline_ms: on.deadline_ms,
+            }
+        }
+    }
 }
 
 /// Drops the waiter from shards it no longer needs to be parked on.
@@ -262,14 +318,10 @@ pub async fn forward_element(
     }
 }
 
+/// Runs `cmd` on the owner like any client's command (waiting for transactions' locks).
 fn run_command(cmd: &'static Command, db: usize, args: Vec<Bytes>) -> crate::hop::Job {
-    on_shard(move |n: &Node| {
-        let reply = n
-            .shard
-            .borrow_mut()
-            .execute(cmd.id, cmd.spec, db, &args, now_ms(), false);
-        n.after_write();
-        reply
+    job(move |n: Rc<Node>| async move {
+        Answer::Value(Box::new(n.run_local(cmd, db, &args, None).await))
     })
 }
 

@@ -102,6 +102,8 @@ pub struct Config {
     pub zset_max_listpack_value: usize,
     /// Positive: max entries per list node; -1..-5: max node size 4kb..64kb.
     pub list_max_listpack_size: i32,
+    pub stream_node_max_bytes: u64,
+    pub stream_node_max_entries: u64,
 }
 
 impl Default for Config {
@@ -148,6 +150,8 @@ impl Default for Config {
             zset_max_listpack_entries: limits::DEFAULT.zset_max_listpack_entries,
             zset_max_listpack_value: limits::DEFAULT.zset_max_listpack_value,
             list_max_listpack_size: limits::DEFAULT.list_max_listpack_size as i32,
+            stream_node_max_bytes: limits::DEFAULT.stream_node_max_bytes,
+            stream_node_max_entries: limits::DEFAULT.stream_node_max_entries,
         }
     }
 }
@@ -173,6 +177,8 @@ impl Config {
             zset_max_listpack_entries: self.zset_max_listpack_entries,
             zset_max_listpack_value: self.zset_max_listpack_value,
             list_max_listpack_size: self.list_max_listpack_size as i64,
+            stream_node_max_bytes: self.stream_node_max_bytes,
+            stream_node_max_entries: self.stream_node_max_entries,
         });
     }
 

@@ -91,7 +91,6 @@ async fn wait_while_blocked(
     input: &mut BytesMut,
 ) -> Option<()> {
     while let Some(blocked) = client.blocked.take() {
-        client.mailbox.block(blocked.id);
         client.info.borrow_mut().blocked = true;
         node.shared.blocked_clients.fetch_add(1, Ordering::Relaxed);
         let ended = wait_blocked(client, &blocked, stream, chunk, input).await;

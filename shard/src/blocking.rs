@@ -2,7 +2,8 @@
 //! nothing to serve: the keys it waits on, until when, and how to answer if time runs out.
 //!
 //! The handler itself decides: with `Ctx::may_block` false (inside MULTI/EXEC or a script, as
-//! in Redis) it answers its timeout reply at once; otherwise it returns `CmdError::Block`. The
+//! in Redis) it answers at once what Redis answers there (`nothing_yet`); otherwise it returns
+//! `CmdError::Block`. The
 //! server parks the client on the keys' owners and re-runs the handler (with `BlockOn::args`)
 //! each time one of the keys is written, until it answers or the deadline passes.
 
@@ -33,21 +34,19 @@ pub struct BlockOn {
     pub on_timeout: TimeoutReply,
 }
 
-/// The reply of a blocking command whose time ran out (also its reply inside MULTI or a
-/// script when nothing is there).
+/// The reply of a blocking command whose time ran out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeoutReply {
-    /// `*-1` in RESP2, `_` in RESP3: BLPOP, BRPOP, BLMPOP, BZPOPMIN/MAX, BZMPOP, XREAD.
+    /// `*-1` in RESP2, `_` in RESP3. Redis's `replyToBlockedClientTimedOut` answers it to
+    /// every list, sorted-set and stream wait: BLMOVE and BRPOPLPUSH too, though inside MULTI
+    /// they answer a null bulk.
     NullArray,
-    /// `$-1` in RESP2, `_` in RESP3: BLMOVE, BRPOPLPUSH.
-    NullBulk,
 }
 
 impl TimeoutReply {
     pub fn reply(self) -> Reply {
         match self {
             TimeoutReply::NullArray => Reply::NullArray,
-            TimeoutReply::NullBulk => Reply::Null,
         }
     }
 }
@@ -82,22 +81,23 @@ pub fn parse_timeout(arg: &[u8], unit: TimeoutUnit, now_ms: u64) -> Result<Optio
         .filter(|&d| ms > 0 && d <= i64::MAX as u64))
 }
 
-/// What a blocking command answers when none of `keys` can serve it yet: it waits on them
-/// where it may, else (MULTI/EXEC, scripts) it answers its timeout reply at once.
+/// What a list or sorted-set blocking command answers when none of `keys` can serve it yet:
+/// it waits on them where it may, until a null array at the deadline; else (MULTI/EXEC,
+/// scripts) it answers `at_once`.
 pub fn nothing_yet(
     ctx: &Ctx<'_>,
     keys: &[Bytes],
     deadline_ms: Option<u64>,
-    on_timeout: TimeoutReply,
+    at_once: Reply,
 ) -> CmdResult {
     if !ctx.may_block {
-        return Ok(on_timeout.reply());
+        return Ok(at_once);
     }
     Err(CmdError::Block(Box::new(BlockOn {
         keys: keys.to_vec(),
         deadline_ms,
         args: None,
-        on_timeout,
+        on_timeout: TimeoutReply::NullArray,
     })))
 }
 

@@ -469,7 +469,7 @@ fn object(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 /// Runs the subcommand `args[1]` of a container command (OBJECT, MEMORY) with Redis's errors
 /// for an unknown subcommand and a wrong argument count.
-fn run_subcommand(
+pub(crate) fn run_subcommand(
     ctx: &mut Ctx<'_>,
     args: &[Bytes],
     container: &str,

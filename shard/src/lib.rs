@@ -25,6 +25,7 @@ pub mod set;
 pub mod shard;
 pub mod slot;
 pub mod sort;
+pub mod stream;
 pub mod string;
 pub mod strtod;
 pub mod txlock;
@@ -37,7 +38,7 @@ pub use error::{CmdError, CmdResult};
 pub use shard::{Ctx, Shard};
 
 /// Every command family implemented inside a shard, for the server's command table.
-pub fn families() -> [&'static [CommandSpec]; 10] {
+pub fn families() -> [&'static [CommandSpec]; 12] {
     [
         string::COMMANDS,
         keys::COMMANDS,
@@ -48,6 +49,8 @@ pub fn families() -> [&'static [CommandSpec]; 10] {
         bitmap::COMMANDS,
         hyperloglog::COMMANDS,
         sort::COMMANDS,
+        stream::COMMANDS,
+        stream::GROUP_COMMANDS,
         pubsub::COMMANDS,
     ]
 }

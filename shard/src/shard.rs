@@ -63,6 +63,8 @@ pub struct Shard {
     pub rng: SmallRng,
     /// `notify-keyspace-events` and the events raised since the server last took them.
     notifier: Notifier,
+    /// A script's `redis.call` is running (XREAD refuses BLOCK there, as Redis does for Lua).
+    pub in_script: bool,
 }
 
 /// What a command handler sees: the shard, the selected database and the time of the call.
@@ -91,6 +93,7 @@ impl Shard {
             waiters: Waiters::default(),
             rng: SmallRng::seed_from_u64(seed),
             notifier: Notifier::default(),
+            in_script: false,
         }
     }
 
@@ -324,8 +327,10 @@ impl Shard {
                 CmdError::other(format!("ERR '{}' cannot run on a shard", spec.name)).into_reply(),
             );
         };
+        // A container's subcommand says whether it writes (XGROUP DESTROY does, XINFO does not).
+        let write = spec.resolve(args).is_write();
         // Watched keys this write names, with what they held before it.
-        let watched: Vec<(usize, KeyState)> = if self.watches.is_empty() || !spec.is_write() {
+        let watched: Vec<(usize, KeyState)> = if self.watches.is_empty() || !write {
             Vec::new()
         } else {
             let ks = &self.dbs[db];
@@ -360,7 +365,7 @@ impl Shard {
         // Any write to a key with blocked clients may serve them (RENAME, SORT STORE and
         // LMOVE's destination included).
         if !self.waiters.is_empty()
-            && spec.is_write()
+            && write
             && matches!(&result, Ok(r) if !matches!(r, Reply::Error(_)))
         {
             for i in spec.resolve(args).key_positions(args) {
@@ -489,7 +494,8 @@ impl Ctx<'_> {
     pub fn drop_if_empty(&mut self, key: &[u8]) -> bool {
         let now = self.now_ms;
         let empty = self.ks().peek(key, now).is_some_and(|e| match &e.value {
-            Value::Str(_) => false,
+            // Redis keeps a stream that XDEL or XTRIM emptied.
+            Value::Str(_) | Value::Stream(_) => false,
             Value::Hash(v) => v.is_empty(),
             Value::List(v) => v.is_empty(),
             Value::Set(v) => v.is_empty(),

@@ -696,7 +696,7 @@ pub(crate) mod test_support {
     use bytes::Bytes;
     use ferrokv_protocol::Reply;
 
-    use crate::blocking::BlockOn;
+    use crate::blocking::{BlockOn, TimeoutReply};
     use crate::command::CommandSpec;
     use crate::shard::Shard;
 
@@ -745,12 +745,33 @@ pub(crate) mod test_support {
                 .execute_may_block(0, spec, self.db, &args, self.now)
         }
 
+        /// What a blocking command that finds nothing waits on.
+        pub fn waits(&mut self, line: &str) -> BlockOn {
+            match self.run_may_block(line) {
+                Err(on) => *on,
+                Ok(reply) => panic!("{line} answered {reply:?}"),
+            }
+        }
+
         /// Runs each line (space-separated words) and returns the replies.
         pub fn script(&mut self, lines: &[&str]) -> Vec<Reply> {
             lines
                 .iter()
                 .map(|l| self.run(&l.split(' ').collect::<Vec<_>>()))
                 .collect()
+        }
+    }
+
+    /// A list or sorted-set wait on `keys` until `deadline_ms`.
+    pub fn blocked(keys: &[&str], deadline_ms: Option<u64>) -> BlockOn {
+        BlockOn {
+            keys: keys
+                .iter()
+                .map(|k| Bytes::copy_from_slice(k.as_bytes()))
+                .collect(),
+            deadline_ms,
+            args: None,
+            on_timeout: TimeoutReply::NullArray,
         }
     }
 

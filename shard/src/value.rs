@@ -5,6 +5,7 @@ use bytes::{Bytes, BytesMut};
 use crate::hash::Hash;
 use crate::list::List;
 use crate::set::Set;
+use crate::stream::Stream;
 use crate::zset::SortedSet;
 
 /// Longest string Redis stores as `embstr` (one allocation with its header).
@@ -17,6 +18,7 @@ pub enum Value {
     List(Box<List>),
     Set(Box<Set>),
     ZSet(Box<SortedSet>),
+    Stream(Box<Stream>),
 }
 
 /// What every collection type tells the generic commands (TYPE, OBJECT ENCODING, MEMORY USAGE).
@@ -68,6 +70,7 @@ kind!(Hash, Hash);
 kind!(List, List);
 kind!(Set, Set);
 kind!(SortedSet, ZSet);
+kind!(Stream, Stream);
 
 /// A string value in the encodings Redis reports through OBJECT ENCODING.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,6 +104,7 @@ impl Value {
             Value::List(_) => List::TYPE_NAME,
             Value::Set(_) => Set::TYPE_NAME,
             Value::ZSet(_) => SortedSet::TYPE_NAME,
+            Value::Stream(_) => Stream::TYPE_NAME,
         }
     }
 
@@ -113,6 +117,7 @@ impl Value {
             Value::List(v) => v.encoding(),
             Value::Set(v) => v.encoding(),
             Value::ZSet(v) => v.encoding(),
+            Value::Stream(v) => v.encoding(),
         }
     }
 
@@ -125,6 +130,7 @@ impl Value {
             Value::List(v) => v.heap_size(),
             Value::Set(v) => v.heap_size(),
             Value::ZSet(v) => v.heap_size(),
+            Value::Stream(v) => v.heap_size(),
         }
     }
 }

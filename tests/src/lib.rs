@@ -480,6 +480,94 @@ pub fn poll_until(timeout: Duration, interval: Duration, mut cond: impl FnMut() 
     }
 }
 
+/// How long the blocking helpers wait for a client to show as blocked, or to be gone.
+pub const BLOCK_WAIT: Duration = Duration::from_secs(20);
+const BLOCK_POLL: Duration = Duration::from_millis(5);
+
+/// A connection and its CLIENT ID, for tests of blocking commands: a command is sent, then
+/// the test waits until the server lists the client as blocked, so nothing depends on timing.
+pub struct BlockingClient {
+    pub c: RawConn,
+    pub id: i64,
+}
+
+impl BlockingClient {
+    pub fn on(server: &TestServer) -> BlockingClient {
+        let mut c = server.raw();
+        let id = c.cmd(&["CLIENT", "ID"]).as_int();
+        BlockingClient { c, id }
+    }
+
+    /// A client of the shared server.
+    pub fn shared() -> BlockingClient {
+        BlockingClient::on(shared())
+    }
+
+    /// Sends a blocking command and returns once the server shows the client as blocked.
+    pub fn block(&mut self, args: &[&str]) {
+        self.block_on(shared(), args);
+    }
+
+    pub fn block_on(&mut self, server: &TestServer, args: &[&str]) {
+        self.c.send_cmd(args);
+        self.wait_blocked(server, &format!("{args:?}"));
+    }
+
+    /// Polls CLIENT LIST until this client has the `b` (blocked) flag. Fails at once when a
+    /// reply arrives instead.
+    pub fn wait_blocked(&mut self, server: &TestServer, what: &str) {
+        let mut q = server.raw();
+        let mut flags = None;
+        let mut answered = false;
+        let seen = poll_until(BLOCK_WAIT, BLOCK_POLL, || {
+            flags = client_flags(&mut q, self.id);
+            if flags.as_deref().is_some_and(|f| f.contains('b')) {
+                return true;
+            }
+            answered = self.has_reply();
+            answered
+        });
+        if answered {
+            panic!("{what} answered without blocking: {:?}", self.c.read());
+        }
+        assert!(
+            seen,
+            "client {} never blocked in {what}; flags {flags:?}",
+            self.id
+        );
+    }
+
+    /// Whether bytes (or the end of the stream) wait to be read.
+    pub fn has_reply(&self) -> bool {
+        let s = self.c.stream();
+        s.set_nonblocking(true).expect("nonblocking");
+        let r = s.peek(&mut [0u8; 1]);
+        s.set_nonblocking(false).expect("blocking");
+        r.is_ok()
+    }
+
+    pub fn read(&mut self) -> Resp {
+        self.c.read()
+    }
+}
+
+/// The flags of client `id` in CLIENT LIST, None when it is not connected.
+pub fn client_flags(q: &mut RawConn, id: i64) -> Option<String> {
+    let list = q.cmd(&["CLIENT", "LIST", "ID", &id.to_string()]).as_str();
+    list.split_whitespace()
+        .find_map(|f| f.strip_prefix("flags="))
+        .map(str::to_string)
+}
+
+/// Polls CLIENT LIST until client `id` is gone.
+pub fn wait_gone(server: &TestServer, id: i64) {
+    let mut q = server.raw();
+    let gone = poll_until(BLOCK_WAIT, BLOCK_POLL, || {
+        client_flags(&mut q, id).is_none()
+    });
+    assert!(gone, "client {id} still listed");
+}
+
 /// `name first numkeys keys... args...`: EVAL, EVALSHA, FCALL and their `_RO` forms.
 pub fn keys_command(name: &str, first: &str, keys: &[&str], args: &[&str]) -> Vec<String> {
     let mut v = vec![name.to_string(), first.to_string(), keys.len().to_string()];

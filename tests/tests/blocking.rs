@@ -8,97 +8,14 @@
 
 use std::sync::{Arc, Barrier};
 use std::thread;
-use std::time::Duration;
 
 use ferrokv_tests::*;
 
-const WAIT: Duration = Duration::from_secs(20);
-const POLL: Duration = Duration::from_millis(5);
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
 /// `n` keys `bl:<test>:<i>`, the i-th on shard `i % 4`.
 fn keys(test: &str, n: usize) -> Vec<String> {
     spread_keys(&format!("bl:{test}:"), n, DEFAULT_SHARDS)
-}
-
-/// A connection and its CLIENT ID.
-struct Client {
-    c: RawConn,
-    id: i64,
-}
-
-impl Client {
-    fn on(server: &TestServer) -> Client {
-        let mut c = server.raw();
-        let id = c.cmd(&["CLIENT", "ID"]).as_int();
-        Client { c, id }
-    }
-
-    fn new() -> Client {
-        Client::on(shared())
-    }
-
-    /// Sends a blocking command and returns once the server shows the client as blocked.
-    fn block(&mut self, args: &[&str]) {
-        self.block_on(shared(), args);
-    }
-
-    fn block_on(&mut self, server: &TestServer, args: &[&str]) {
-        self.c.send_cmd(args);
-        self.wait_blocked(server, &format!("{args:?}"));
-    }
-
-    /// Polls CLIENT LIST until this client has the `b` (blocked) flag. Fails at once when a
-    /// reply arrives instead.
-    fn wait_blocked(&mut self, server: &TestServer, what: &str) {
-        let mut q = server.raw();
-        let mut flags = None;
-        let mut answered = false;
-        let seen = poll_until(WAIT, POLL, || {
-            flags = client_flags(&mut q, self.id);
-            if flags.as_deref().is_some_and(|f| f.contains('b')) {
-                return true;
-            }
-            answered = self.has_reply();
-            answered
-        });
-        if answered {
-            panic!("{what} answered without blocking: {:?}", self.c.read());
-        }
-        assert!(
-            seen,
-            "client {} never blocked in {what}; flags {flags:?}",
-            self.id
-        );
-    }
-
-    /// Whether bytes (or the end of the stream) wait to be read.
-    fn has_reply(&self) -> bool {
-        let s = self.c.stream();
-        s.set_nonblocking(true).expect("nonblocking");
-        let r = s.peek(&mut [0u8; 1]);
-        s.set_nonblocking(false).expect("blocking");
-        r.is_ok()
-    }
-
-    fn read(&mut self) -> Resp {
-        self.c.read()
-    }
-}
-
-/// The flags of client `id` in CLIENT LIST, None when it is not connected.
-fn client_flags(q: &mut RawConn, id: i64) -> Option<String> {
-    let list = q.cmd(&["CLIENT", "LIST", "ID", &id.to_string()]).as_str();
-    list.split_whitespace()
-        .find_map(|f| f.strip_prefix("flags="))
-        .map(str::to_string)
-}
-
-/// Polls CLIENT LIST until client `id` is gone.
-fn wait_gone(server: &TestServer, id: i64) {
-    let mut q = server.raw();
-    let gone = poll_until(WAIT, POLL, || client_flags(&mut q, id).is_none());
-    assert!(gone, "client {id} still listed");
 }
 
 fn popped(key: &str, elem: &str) -> Resp {
@@ -225,7 +142,7 @@ fn argument_errors() {
 fn a_negative_timeout_that_rounds_to_zero_waits_forever() {
     // ceil(-0.0001 * 1000) is -0: no error, and no deadline.
     let k = keys("negzero", 1);
-    let mut b = Client::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", &k[0], "-0.0001"]);
     assert_eq!(shared().raw().cmd(&["RPUSH", &k[0], "v"]), int(1));
     assert_eq!(b.read(), popped(&k[0], "v"));
@@ -276,10 +193,10 @@ fn fractional_timeouts_answer_null() {
 #[test]
 fn timeout_zero_waits_until_served() {
     let k = keys("forever", 2);
-    let mut forever = Client::new();
+    let mut forever = BlockingClient::shared();
     forever.block(&["BLPOP", &k[0], "0"]);
     // Another client times out meanwhile; the one with timeout 0 is still blocked after.
-    let mut short = Client::new();
+    let mut short = BlockingClient::shared();
     short.block(&["BLPOP", &k[1], "0.2"]);
     assert_eq!(short.read(), Resp::NilArray);
     forever.wait_blocked(shared(), "BLPOP");
@@ -355,7 +272,7 @@ fn blocked_then_served_by_a_push_from_another_client() {
     p.del(&k);
     for (args, write, want, left) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut b = Client::new();
+        let mut b = BlockingClient::shared();
         b.block(&args);
         assert!(!p.cmd(&write).is_error(), "{write:?}");
         assert_eq!(b.read(), want, "{args:?} served by {write:?}");
@@ -379,7 +296,7 @@ fn served_by_lmove_rename_and_exec() {
     let mut p = shared().raw();
     p.del(&k);
     // LMOVE into the awaited key, from a key on another shard.
-    let mut b = Client::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", &k[0], "0"]);
     assert_eq!(p.cmd(&["RPUSH", &k[1], "1", "2"]), int(2));
     assert_eq!(p.cmd(&["LMOVE", &k[1], &k[0], "LEFT", "RIGHT"]), bulk("1"));
@@ -425,7 +342,7 @@ fn clients_blocked_on_one_key_are_served_first_come_first_served() {
     let key = k[0].as_str();
     let mut p = shared().raw();
     p.del(&k);
-    let mut clients: Vec<Client> = (0..5).map(|_| Client::new()).collect();
+    let mut clients: Vec<BlockingClient> = (0..5).map(|_| BlockingClient::shared()).collect();
     for b in &mut clients {
         b.block(&["BLPOP", key, "0"]);
     }
@@ -454,7 +371,7 @@ fn one_push_of_several_elements_serves_several_clients() {
     let key = k[0].as_str();
     let mut p = shared().raw();
     p.del(&k);
-    let mut clients: Vec<Client> = (0..3).map(|_| Client::new()).collect();
+    let mut clients: Vec<BlockingClient> = (0..3).map(|_| BlockingClient::shared()).collect();
     for b in &mut clients {
         b.block(&["BRPOP", key, "0"]);
     }
@@ -483,7 +400,7 @@ fn a_served_push_is_never_visible_to_others() {
     let k = keys("atomic", 2);
     let mut p = shared().raw();
     p.del(&k);
-    let mut b = Client::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", &k[0], "0"]);
     // The next command of the same pipeline already sees the element gone.
     let replies = p.pipeline(&[
@@ -525,9 +442,9 @@ fn blmove_chains_serve_a_client_waiting_on_the_destination() {
     let (src, dst) = (k[0].as_str(), k[1].as_str());
     let mut p = shared().raw();
     p.del(&k);
-    let mut a = Client::new();
+    let mut a = BlockingClient::shared();
     a.block(&["BLMOVE", src, dst, "RIGHT", "LEFT", "0"]);
-    let mut b = Client::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", dst, "0"]);
     assert_eq!(p.cmd(&["RPUSH", src, "x", "y"]), int(2));
     assert_eq!(a.read(), bulk("y"));
@@ -542,7 +459,7 @@ fn a_client_on_keys_of_several_shards_is_served_once() {
     let k = keys("multishard", 4);
     let mut p = shared().raw();
     p.del(&k);
-    let mut b = Client::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", &k[0], &k[1], &k[2], &k[3], "0"]);
     assert_eq!(p.cmd(&["RPUSH", &k[2], "first"]), int(1));
     assert_eq!(b.read(), popped(&k[2], "first"));
@@ -593,7 +510,7 @@ fn a_disconnected_client_leaves_the_push_in_the_list() {
     let k = keys("gone", 2);
     let mut p = shared().raw();
     p.del(&k);
-    let mut b = Client::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BLPOP", &k[0], &k[1], "0"]);
     let id = b.id;
     b.c.reset();
@@ -601,9 +518,9 @@ fn a_disconnected_client_leaves_the_push_in_the_list() {
     assert_eq!(p.cmd(&["RPUSH", &k[1], "kept"]), int(1));
     assert_eq!(lrange(&mut p, &k[1]), bulks(&["kept"]));
     // The same with a client closed politely, and a waiter behind it.
-    let mut b = Client::new();
+    let mut b = BlockingClient::shared();
     b.block(&["BZPOPMIN", &k[0], "0"]);
-    let mut next = Client::new();
+    let mut next = BlockingClient::shared();
     next.block(&["BZPOPMIN", &k[0], "0"]);
     let id = b.id;
     drop(b);
@@ -626,7 +543,7 @@ fn client_unblock() {
         args.extend(how);
         q.cmd(&args)
     };
-    let mut b = Client::new();
+    let mut b = BlockingClient::shared();
     let blocking: Vec<Vec<&str>> = vec![
         vec!["BLPOP", &k[0], &k[1], "0"],
         vec!["BLMOVE", &k[0], &k[1], "LEFT", "LEFT", "0"],
@@ -812,14 +729,17 @@ fn the_idle_timeout_does_not_drop_a_blocked_client() {
     let srv = start_target(DEFAULT_SHARDS, &[]);
     let mut admin = srv.raw();
     assert_eq!(admin.cmd(&["CONFIG", "SET", "timeout", "1"]), ok());
-    let mut blocked = Client::on(&srv);
+    let mut blocked = BlockingClient::on(&srv);
     blocked.block_on(&srv, &["BLPOP", "bl:idle", "0"]);
-    let mut timed = Client::on(&srv);
+    let mut timed = BlockingClient::on(&srv);
     timed.block_on(&srv, &["BLPOP", "bl:idle2", "3"]);
     // An idle client connected after them is dropped: the idle check has run on them too.
     let mut idle = srv.raw();
     assert_eq!(idle.cmd(&["PING"]), simple("PONG"));
-    assert!(idle.closed_within(WAIT), "the idle client was not dropped");
+    assert!(
+        idle.closed_within(BLOCK_WAIT),
+        "the idle client was not dropped"
+    );
     blocked.wait_blocked(&srv, "BLPOP");
     // The one with a timeout gets its null reply, not a closed connection.
     assert_eq!(timed.read(), Resp::NilArray);
@@ -835,7 +755,7 @@ fn xread_block_served_by_xadd() {
     p.del(&k);
     assert_eq!(p.cmd(&["XADD", &k[1], "1-1", "old", "x"]), bulk("1-1"));
     // `$` on a stream that does not exist yet and on one that has entries, on two shards.
-    let mut b = Client::new();
+    let mut b = BlockingClient::shared();
     b.block(&[
         "XREAD", "COUNT", "10", "BLOCK", "0", "STREAMS", &k[0], &k[1], "$", "$",
     ]);
@@ -872,7 +792,7 @@ fn xread_block_served_by_xadd() {
         ])])
     );
     // Several readers of one stream all get the entry.
-    let mut readers: Vec<Client> = (0..3).map(|_| Client::new()).collect();
+    let mut readers: Vec<BlockingClient> = (0..3).map(|_| BlockingClient::shared()).collect();
     for r in &mut readers {
         r.block(&["XREAD", "BLOCK", "0", "STREAMS", &k[3], "$"]);
     }
@@ -897,7 +817,7 @@ fn xreadgroup_block_served_by_xadd() {
     for s in &k {
         assert_eq!(p.cmd(&["XGROUP", "CREATE", s, "g", "$", "MKSTREAM"]), ok());
     }
-    let mut b = Client::new();
+    let mut b = BlockingClient::shared();
     b.block(&[
         "XREADGROUP",
         "GROUP",
@@ -930,7 +850,7 @@ fn xreadgroup_block_served_by_xadd() {
         ])
     );
     // Two consumers of one group: one entry goes to one of them, the next to the other.
-    let mut c2 = Client::new();
+    let mut c2 = BlockingClient::shared();
     b.block(&[
         "XREADGROUP",
         "GROUP",

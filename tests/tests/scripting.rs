@@ -263,6 +263,28 @@ fn eval_inside_multi_runs_at_exec() {
     );
 }
 
+/// BLMPOP and BZMPOP may run in a script (the other blocking commands are noscript), where
+/// they never wait: nothing there answers nil at once, even with a timeout of 0.
+#[test]
+fn blocking_pops_in_scripts_answer_at_once() {
+    let mut c = shared().raw();
+    let (l, z) = ("{sc:bpop}l", "{sc:bpop}z");
+    c.del(&[l, z]);
+    let body = "return {redis.call('blmpop', 0, 1, KEYS[1], 'left'), \
+                redis.call('bzmpop', 0, 1, KEYS[2], 'max', 'count', 5)}";
+    assert_eq!(eval(&mut c, body, &[l, z], &[]), arr(vec![nil(), nil()]));
+    c.cmd(&["RPUSH", l, "a", "b"]);
+    c.cmd(&["ZADD", z, "1", "m"]);
+    assert_eq!(
+        eval(&mut c, body, &[l, z], &[]),
+        arr(vec![
+            arr(vec![bulk(l), arr(vec![bulk("a")])]),
+            arr(vec![bulk(z), arr(vec![arr(vec![bulk("m"), bulk("1")])])]),
+        ])
+    );
+    c.del(&[l]);
+}
+
 /// What redis-py's `register_script` and the redis crate's `Script` do: EVALSHA, and EVAL when
 /// the server answers NOSCRIPT.
 #[test]
@@ -735,6 +757,14 @@ fn runtime_errors_name_the_script_and_line() {
         ),
         (
             "return redis.call('blpop', 'sc:rterr:list', 0)",
+            "ERR This Redis command is not allowed from script",
+        ),
+        (
+            "return redis.call('brpoplpush', 'sc:rterr:list', 'sc:rterr:list', 0)",
+            "ERR This Redis command is not allowed from script",
+        ),
+        (
+            "return redis.call('bzpopmax', 'sc:rterr:z', 0)",
             "ERR This Redis command is not allowed from script",
         ),
         (

@@ -142,11 +142,12 @@ pub fn command(args: &[Bytes]) -> Reply {
                 return Reply::error("ERR Invalid command specified");
             };
             let call = &args[2..];
-            if !c.spec.arity_ok(call.len()) {
+            // A container's keys are its subcommand's (XGROUP CREATE key ...).
+            let spec = c.spec.resolve(call);
+            if !spec.arity_ok(call.len()) {
                 return Reply::error("ERR Invalid number of arguments specified for command");
             }
-            let keys: Vec<Reply> = c
-                .spec
+            let keys: Vec<Reply> = spec
                 .key_positions(call)
                 .map(|i| Reply::Bulk(call[i].clone()))
                 .collect();

@@ -583,6 +583,28 @@ pub(super) static DIRECTIVES: &[Directive] = &[
         get: getter!(list_max_listpack_size),
         help: "List node size: >0 entries, -1..-5 = 4kb..64kb [default: -2]",
     },
+    Directive {
+        name: "stream-node-max-bytes",
+        alias: None,
+        access: Access::Modifiable,
+        set: Setter::One(|c, v| {
+            c.stream_node_max_bytes = memory_arg(v, 0, LONG_MAX)?;
+            Ok(())
+        }),
+        get: getter!(stream_node_max_bytes),
+        help: "Largest stream block in bytes, 0 = no limit [default: 4096]",
+    },
+    Directive {
+        name: "stream-node-max-entries",
+        alias: None,
+        access: Access::Modifiable,
+        set: Setter::One(|c, v| {
+            c.stream_node_max_entries = int_arg(v, 0, i64::MAX)? as u64;
+            Ok(())
+        }),
+        get: getter!(stream_node_max_entries),
+        help: "Most entries in a stream block, 0 = no limit [default: 100]",
+    },
 ];
 
 /// Directives Redis 7.0 still accepts in files but ignores (argument count 2 only).
@@ -628,7 +650,7 @@ pub(super) const REDIS_ONLY: &str = "\
     shutdown-timeout slave-announce-ip slave-announce-port slave-ignore-maxmemory \
     slave-lazy-flush slave-priority slave-read-only slave-serve-stale-data slaveof \
     slowlog-log-slower-than slowlog-max-len socket-mark-id stop-writes-on-bgsave-error \
-    stream-node-max-bytes stream-node-max-entries supervised syslog-enabled syslog-facility \
+    supervised syslog-enabled syslog-facility \
     syslog-ident tcp-backlog tls-auth-clients tls-ca-cert-dir tls-ca-cert-file tls-cert-file \
     tls-ciphers tls-ciphersuites tls-client-cert-file tls-client-key-file \
     tls-client-key-file-pass tls-cluster tls-dh-params-file tls-key-file tls-key-file-pass \

@@ -961,6 +961,8 @@ fn config_get_formats_like_redis() {
         ("zset-max-ziplist-value", "64".into()),
         ("list-max-listpack-size", "-2".into()),
         ("list-max-ziplist-size", "-2".into()),
+        ("stream-node-max-bytes", "4096".into()),
+        ("stream-node-max-entries", "100".into()),
     ];
     for (name, value) in expected {
         assert_eq!(&get1(&store, name), value, "CONFIG GET {name}");

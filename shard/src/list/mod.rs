@@ -7,7 +7,7 @@ use bytes::Bytes;
 use ferrokv_protocol::Reply;
 
 use crate::args;
-use crate::blocking::{self, TimeoutReply, TimeoutUnit};
+use crate::blocking::{self, TimeoutUnit};
 use crate::command::{self, flag::*, spec, CommandSpec, Split};
 use crate::error::{CmdError, CmdResult};
 use crate::notify::KeyspaceEvents;
@@ -414,7 +414,7 @@ fn blocking_pop(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> CmdResult {
     };
     let deadline = blocking::parse_timeout(timeout, TimeoutUnit::Seconds, ctx.now_ms)?;
     let Some(key) = ctx.first_of::<List>(keys)? else {
-        return blocking::nothing_yet(ctx, keys, deadline, TimeoutReply::NullArray);
+        return blocking::nothing_yet(ctx, keys, deadline, Reply::NullArray);
     };
     let popped = pop_from(ctx, key, end, 1)?;
     Ok(match popped.into_iter().next() {
@@ -444,7 +444,7 @@ fn blocking_move(
     let src = &args[1];
     if ctx.write_as::<List>(src)?.is_none() {
         let keys = std::slice::from_ref(src);
-        return blocking::nothing_yet(ctx, keys, deadline, TimeoutReply::NullBulk);
+        return blocking::nothing_yet(ctx, keys, deadline, Reply::Null);
     }
     move_element(ctx, src, &args[2], from, to)
 }
@@ -466,14 +466,13 @@ fn blmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let deadline = blocking::parse_timeout(&args[1], TimeoutUnit::Seconds, ctx.now_ms)?;
     match mpop_first(ctx, keys, end, count)? {
         Some(reply) => Ok(reply),
-        None => blocking::nothing_yet(ctx, keys, deadline, TimeoutReply::NullArray),
+        None => blocking::nothing_yet(ctx, keys, deadline, Reply::NullArray),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::blocking::BlockOn;
     use crate::string::test_support::*;
 
     const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -758,25 +757,6 @@ mod tests {
         bulks(&[key, elem])
     }
 
-    fn blocked(keys: &[&str], deadline_ms: Option<u64>, on_timeout: TimeoutReply) -> BlockOn {
-        BlockOn {
-            keys: keys
-                .iter()
-                .map(|k| Bytes::copy_from_slice(k.as_bytes()))
-                .collect(),
-            deadline_ms,
-            args: None,
-            on_timeout,
-        }
-    }
-
-    fn waits(t: &mut TestShard, line: &str) -> BlockOn {
-        match t.run_may_block(line) {
-            Err(on) => *on,
-            Ok(reply) => panic!("{line} answered {reply:?}"),
-        }
-    }
-
     fn answers(t: &mut TestShard, line: &str) -> Reply {
         t.run_may_block(line)
             .unwrap_or_else(|on| panic!("{line} waits on {on:?}"))
@@ -801,10 +781,7 @@ mod tests {
     #[test]
     fn blpop_waits_on_its_keys_until_its_deadline() {
         let mut t = TestShard::new();
-        assert_eq!(
-            waits(&mut t, "blpop a b a 0"),
-            blocked(&["a", "b", "a"], None, TimeoutReply::NullArray)
-        );
+        assert_eq!(t.waits("blpop a b a 0"), blocked(&["a", "b", "a"], None));
         for (timeout, deadline) in [
             ("0.01", Some(NOW + 10)),
             ("0.0001", Some(NOW + 1)),
@@ -814,7 +791,7 @@ mod tests {
             ("-0.001", None),
             ("0.0", None),
         ] {
-            let on = waits(&mut t, &format!("brpop a {timeout}"));
+            let on = t.waits(&format!("brpop a {timeout}"));
             assert_eq!(on.deadline_ms, deadline, "{timeout}");
         }
         // The server re-runs the call once a key is written.
@@ -849,10 +826,7 @@ mod tests {
         assert_eq!(run(&mut t, "lrange l 0 -1"), bulks(&["b"]));
         // An empty source waits (or answers nil) whatever the destination holds.
         assert_eq!(run(&mut t, "blmove nokey s left left 0"), Reply::Null);
-        assert_eq!(
-            waits(&mut t, "brpoplpush nokey s 0"),
-            blocked(&["nokey"], None, TimeoutReply::NullBulk)
-        );
+        assert_eq!(t.waits("brpoplpush nokey s 0"), blocked(&["nokey"], None));
     }
 
     #[test]
@@ -896,16 +870,14 @@ mod tests {
         assert_eq!(run(&mut t, "blmove b b left right 0"), bulk("2"));
         assert_eq!(run(&mut t, "brpoplpush b b 0"), bulk("2"));
         assert_eq!(run(&mut t, "lrange b 0 -1"), bulks(&["2", "3", "1"]));
+        // A null bulk where it cannot wait, but a null array once a wait times out.
         assert_eq!(run(&mut t, "blmove a b left left 0"), Reply::Null);
         assert_eq!(run(&mut t, "brpoplpush a b 0"), Reply::Null);
         assert_eq!(
-            waits(&mut t, "blmove a b left left 0.25"),
-            blocked(&["a"], Some(NOW + 250), TimeoutReply::NullBulk)
+            t.waits("blmove a b left left 0.25"),
+            blocked(&["a"], Some(NOW + 250))
         );
-        assert_eq!(
-            waits(&mut t, "brpoplpush a a 0"),
-            blocked(&["a"], None, TimeoutReply::NullBulk)
-        );
+        assert_eq!(t.waits("brpoplpush a a 0"), blocked(&["a"], None));
         run(&mut t, "lpush a x");
         assert_eq!(answers(&mut t, "brpoplpush a c 0"), bulk("x"));
         assert_eq!(run(&mut t, "lrange c 0 -1"), bulks(&["x"]));
@@ -954,8 +926,8 @@ mod tests {
             assert_eq!(run(&mut t, line), want, "{line}");
         }
         assert_eq!(
-            waits(&mut t, "blmpop 1.5 2 a b right count 3"),
-            blocked(&["a", "b"], Some(NOW + 1500), TimeoutReply::NullArray)
+            t.waits("blmpop 1.5 2 a b right count 3"),
+            blocked(&["a", "b"], Some(NOW + 1500))
         );
         run(&mut t, "rpush b x y");
         assert_eq!(

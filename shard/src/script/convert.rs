@@ -102,23 +102,16 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp3: bool) -> mlua::Result<Value
             wrap("set", Value::Table(set))?
         }
         Reply::Set(items) => array(lua, items.iter(), resp3)?,
-        Reply::Map(pairs) if resp3 => {
+        Reply::Map(pairs) | Reply::NestedMap(pairs) if resp3 => {
             let map = lua.create_table_with_capacity(0, pairs.len())?;
             for (k, v) in pairs {
                 map.raw_set(reply_to_lua(lua, k, resp3)?, reply_to_lua(lua, v, resp3)?)?;
             }
             wrap("map", Value::Table(map))?
         }
-        Reply::Pairs(pairs) if resp3 => {
-            let t = lua.create_table_with_capacity(pairs.len(), 0)?;
-            for (i, (a, b)) in pairs.iter().enumerate() {
-                let pair = lua.create_table_with_capacity(2, 0)?;
-                pair.raw_set(1, reply_to_lua(lua, a, resp3)?)?;
-                pair.raw_set(2, reply_to_lua(lua, b, resp3)?)?;
-                t.raw_set(i + 1, pair)?;
-            }
-            Value::Table(t)
-        }
+        // RESP2 sends a NestedMap as the array of pairs RESP3 sends Pairs as.
+        Reply::Pairs(pairs) if resp3 => pair_arrays(lua, pairs, resp3)?,
+        Reply::NestedMap(pairs) => pair_arrays(lua, pairs, resp3)?,
         Reply::Map(pairs) | Reply::Pairs(pairs) => {
             array(lua, pairs.iter().flat_map(|(k, v)| [k, v]), resp3)?
         }
@@ -135,6 +128,17 @@ pub fn reply_to_lua(lua: &Lua, reply: &Reply, resp3: bool) -> mlua::Result<Value
         Reply::BigNumber(n) if resp3 => wrap("big_number", string(n)?)?,
         Reply::Verbatim(_, b) | Reply::BigNumber(b) => string(b)?,
     })
+}
+
+fn pair_arrays(lua: &Lua, pairs: &[(Reply, Reply)], resp3: bool) -> mlua::Result<Value> {
+    let t = lua.create_table_with_capacity(pairs.len(), 0)?;
+    for (i, (a, b)) in pairs.iter().enumerate() {
+        let pair = lua.create_table_with_capacity(2, 0)?;
+        pair.raw_set(1, reply_to_lua(lua, a, resp3)?)?;
+        pair.raw_set(2, reply_to_lua(lua, b, resp3)?)?;
+        t.raw_set(i + 1, pair)?;
+    }
+    Ok(Value::Table(t))
 }
 
 fn array<'r>(

@@ -180,9 +180,11 @@ impl ScriptHost for ShardHost<'_> {
                 self.snapshot(db, key);
             }
         }
+        self.shard.in_script = true;
         let reply = self
             .shard
             .execute(id, spec, self.db, args, self.now_ms, true);
+        self.shard.in_script = false;
         if spec.is_write() && !matches!(reply, Reply::Error(_)) {
             self.wrote = true;
         }

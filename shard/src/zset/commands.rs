@@ -7,7 +7,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::args;
-use crate::blocking::{self, TimeoutReply, TimeoutUnit};
+use crate::blocking::{self, TimeoutUnit};
 use crate::error::{CmdError, CmdResult};
 use crate::glob;
 use crate::keys::{collection_scan_options, scan_cursor, scan_reply};
@@ -288,7 +288,7 @@ fn bzpop_generic(ctx: &mut Ctx<'_>, args: &[Bytes], max: bool) -> CmdResult {
     };
     let deadline = blocking::parse_timeout(timeout, TimeoutUnit::Seconds, ctx.now_ms)?;
     let Some(key) = ctx.first_of::<SortedSet>(keys)? else {
-        return blocking::nothing_yet(ctx, keys, deadline, TimeoutReply::NullArray);
+        return blocking::nothing_yet(ctx, keys, deadline, Reply::NullArray);
     };
     let taken = pop(ctx, key, 1, max)?;
     let key = Reply::Bulk(key.clone());
@@ -350,7 +350,7 @@ pub fn bzmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     let deadline = blocking::parse_timeout(&args[1], TimeoutUnit::Seconds, ctx.now_ms)?;
     match mpop_first(ctx, keys, max, count)? {
         Some(reply) => Ok(reply),
-        None => blocking::nothing_yet(ctx, keys, deadline, TimeoutReply::NullArray),
+        None => blocking::nothing_yet(ctx, keys, deadline, Reply::NullArray),
     }
 }
 
@@ -476,7 +476,6 @@ pub fn zscan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 
 #[cfg(test)]
 mod tests {
-    use crate::blocking::{BlockOn, TimeoutReply};
     use crate::string::test_support::*;
     use bytes::Bytes;
     use ferrokv_protocol::Reply;
@@ -498,25 +497,6 @@ mod tests {
             .map(|&(m, s)| Reply::Array(vec![bulk(m), Reply::Double(s)]))
             .collect();
         Reply::Array(vec![bulk(key), Reply::Array(entries)])
-    }
-
-    fn waits(t: &mut TestShard, line: &str) -> BlockOn {
-        match t.run_may_block(line) {
-            Err(on) => *on,
-            Ok(reply) => panic!("{line} answered {reply:?}"),
-        }
-    }
-
-    fn blocked(keys: &[&str], deadline_ms: Option<u64>) -> BlockOn {
-        BlockOn {
-            keys: keys
-                .iter()
-                .map(|k| Bytes::copy_from_slice(k.as_bytes()))
-                .collect(),
-            deadline_ms,
-            args: None,
-            on_timeout: TimeoutReply::NullArray,
-        }
     }
 
     #[test]
@@ -542,12 +522,9 @@ mod tests {
             t.run_may_block("bzpopmin z y 0.25"),
             Err(Box::new(blocked(&["z", "y"], Some(NOW + 250))))
         );
-        assert_eq!(waits(&mut t, "bzpopmax z 0"), blocked(&["z"], None));
-        assert_eq!(
-            waits(&mut t, "bzpopmax z 0.0001").deadline_ms,
-            Some(NOW + 1)
-        );
-        assert_eq!(waits(&mut t, "bzpopmax z -0.0005").deadline_ms, None);
+        assert_eq!(t.waits("bzpopmax z 0"), blocked(&["z"], None));
+        assert_eq!(t.waits("bzpopmax z 0.0001").deadline_ms, Some(NOW + 1));
+        assert_eq!(t.waits("bzpopmax z -0.0005").deadline_ms, None);
         run(&mut t, "zadd y 3 m 4 n");
         assert_eq!(t.run_may_block("bzpopmax z y 0"), Ok(popped("y", "n", 4.0)));
     }
@@ -625,7 +602,7 @@ mod tests {
             assert_eq!(run(&mut t, line), want, "{line}");
         }
         assert_eq!(
-            waits(&mut t, "bzmpop 2 2 a b max count 5"),
+            t.waits("bzmpop 2 2 a b max count 5"),
             blocked(&["a", "b"], Some(NOW + 2000))
         );
         run(&mut t, "zadd b 1 x 2 y");

@@ -1,6 +1,12 @@
 //! Random commands of the lists family for the oracle: every list command with valid and
 //! invalid options, pushes of hundreds of elements (lists of many nodes), and moves between
 //! keys of different shards.
+//!
+//! The blocking commands only get tiny timeouts (or invalid ones): on an empty key
+//! redis-server answers nil after a few ms, which is also what a server answers where it
+//! cannot block. They are queued (sent as generated: junk appended to BLPOP would become its
+//! timeout, maybe 0 on an empty key) after a command that usually pushes onto one of their
+//! keys, so that they mostly find something.
 
 use rand::Rng;
 
@@ -88,6 +94,36 @@ const MAXLENS: &[&str] = &["0", "1", "2", "5", "100", "-1", "abc"];
 
 const LMPOP_COUNTS: &[&str] = &["1", "2", "3", "10", "100", "0", "-1", "abc"];
 
+/// Timeouts of blocking commands short enough to wait for: never 0, nor anything that
+/// rounds to it (-0.001 waits forever).
+pub const TIMEOUTS: &[&str] = &[
+    "0.01", "0.001", ".005", "1e-3", "0.0001", "1e-10", "0x1p-8", "0.002",
+];
+
+pub const BAD_TIMEOUTS: &[&str] = &[
+    "-1",
+    "-0.002",
+    "-1e-2",
+    "abc",
+    "",
+    "inf",
+    "-inf",
+    "nan",
+    "1e30",
+    "9223372036854775807",
+    " 1",
+    "1e5000",
+];
+
+/// A blocking command's timeout: mostly tiny, sometimes invalid.
+pub fn timeout(g: &mut Gen) -> Vec<u8> {
+    if g.chance(0.1) {
+        g.pick(BAD_TIMEOUTS).into()
+    } else {
+        g.pick(TIMEOUTS).into()
+    }
+}
+
 fn element(g: &mut Gen) -> Vec<u8> {
     if g.chance(0.6) {
         g.pick(ELEMENTS).into()
@@ -133,21 +169,21 @@ fn lpos(g: &mut Gen) -> Vec<Vec<u8>> {
     a
 }
 
-fn lmpop(g: &mut Gen) -> Vec<Vec<u8>> {
-    let keys = g.rng.gen_range(1..=3);
+/// LMPOP's arguments after `a` (its name, or BLMPOP's name and timeout), and its keys.
+fn mpop(g: &mut Gen, mut a: Vec<Vec<u8>>) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let n = g.rng.gen_range(1..=3);
     let numkeys = match g.rng.gen_range(0..20) {
         0 => "0".to_string(),
         1 => "-1".to_string(),
         2 => "abc".to_string(),
-        3 => (keys + 1).to_string(),
+        3 => (n + 1).to_string(),
         4 => "9223372036854775807".to_string(),
-        5 if keys > 1 => (keys - 1).to_string(),
-        _ => keys.to_string(),
+        5 if n > 1 => (n - 1).to_string(),
+        _ => n.to_string(),
     };
-    let mut a = vec![g.name("LMPOP"), numkeys.into_bytes()];
-    for _ in 0..keys {
-        a.push(g.family_key(PREFIX));
-    }
+    a.push(numkeys.into_bytes());
+    let keys: Vec<Vec<u8>> = (0..n).map(|_| g.family_key(PREFIX)).collect();
+    a.extend(keys.iter().cloned());
     a.push(end(g));
     match g.rng.gen_range(0..20) {
         0..=9 => {}
@@ -161,11 +197,72 @@ fn lmpop(g: &mut Gen) -> Vec<Vec<u8>> {
         18 => a.push(g.name("COUNT")),
         _ => a.push(b"BOGUS".to_vec()),
     }
-    a
+    (a, keys)
+}
+
+/// Queues a blocking command and returns what goes before it: mostly a push onto one of its
+/// keys. BLMOVE and BRPOPLPUSH always come right after a push onto their source (queued too,
+/// so never cut): on an empty source redis-server answers a null array when the timeout
+/// passes but a null bulk where it cannot wait, which is what a server answers that does not
+/// park the client.
+fn blocking(g: &mut Gen) -> Vec<Vec<u8>> {
+    let (args, keys, must_find) = match g.rng.gen_range(0..10) {
+        0..=4 => {
+            let mut a = vec![g.name_either(0.5, "BLPOP", "BRPOP")];
+            let keys: Vec<Vec<u8>> = (0..g.rng.gen_range(1..=3))
+                .map(|_| g.family_key(PREFIX))
+                .collect();
+            a.extend(keys.iter().cloned());
+            a.push(timeout(g));
+            (a, keys, false)
+        }
+        5..=6 => {
+            let (src, dst) = (g.family_key(PREFIX), g.family_key(PREFIX));
+            let a = vec![
+                g.name("BLMOVE"),
+                src.clone(),
+                dst,
+                end(g),
+                end(g),
+                timeout(g),
+            ];
+            (a, vec![src], true)
+        }
+        7 => {
+            let (src, dst) = (g.family_key(PREFIX), g.family_key(PREFIX));
+            let a = vec![g.name("BRPOPLPUSH"), src.clone(), dst, timeout(g)];
+            (a, vec![src], true)
+        }
+        _ => {
+            let head = vec![g.name("BLMPOP"), timeout(g)];
+            let (a, keys) = mpop(g, head);
+            (a, keys, false)
+        }
+    };
+    let key = keys[g.rng.gen_range(0..keys.len())].clone();
+    let mut push = vec![g.name_either(0.5, "LPUSH", "RPUSH"), key.clone()];
+    for _ in 0..g.rng.gen_range(1..=3) {
+        push.push(element(g));
+    }
+    let cmd = |args| Cmd {
+        args,
+        cmp: Cmp::Exact,
+    };
+    if must_find {
+        g.queued.push_back(cmd(push));
+        g.queued.push_back(cmd(args));
+        return vec![g.name("LLEN"), key];
+    }
+    g.queued.push_back(cmd(args));
+    if g.chance(0.75) {
+        push
+    } else {
+        vec![g.name("LLEN"), key]
+    }
 }
 
 pub fn next(g: &mut Gen) -> Cmd {
-    let args = match g.rng.gen_range(0..100) {
+    let args = match g.rng.gen_range(0..108) {
         0..=13 => push(g, "LPUSH"),
         14..=27 => push(g, "RPUSH"),
         28..=31 => {
@@ -236,8 +333,12 @@ pub fn next(g: &mut Gen) -> Cmd {
             g.family_key(PREFIX),
             g.family_key(PREFIX),
         ],
-        91..=96 => lmpop(g),
-        _ => vec![g.name("OBJECT"), g.name("ENCODING"), g.family_key(PREFIX)],
+        91..=96 => {
+            let name = g.name("LMPOP");
+            mpop(g, vec![name]).0
+        }
+        97..=99 => vec![g.name("OBJECT"), g.name("ENCODING"), g.family_key(PREFIX)],
+        _ => blocking(g),
     };
     Cmd {
         args,

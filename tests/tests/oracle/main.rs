@@ -25,6 +25,8 @@ mod scripts;
 mod sets;
 mod sorted_sets;
 mod sorts;
+mod stream_groups;
+mod streams;
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -50,7 +52,14 @@ enum Cmp {
     Shape,
     /// Integers >= 0 may differ by this much (TTL-style replies); anything else exactly.
     Tolerance(i64),
+    /// Equal once the idle and delivery times are masked out; the times themselves within
+    /// `TIME_TOLERANCE_MS` (the servers see different clocks).
+    Timed(stream_groups::Times),
 }
+
+/// How far apart two servers' idle or delivery times may be (one may lag on a loaded machine;
+/// the generator keeps every idle bound hours away).
+const TIME_TOLERANCE_MS: i64 = 60_000;
 
 #[derive(Clone)]
 struct Cmd {
@@ -200,6 +209,11 @@ struct Gen {
     /// Commands a family asked to send next, in order (a command that needs another right
     /// before it).
     queued: std::collections::VecDeque<Cmd>,
+    /// Per stream key, the ms part of the last explicit ID generated for it: fresh IDs go
+    /// above it (see stream_groups.rs).
+    id_clocks: std::collections::HashMap<Vec<u8>, u64>,
+    /// The milliseconds of the stream IDs generated last (see streams.rs).
+    stream_ms: u64,
 }
 
 impl Gen {
@@ -210,6 +224,8 @@ impl Gen {
             used_rel: HashSet::new(),
             base_secs,
             queued: Default::default(),
+            id_clocks: Default::default(),
+            stream_ms: 1000,
         }
     }
 
@@ -358,7 +374,7 @@ impl Gen {
         if let Some(c) = self.queued.pop_front() {
             return c;
         }
-        let mut c = match self.rng.gen_range(0..100) {
+        let mut c = match self.rng.gen_range(0..120) {
             0..=29 => self.next_string(),
             30..=41 => hashes::next(self),
             42..=53 => lists::next(self),
@@ -366,7 +382,9 @@ impl Gen {
             66..=81 => sorted_sets::next(self),
             82..=89 => bitmaps::next(self),
             90..=94 => hyperloglogs::next(self),
-            _ => sorts::next(self),
+            95..=99 => sorts::next(self),
+            100..=109 => streams::next(self),
+            _ => stream_groups::next(self),
         };
         // Wrong arities: drop trailing arguments or add junk. A command compared loosely (its
         // reply is in hash order or random) only gets junk and keeps its comparison: a shorter
@@ -692,6 +710,8 @@ fn all_keys() -> Vec<Vec<u8>> {
         bitmaps::PREFIX,
         hyperloglogs::PREFIX,
         sorts::PREFIX,
+        streams::PREFIX,
+        stream_groups::PREFIX,
     ] {
         v.extend((0..FAMILY_KEYS).map(|i| family_key(prefix, i)));
     }
@@ -719,6 +739,8 @@ fn dump(key: &[u8]) -> Vec<Cmd> {
     v.extend(lists::dump(key));
     v.extend(sets::dump(key));
     v.extend(sorted_sets::dump(key));
+    v.extend(streams::dump(key));
+    v.extend(stream_groups::dump(key));
     v
 }
 
@@ -875,6 +897,15 @@ fn same(cmp: Cmp, a: &[u8], b: &[u8]) -> bool {
             (Resp::Int(x), Resp::Int(y)) if x >= 0 && y >= 0 => (x - y).abs() <= t,
             _ => false,
         },
+        Cmp::Timed(times) => {
+            let (ma, ta) = stream_groups::mask(times, &va);
+            let (mb, tb) = stream_groups::mask(times, &vb);
+            ma == mb
+                && ta.len() == tb.len()
+                && ta.iter().zip(&tb).all(|(x, y)| {
+                    x == y || (*x >= 0 && *y >= 0 && (x - y).abs() <= TIME_TOLERANCE_MS)
+                })
+        }
     }
 }
 

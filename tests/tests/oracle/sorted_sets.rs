@@ -11,7 +11,7 @@
 
 use rand::Rng;
 
-use super::{family_key, Cmd, Cmp, Gen};
+use super::{family_key, lists, Cmd, Cmp, Gen};
 
 /// Key names of this family: `z0`..`z9`.
 pub const PREFIX: &str = "z";
@@ -131,7 +131,7 @@ fn exact(args: Vec<Vec<u8>>) -> Cmd {
 }
 
 pub fn next(g: &mut Gen) -> Cmd {
-    match g.rng.gen_range(0..1000) {
+    match g.rng.gen_range(0..1060) {
         0..=149 => zadd(g),
         150..=164 => big_zadd(g),
         165..=204 => {
@@ -167,7 +167,10 @@ pub fn next(g: &mut Gen) -> Cmd {
             }
             exact(a)
         }
-        700..=729 => zmpop(g),
+        700..=729 => {
+            let name = g.name("ZMPOP");
+            exact(mpop(g, vec![name]).0)
+        }
         730..=759 => zrandmember(g),
         760..=849 => setop(g),
         850..=879 => zrangestore(g),
@@ -194,6 +197,7 @@ pub fn next(g: &mut Gen) -> Cmd {
             let k = if g.chance(0.2) { lex_key(g) } else { key(g) };
             exact(vec![b"OBJECT".to_vec(), g.name("ENCODING"), k])
         }
+        1000.. => blocking(g),
         _ => {
             // Lex keys grow one score-0 member at a time.
             let k = lex_key(g);
@@ -395,12 +399,12 @@ fn numkeys(g: &mut Gen, keys: usize) -> Vec<u8> {
     }
 }
 
-fn zmpop(g: &mut Gen) -> Cmd {
+/// ZMPOP's arguments after `a` (its name, or BZMPOP's name and timeout), and its keys.
+fn mpop(g: &mut Gen, mut a: Vec<Vec<u8>>) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let n = g.rng.gen_range(1..4);
-    let mut a = vec![g.name("ZMPOP"), numkeys(g, n)];
-    for _ in 0..n {
-        a.push(key(g));
-    }
+    a.push(numkeys(g, n));
+    let keys: Vec<Vec<u8>> = (0..n).map(|_| key(g)).collect();
+    a.extend(keys.iter().cloned());
     a.push(pick(g, &["MIN", "MAX", "min", "max", "MID"]));
     if g.chance(0.5) {
         a.push(g.name("COUNT"));
@@ -409,7 +413,30 @@ fn zmpop(g: &mut Gen) -> Cmd {
     if g.chance(0.03) {
         a.push(g.name("COUNT"));
     }
-    exact(a)
+    (a, keys)
+}
+
+/// Queues a blocking pop (see `lists` for why queued, and its timeouts) and returns what goes
+/// before it: mostly a ZADD to one of its keys.
+fn blocking(g: &mut Gen) -> Cmd {
+    let (args, keys) = if g.chance(0.6) {
+        let mut a = vec![g.name_either(0.5, "BZPOPMIN", "BZPOPMAX")];
+        let keys: Vec<Vec<u8>> = (0..g.rng.gen_range(1..=3)).map(|_| key(g)).collect();
+        a.extend(keys.iter().cloned());
+        a.push(lists::timeout(g));
+        (a, keys)
+    } else {
+        let head = vec![g.name("BZMPOP"), lists::timeout(g)];
+        mpop(g, head)
+    };
+    g.queued.push_back(exact(args));
+    let k = keys[g.rng.gen_range(0..keys.len())].clone();
+    if g.chance(0.75) {
+        let (sc, m) = (score(g), member(g));
+        exact(vec![g.name("ZADD"), k, sc, m])
+    } else {
+        exact(vec![g.name("ZCARD"), k])
+    }
 }
 
 fn zrandmember(g: &mut Gen) -> Cmd {
