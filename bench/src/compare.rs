@@ -633,7 +633,13 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
         "- command: {}",
         std::env::args().collect::<Vec<_>>().join(" ")
     );
-    let own_load = |t: &String| t == multi::TEST || messaging::Kind::of(t).is_some();
+    let own_load = |t: &String| {
+        t == multi::TEST
+            || matches!(
+                messaging::Kind::of(t),
+                Some(messaging::Kind::Publish { .. } | messaging::Kind::XreadgroupAck)
+            )
+    };
     if !args.tests.iter().all(own_load) {
         println!(
         "- load: redis-benchmark -t <test> -n {} -c {} -d {} -r {} -P <pipeline> -q --csv; {} rounds, servers alternating A B A B",
