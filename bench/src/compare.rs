@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use clap::{ArgAction, Args};
 
-use crate::{multi, scripts, sys};
+use crate::{messaging, multi, scripts, sys};
 
 #[derive(Args, Debug, Clone)]
 pub struct CompareArgs {
@@ -37,7 +37,8 @@ pub struct CompareArgs {
     /// redis-benchmark tests (-t), one run per test; also ferrokv-bench's own loads:
     /// `multi_set` (MULTI, <pipeline> SETs, EXEC per round trip; one request = one SET) and the
     /// script workloads evalsha_bucket, evalsha_transfer_1shard and evalsha_transfer_2shard
-    /// (see scripts.rs).
+    /// (see scripts.rs), and the messaging tests publish_<subscribers> (publish_1, publish_100),
+    /// xadd, xadd_spread and xreadgroup_ack (see messaging.rs).
     #[arg(long, value_delimiter = ',', action = ArgAction::Set, default_value = "set,get")]
     pub tests: Vec<String>,
     /// Requests per run (-n).
@@ -70,6 +71,13 @@ pub struct CompareArgs {
     /// Also print each server thread's CPU per run (ferrokv: one line per shard thread).
     #[arg(long)]
     pub per_thread: bool,
+    /// xreadgroup_ack: consumer connections reading the stream.
+    #[arg(long, default_value_t = 4)]
+    pub consumers: u32,
+    /// publish_<N>: publishers pause while the slowest subscriber is more than this many
+    /// messages behind, which keeps every subscriber far below the pub/sub output buffer limit.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_lag: u64,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -222,11 +230,24 @@ fn tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(30)..].join("\n")
 }
 
-/// One redis-benchmark run against one server.
+/// One run against one server.
 #[derive(Clone, Copy, Debug)]
 struct Sample {
+    /// Requests (or, for messaging tests, messages) per second.
     rps: f64,
+    /// Server CPU per request (or message).
     cpu_us_per_op: f64,
+    /// Server CPU per command (a PUBLISH, an XREADGROUP+XACK round); the same as per request
+    /// for the others.
+    cpu_us_per_cmd: f64,
+}
+
+/// One run's load, set up before the server's CPU counters are read.
+enum Load {
+    /// redis-benchmark with these arguments after the common ones.
+    Benchmark(Vec<String>),
+    Multi,
+    Messaging(messaging::Prepared),
 }
 
 struct Runner<'a> {
@@ -239,7 +260,34 @@ impl Runner<'_> {
         (!self.args.no_pin).then_some(self.args.client_cpu)
     }
 
-    /// Runs redis-benchmark once; returns requests/s and server CPU µs per request.
+    fn prepare(&self, port: u16, test: &str, pipeline: u32, requests: u64) -> Result<Load, String> {
+        if test == multi::TEST {
+            return Ok(Load::Multi);
+        }
+        let Some(kind) = messaging::Kind::of(test) else {
+            return Ok(Load::Benchmark(scripts::benchmark_args(test, port)?));
+        };
+        if let messaging::Kind::Xadd { spread } = kind {
+            return Ok(Load::Benchmark(messaging::xadd_benchmark_args(
+                port, spread,
+            )?));
+        }
+        let params = messaging::Params {
+            port,
+            requests,
+            clients: self.args.clients,
+            data_size: self.args.data_size,
+            pipeline,
+            consumers: self.args.consumers,
+            max_lag: self.args.max_lag,
+            pin: self.client_pin(),
+        };
+        let prepared = messaging::prepare(kind, &params)?
+            .ok_or_else(|| format!("{test} has no load of its own"))?;
+        Ok(Load::Messaging(prepared))
+    }
+
+    /// Runs one test once; returns its rates and server CPU, and per-thread lines if asked.
     fn run(
         &self,
         server: &mut Server,
@@ -247,12 +295,7 @@ impl Runner<'_> {
         pipeline: u32,
         requests: u64,
     ) -> Result<(Sample, Vec<String>), String> {
-        // Script workloads load their script here, before the CPU counters are read.
-        let workload = if test == multi::TEST {
-            Vec::new()
-        } else {
-            scripts::benchmark_args(test, server.port)?
-        };
+        let load = self.prepare(server.port, test, pipeline, requests)?;
         let pid = server.pid();
         let threads_before = if self.args.per_thread {
             sys::thread_ticks(pid)
@@ -260,21 +303,26 @@ impl Runner<'_> {
             Vec::new()
         };
         let before = sys::process_ticks(pid).map_err(|e| e.to_string())?;
-        let rates = if test == multi::TEST {
-            let load = multi::Load {
-                port: server.port,
-                requests,
-                clients: self.args.clients,
-                data_size: self.args.data_size,
-                keyspace: self.args.keyspace,
-                pipeline,
-                pin: self.client_pin(),
-            };
-            vec![multi::run(&load)?]
-        } else {
-            self.redis_benchmark(server, &workload, pipeline, requests)?
+        let outcome = match load {
+            Load::Multi => {
+                let load = multi::Load {
+                    port: server.port,
+                    requests,
+                    clients: self.args.clients,
+                    data_size: self.args.data_size,
+                    keyspace: self.args.keyspace,
+                    pipeline,
+                    pin: self.client_pin(),
+                };
+                multi::run(&load).map(|rate| outcome_of_rates(requests, &[rate]))
+            }
+            Load::Benchmark(workload) => self
+                .redis_benchmark(server, &workload, pipeline, requests)
+                .map(|rates| outcome_of_rates(requests, &rates)),
+            Load::Messaging(prepared) => prepared.run(),
         };
-        let after = sys::process_ticks(pid).map_err(|e| e.to_string())?;
+        let after = sys::process_ticks(pid).map_err(|e| e.to_string());
+        // A load that fails because the server died says so, with the server's last words.
         if !server.alive() {
             return Err(format!(
                 "{} died during the run; its output:\n{}",
@@ -282,19 +330,23 @@ impl Runner<'_> {
                 tail(&server.log)
             ));
         }
-        // A -t item can expand into several lines (lrange, for one): count every line's
-        // requests, and report the overall rate over all of them.
-        let total = requests as f64 * rates.len() as f64;
-        let seconds: f64 = rates.iter().map(|r| requests as f64 / r).sum();
+        let (outcome, after) = (outcome?, after?);
+        drop(outcome.open);
+        if let Some(messaging::Kind::Xadd { spread }) = messaging::Kind::of(test) {
+            let in_flight = u64::from(self.args.clients) * u64::from(pipeline);
+            messaging::check_xadd(server.port, spread, requests, in_flight)?;
+        }
+        let units = outcome.units as f64;
         let cpu_us = (after - before) as f64 * 1e6 / self.tck as f64;
         let threads = if self.args.per_thread {
-            self.thread_lines(pid, &threads_before, total)
+            self.thread_lines(pid, &threads_before, units)
         } else {
             Vec::new()
         };
         let sample = Sample {
-            rps: total / seconds,
-            cpu_us_per_op: cpu_us / total,
+            rps: units / outcome.seconds,
+            cpu_us_per_op: cpu_us / units,
+            cpu_us_per_cmd: cpu_us / outcome.commands as f64,
         };
         Ok((sample, threads))
     }
@@ -364,6 +416,18 @@ impl Runner<'_> {
     }
 }
 
+/// A run of `requests` per line at these rates per line: a -t item can expand into several
+/// lines (lrange, for one), each of which sent `requests`.
+fn outcome_of_rates(requests: u64, rates: &[f64]) -> messaging::Outcome {
+    let units = requests * rates.len() as u64;
+    messaging::Outcome {
+        units,
+        commands: units,
+        seconds: rates.iter().map(|r| requests as f64 / r).sum(),
+        open: Vec::new(),
+    }
+}
+
 /// requests/s of every result line of `redis-benchmark --csv`.
 fn parse_csv(text: &str) -> Vec<f64> {
     text.lines()
@@ -401,19 +465,29 @@ struct Row {
 }
 
 impl Row {
-    fn cells(&self) -> String {
-        let r_rps = median(self.redis.iter().map(|s| s.rps).collect());
-        let f_rps = median(self.ferrokv.iter().map(|s| s.rps).collect());
-        let r_cpu = median(self.redis.iter().map(|s| s.cpu_us_per_op).collect());
-        let f_cpu = median(self.ferrokv.iter().map(|s| s.cpu_us_per_op).collect());
-        // Paired per-round ratios: each round's two runs ran back to back.
-        let ratio = median(
+    /// Medians of `f` over redis's and ferrokv's rounds.
+    fn medians(&self, f: impl Fn(&Sample) -> f64) -> (f64, f64) {
+        (
+            median(self.redis.iter().map(&f).collect()),
+            median(self.ferrokv.iter().map(&f).collect()),
+        )
+    }
+
+    /// The median of per-round ferrokv/redis ratios of `f`: each round's two runs ran back to
+    /// back.
+    fn paired_ratio(&self, f: impl Fn(&Sample) -> f64) -> f64 {
+        median(
             self.redis
                 .iter()
                 .zip(&self.ferrokv)
-                .map(|(r, f)| f.cpu_us_per_op / r.cpu_us_per_op)
+                .map(|(r, k)| f(k) / f(r))
                 .collect(),
-        );
+        )
+    }
+
+    fn cells(&self) -> String {
+        let (r_rps, f_rps) = self.medians(|s| s.rps);
+        let (r_cpu, f_cpu) = self.medians(|s| s.cpu_us_per_op);
         format!(
             "| {} | {} | {} | {} | {} | {:.3} | {:.3} | {:.2} |",
             self.test,
@@ -423,7 +497,27 @@ impl Row {
             fmt_rate(f_rps),
             r_cpu,
             f_cpu,
-            ratio
+            self.paired_ratio(|s| s.cpu_us_per_op)
+        )
+    }
+
+    fn messaging_cells(&self) -> String {
+        let (r_rps, f_rps) = self.medians(|s| s.rps);
+        let (r_cpu, f_cpu) = self.medians(|s| s.cpu_us_per_op);
+        let (r_cmd, f_cmd) = self.medians(|s| s.cpu_us_per_cmd);
+        format!(
+            "| {} | {} | {} | {} | {} | {:.2} | {:.3} | {:.3} | {:.2} | {:.3} | {:.3} |",
+            self.test,
+            self.pipeline,
+            self.shards,
+            fmt_rate(r_rps),
+            fmt_rate(f_rps),
+            self.paired_ratio(|s| s.rps),
+            r_cpu,
+            f_cpu,
+            self.paired_ratio(|s| s.cpu_us_per_op),
+            r_cmd,
+            f_cmd
         )
     }
 }
@@ -509,7 +603,7 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
         notes.push("Nothing pinned (--no-pin).".to_string());
     } else {
         notes.push(format!(
-            "redis-server pinned to core {}, redis-benchmark to core {}; ferrokv --shards 1 pinned to core {}; \
+            "redis-server pinned to core {}, the load (redis-benchmark or the bench's own client threads) to core {}; ferrokv --shards 1 pinned to core {}; \
              ferrokv with more shards not pinned (it uses every core, and shares core {} with the client).",
             args.server_cpu, args.client_cpu, args.server_cpu, args.client_cpu
         ));
@@ -539,10 +633,43 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
         "- command: {}",
         std::env::args().collect::<Vec<_>>().join(" ")
     );
-    println!(
+    let own_load = |t: &String| {
+        t == multi::TEST
+            || matches!(
+                messaging::Kind::of(t),
+                Some(messaging::Kind::Publish { .. } | messaging::Kind::XreadgroupAck)
+            )
+    };
+    if !args.tests.iter().all(own_load) {
+        println!(
         "- load: redis-benchmark -t <test> -n {} -c {} -d {} -r {} -P <pipeline> -q --csv; {} rounds, servers alternating A B A B",
         args.requests, args.clients, args.data_size, args.keyspace, args.rounds
     );
+    } else {
+        println!(
+            "- load: -n {} -c {} -d {} -P <pipeline>; {} rounds, servers alternating A B A B",
+            args.requests, args.clients, args.data_size, args.rounds
+        );
+    }
+    for test in &args.tests {
+        match messaging::Kind::of(test) {
+            Some(messaging::Kind::Publish { subscribers }) => println!(
+                "- {test}: subscribers = {subscribers} connections SUBSCRIBEd to one channel, each read by a thread counting message frames; -c publisher connections sending <pipeline> PUBLISHes of -d bytes per write; publishers pause while a subscriber is more than {} messages behind; every PUBLISH must answer {subscribers} and every subscriber must get every message",
+                args.max_lag
+            ),
+            Some(messaging::Kind::Xadd { spread: false }) => println!(
+                "- {test}: redis-benchmark XADD bench:stream * f1 v1 f2 v2 f3 v3 (one stream, emptied before each run; XLEN checked after)"
+            ),
+            Some(messaging::Kind::Xadd { spread: true }) => println!(
+                "- {test}: redis-benchmark XADD bench:stream:__rand_int__ * f1 v1 f2 v2 f3 v3 (streams over the -r keyspace, emptied before each run)"
+            ),
+            Some(messaging::Kind::XreadgroupAck) => println!(
+                "- {test}: one stream pre-filled with -n entries of f1 v1 f2 v2 f3 v3 and one group at 0 (not measured); {} consumer connections loop XREADGROUP GROUP g <name> COUNT 10 STREAMS s > then XACK of the IDs, until nothing is left; every entry delivered and acknowledged once; -P does not apply",
+                args.consumers
+            ),
+            None => {}
+        }
+    }
     if args.tests.iter().any(|t| t == multi::TEST) {
         println!(
             "- {}: ferrokv-bench's own load, -c connections each sending MULTI, <pipeline> SETs (-d, -r as above) and EXEC per round trip; one request = one SET",
@@ -582,7 +709,12 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
             }
         }
         for test in &args.tests {
-            for &pipeline in &args.pipelines {
+            let pipelines = match messaging::Kind::of(test) {
+                // One request at a time whatever -P says: one row, shown as -P 1.
+                Some(kind) if !kind.pipelined() => &[1][..],
+                _ => &args.pipelines[..],
+            };
+            for &pipeline in pipelines {
                 let mut row = Row {
                     test: test.clone(),
                     pipeline,
@@ -599,7 +731,7 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
                                 format!("{test} -P {pipeline} on {}: {e}", which.name())
                             })?;
                         eprintln!(
-                            "  round {round}/{} {test} -P {pipeline} shards {shards} {:<8} {:>12} req/s {:>8.3} CPU-µs/op",
+                            "  round {round}/{} {test} -P {pipeline} shards {shards} {:<8} {:>12} /s {:>8.3} CPU-µs per request or message",
                             args.rounds,
                             which.name(),
                             fmt_rate(s.rps),
@@ -621,12 +753,30 @@ pub fn run(args: CompareArgs) -> Result<(), String> {
     }
     drop(redis);
 
-    println!("| test | pipeline | shards | redis req/s | ferrokv req/s | redis CPU-µs/op | ferrokv CPU-µs/op | ferrokv/redis CPU |");
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for row in &rows {
-        println!("{}", row.cells());
+    let (messages, requests): (Vec<&Row>, Vec<&Row>) = rows
+        .iter()
+        .partition(|r| messaging::Kind::of(&r.test).is_some());
+    if !requests.is_empty() {
+        println!("| test | pipeline | shards | redis req/s | ferrokv req/s | redis CPU-µs/op | ferrokv CPU-µs/op | ferrokv/redis CPU |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for row in requests {
+            println!("{}", row.cells());
+        }
+        println!();
     }
-    println!();
+    if !messages.is_empty() {
+        println!("| test | pipeline | shards | redis msg/s | ferrokv msg/s | ferrokv/redis msg/s | redis CPU-µs/msg | ferrokv CPU-µs/msg | ferrokv/redis CPU | redis CPU-µs/cmd | ferrokv CPU-µs/cmd |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for row in messages {
+            println!("{}", row.messaging_cells());
+        }
+        println!();
+        println!(
+            "msg: a message delivered to one subscriber (publish_N), an entry added (xadd), an entry \
+             read and acknowledged (xreadgroup_ack); cmd: a PUBLISH (N messages), an XADD, an \
+             XREADGROUP COUNT 10 + XACK round."
+        );
+    }
     println!(
         "Medians over {} rounds; the CPU ratio is the median of per-round paired ratios. \
          CPU is utime+stime of the whole server process from /proc/PID/stat ({} ticks/s).",

@@ -1,13 +1,12 @@
 //! Memory per element: fills one big collection of each type on redis-server and on ferrokv and
 //! reports the growth of `used_memory` (INFO memory) divided by the number of elements.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::PathBuf;
 
 use clap::{ArgAction, Args};
 
 use crate::compare::{Server, Which};
+use crate::resp::Conn;
 
 #[derive(Args, Debug, Clone)]
 pub struct MemoryArgs {
@@ -29,79 +28,14 @@ pub struct MemoryArgs {
 /// Elements per fill command.
 const BATCH: usize = 1000;
 
-pub(crate) struct Conn {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-impl Conn {
-    pub(crate) fn open(port: u16) -> Result<Conn, String> {
-        let s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-        Ok(Conn {
-            reader: BufReader::new(s.try_clone().map_err(|e| e.to_string())?),
-            writer: s,
-        })
-    }
-
-    /// Sends one command and returns its reply's payload (a bulk's bytes or a line's text).
-    pub(crate) fn call(&mut self, args: &[Vec<u8>]) -> Result<Vec<u8>, String> {
-        let mut out = Vec::new();
-        encode(&mut out, args);
-        self.writer.write_all(&out).map_err(|e| e.to_string())?;
-        self.read_reply()
-    }
-
-    /// Sends the commands in one write, then reads their replies.
-    fn pipeline(&mut self, cmds: &[Vec<Vec<u8>>]) -> Result<(), String> {
-        let mut out = Vec::new();
-        for args in cmds {
-            encode(&mut out, args);
-        }
-        self.writer.write_all(&out).map_err(|e| e.to_string())?;
-        for _ in cmds {
-            self.read_reply()?;
-        }
-        Ok(())
-    }
-
-    fn read_reply(&mut self) -> Result<Vec<u8>, String> {
-        let mut line = Vec::new();
-        self.reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| e.to_string())?;
-        let text = String::from_utf8_lossy(&line).trim_end().to_string();
-        match line.first() {
-            Some(b'+' | b':') => Ok(text.as_bytes()[1..].to_vec()),
-            Some(b'$') => {
-                let n: usize = text[1..].parse().map_err(|_| format!("bad bulk {text}"))?;
-                let mut body = vec![0; n + 2];
-                self.reader
-                    .read_exact(&mut body)
-                    .map_err(|e| e.to_string())?;
-                body.truncate(n);
-                Ok(body)
-            }
-            _ => Err(format!("unexpected reply {text}")),
-        }
-    }
-
-    fn used_memory(&mut self) -> Result<u64, String> {
-        let info = self.call(&[b"INFO".to_vec(), b"memory".to_vec()])?;
-        String::from_utf8_lossy(&info)
-            .lines()
-            .find_map(|l| l.strip_prefix("used_memory:"))
-            .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| "no used_memory in INFO".to_string())
-    }
-}
-
-fn encode(out: &mut Vec<u8>, args: &[Vec<u8>]) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
+/// `used_memory` from INFO memory.
+fn used_memory(conn: &mut Conn) -> Result<u64, String> {
+    let info = conn.call(&[b"INFO".to_vec(), b"memory".to_vec()])?;
+    String::from_utf8_lossy(&info)
+        .lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| "no used_memory in INFO".to_string())
 }
 
 /// The commands that add elements `from..to` of `kind`: one command for them all, or one per
@@ -155,7 +89,7 @@ fn fill_commands(kind: &str, from: usize, to: usize) -> Option<Vec<Vec<Vec<u8>>>
 /// Bytes of `used_memory` growth per element after filling `kind` on a fresh database.
 fn measure(conn: &mut Conn, kind: &str, n: usize) -> Result<f64, String> {
     conn.call(&[b"FLUSHALL".to_vec()])?;
-    let before = conn.used_memory()?;
+    let before = used_memory(conn)?;
     let mut i = 0;
     while i < n {
         let to = (i + BATCH).min(n);
@@ -163,7 +97,7 @@ fn measure(conn: &mut Conn, kind: &str, n: usize) -> Result<f64, String> {
         conn.pipeline(&cmds)?;
         i = to;
     }
-    let after = conn.used_memory()?;
+    let after = used_memory(conn)?;
     conn.call(&[b"FLUSHALL".to_vec()])?;
     Ok((after.saturating_sub(before)) as f64 / n as f64)
 }

@@ -13,7 +13,7 @@
 
 use ferrokv_shard::slot::{key_slot, SLOTS};
 
-use crate::memory::Conn;
+use crate::resp::Conn;
 
 /// The seeds' TOKEN_BUCKET_SCRIPT (../shared/seeds/002_*.txt), as redis-py sends it; the
 /// integration tests run the same file.
