@@ -379,7 +379,10 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
             input = BytesMut::with_capacity(READ_CHUNK);
         }
     }
-    // Gone from the registry first: nothing more is queued for it while it unsubscribes.
+    // Gone from the registry first: nothing more is queued for it while it unsubscribes. Not
+    // idle: a mailbox still waiting for a flush must never write to this socket's number,
+    // which a new connection may get once this one is closed.
+    client.mailbox.set_idle(false);
     node.clients.borrow_mut().remove(id);
     crate::pubsub::unsubscribe_all(&node, &mut client).await;
     crate::commands::unwatch_all(&node, &mut client).await;
