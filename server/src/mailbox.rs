@@ -170,10 +170,12 @@ impl Mailbox {
                 return;
             }
             let sent = send_now(self.fd, &out);
-            let _ = out.split_to(sent);
-            if out.is_empty() {
+            if sent == out.len() {
+                // Cleared, not split: the buffer keeps its allocation for the next batch.
+                out.clear();
                 return;
             }
+            bytes::Buf::advance(&mut *out, sent);
         }
         self.wake();
     }
