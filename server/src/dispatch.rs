@@ -147,6 +147,7 @@ async fn run_segment(node: &Rc<Node>, client: &Client, segment: &mut Segment, ou
                 if client.subs.any() {
                     // A message a command sent to its own connection goes before its reply.
                     node.after_write();
+                    node.flush_outbox();
                     client.mailbox.take_into(out);
                 }
                 reply.encode(out, client.resp);

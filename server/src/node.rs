@@ -46,6 +46,8 @@ pub struct Node {
     /// This thread's Lua VM: scripts whose keys are on this shard, or that this thread
     /// coordinates, run here.
     pub vm: RefCell<ScriptVm>,
+    /// Fires when commands published something (`flush_outbox_loop`).
+    pub outbox_waiting: Notify,
     /// Connections with messages queued since the last flush (`flush_mail_loop`).
     pub unflushed: RefCell<Vec<Rc<Mailbox>>>,
     pub mail_waiting: Notify,
@@ -252,7 +254,24 @@ impl Node {
                 );
             }
         }
-        self.flush_outbox();
+        let published = {
+            let mut shard = self.shard.borrow_mut();
+            shard.publish_notifications();
+            shard.pubsub.has_outbox()
+        };
+        if published {
+            // Sent once this task yields, together with what other connections of this
+            // thread publish meanwhile: one hop per subscriber thread for all of them.
+            self.outbox_waiting.notify_all();
+        }
+    }
+
+    /// Sends what was published since the last pass (see `after_write`).
+    pub async fn flush_outbox_loop(self: Rc<Self>) {
+        loop {
+            self.outbox_waiting.notified().await;
+            self.flush_outbox();
+        }
     }
 
     /// Serves the clients blocked on keys written since the last pass; their answers wait
@@ -281,8 +300,8 @@ impl Node {
     }
 
     /// Sends what this shard's commands published (and the keyspace events they caused) to
-    /// the subscribers' threads.
-    fn flush_outbox(&self) {
+    /// the subscribers' threads now.
+    pub fn flush_outbox(&self) {
         let deliveries = {
             let mut shard = self.shard.borrow_mut();
             shard.publish_notifications();

@@ -252,6 +252,7 @@ async fn shard_main(
         serve_again: Notify::default(),
         unflushed: RefCell::new(Vec::new()),
         mail_waiting: Notify::default(),
+        outbox_waiting: Notify::default(),
         clients: RefCell::new(ClientRegistry::default()),
         busy_connections: Cell::new(0),
         net_input: Cell::new(0),
@@ -265,6 +266,7 @@ async fn shard_main(
     }
     glommio::spawn_local(node.clone().serve_again_loop()).detach();
     glommio::spawn_local(node.clone().flush_mail_loop()).detach();
+    glommio::spawn_local(node.clone().flush_outbox_loop()).detach();
     let listeners = match bind_all(&config) {
         Ok(l) => l,
         Err(e) => {
