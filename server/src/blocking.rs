@@ -143,13 +143,36 @@ async fn try_or_block(
             Attempt::Taken => Outcome::Reply(Reply::error("ERR internal error: lost claim")),
         };
     }
-    // The whole call is tried first under the transaction framework, over every key at
-    // once: the first key holding something in the command's order serves it (Redis's
-    // order), XREAD answers for every stream that has something, and XREADGROUP fails for
-    // any stream it cannot read (NOGROUP). Only a call that finds nothing parks per shard.
-    let reply = coordinator::run(node, client.db, cmd, args, None).await;
-    if reply != Reply::NullArray {
-        return Outcome::Reply(reply);
+    // Keys on several shards: first tried without parking, so that what is there is served
+    // as Redis serves it. XREAD answers for every stream that has something and XREADGROUP
+    // fails for any stream it cannot read (NOGROUP): those run whole under the transaction
+    // framework. The pops try runs of consecutive keys of one shard, in the command's
+    // order, so the first key holding something serves, without a transaction.
+    if matches!(spec.name, "xread" | "xreadgroup") {
+        let reply = coordinator::run(node, client.db, cmd, args, None).await;
+        if reply != Reply::NullArray {
+            return Outcome::Reply(reply);
+        }
+    } else {
+        let keys: Vec<&Bytes> = spec.key_positions(args).map(|i| &args[i]).collect();
+        let mut start = 0;
+        while start < keys.len() {
+            let to = node.owner_of(keys[start]);
+            let end = (start..keys.len())
+                .find(|&i| node.owner_of(keys[i]) != to)
+                .unwrap_or(keys.len());
+            let run = &keys[start..end];
+            let Some(part) = restrict(spec.name, args, |k| run.iter().any(|r| &r[..] == k)) else {
+                break;
+            };
+            let reply = node.run_on(to, run_command(cmd, client.db, part)).await;
+            match reply.take::<Reply>() {
+                Some(Reply::NullArray) => {}
+                Some(reply) => return Outcome::Reply(reply),
+                None => return Outcome::Reply(Reply::error("ERR internal error: no reply")),
+            }
+            start = end;
+        }
     }
     // Keys on several shards: each shard tries (and parks on) its own keys, in the order of
     // the keys, so the first key holding something is served first, as in Redis.

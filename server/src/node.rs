@@ -278,7 +278,7 @@ impl Node {
     /// for `after_write`.
     pub fn serve_waiters(&self) {
         let mut shard = self.shard.borrow_mut();
-        if shard.waiters.has_ready() && shard.locks.is_empty() && shard.serve_ready(now_ms()) {
+        if shard.waiters.has_ready() && shard.serve_ready(now_ms()) {
             // A waiter was being served by another shard at that moment; look again soon.
             self.serve_again.notify_all();
         }

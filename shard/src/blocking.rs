@@ -20,6 +20,7 @@ use crate::command::CommandSpec;
 use crate::error::{CmdError, CmdResult};
 use crate::shard::Ctx;
 use crate::string::longdouble::LongDouble;
+use crate::txlock::LockMode;
 use crate::Shard;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -256,7 +257,8 @@ impl Shard {
     /// Returns true when a waiter was being served by another shard at the same moment and
     /// its key should be looked at again shortly.
     pub fn serve_ready(&mut self, now_ms: u64) -> bool {
-        let mut again = Vec::new();
+        let mut busy = Vec::new();
+        let mut locked = Vec::new();
         while !self.waiters.ready.is_empty() {
             let (db, key) = self.waiters.ready.remove(0);
             let queue: Vec<u64> = match self.waiters.queues.get(&(db, key.clone())) {
@@ -271,9 +273,25 @@ impl Shard {
                     self.waiters.remove(id);
                     continue;
                 }
+                // A transaction holding one of its keys goes first; its release brings the
+                // key back here, and the waiters behind this one wait their turn.
+                if !self.locks.is_empty()
+                    && self.locks.blocks(
+                        w.db,
+                        w.spec
+                            .resolve(&w.args)
+                            .key_positions(&w.args)
+                            .map(|i| &w.args[i][..]),
+                        LockMode::Exclusive,
+                        None,
+                    )
+                {
+                    locked.push((db, key.clone()));
+                    break;
+                }
                 if !w.claim.begin() {
-                    if !again.contains(&(db, key.clone())) {
-                        again.push((db, key.clone()));
+                    if !busy.contains(&(db, key.clone())) {
+                        busy.push((db, key.clone()));
                     }
                     continue;
                 }
@@ -299,8 +317,13 @@ impl Shard {
                 }
             }
         }
-        let retry = !again.is_empty();
-        self.waiters.ready = again;
+        let retry = !busy.is_empty();
+        for k in locked {
+            if !busy.contains(&k) {
+                busy.push(k);
+            }
+        }
+        self.waiters.ready = busy;
         retry
     }
 
