@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use ferrokv_protocol::{Limits, Reply, RequestParser, RespVersion};
+use ferrokv_protocol::{Limits, ProtocolError, Reply, RequestParser, RespVersion};
 use ferrokv_shard::watch::WatchToken;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
@@ -79,45 +79,38 @@ impl Client {
     }
 }
 
-/// Waits while the client is blocked, keeping an eye on the socket: bytes that arrive are
-/// kept for later, a closed connection gives up the wait. Writes each ended blocking
-/// command's reply and runs the requests that followed it, until the client is no longer
-/// blocked. None when the connection is gone.
-async fn wait_while_blocked(
+/// Waits for the client's blocking command to end, keeping an eye on the socket (bytes that
+/// arrive are kept in `input`; a closed connection gives up the wait), then puts its reply in
+/// `out` and runs the requests that followed it in its pipeline. None when the client left.
+async fn end_block(
     node: &Rc<Node>,
     client: &mut Client,
     stream: &mut TcpStream,
     chunk: &mut [u8],
     input: &mut BytesMut,
+    out: &mut BytesMut,
 ) -> Option<()> {
-    while let Some(blocked) = client.blocked.take() {
-        client.info.borrow_mut().blocked = true;
-        node.shared.blocked_clients.fetch_add(1, Ordering::Relaxed);
-        let ended = wait_blocked(client, &blocked, stream, chunk, input).await;
-        client.mailbox.stop_blocking();
-        client.info.borrow_mut().blocked = false;
-        node.shared.blocked_clients.fetch_sub(1, Ordering::Relaxed);
-        crate::blocking::forget(node, blocked.id, &blocked.shards);
-        let reply = match ended? {
-            Unblock::Served(reply) => match &blocked.forward {
-                Some(forward) => {
-                    crate::blocking::forward_element(node, client.db, forward, reply).await
-                }
-                None => reply,
-            },
-            Unblock::TimedOut => Reply::NullArray,
-            Unblock::Error => Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
-        };
-        let mut out = BytesMut::new();
-        reply.encode(&mut out, client.resp);
-        let deferred = std::mem::take(&mut client.deferred);
-        dispatch::run_pipeline(node, client, deferred, &mut out).await;
-        node.after_write();
-        client.mailbox.take_into(&mut out);
-        if !out.is_empty() && stream.write_all(&out).await.is_err() {
-            return None;
-        }
-    }
+    let blocked = client.blocked.take()?;
+    client.info.borrow_mut().blocked = true;
+    node.shared.blocked_clients.fetch_add(1, Ordering::Relaxed);
+    let ended = wait_blocked(client, &blocked, stream, chunk, input).await;
+    client.mailbox.stop_blocking();
+    client.info.borrow_mut().blocked = false;
+    node.shared.blocked_clients.fetch_sub(1, Ordering::Relaxed);
+    crate::blocking::forget(node, blocked.id, &blocked.shards);
+    let reply = match ended? {
+        Unblock::Served(reply) => match &blocked.forward {
+            Some(forward) => {
+                crate::blocking::forward_element(node, client.db, forward, reply).await
+            }
+            None => reply,
+        },
+        Unblock::TimedOut => Reply::NullArray,
+        Unblock::Error => Reply::error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+    };
+    reply.encode(out, client.resp);
+    let deferred = std::mem::take(&mut client.deferred);
+    dispatch::run_pipeline(node, client, deferred, out).await;
     Some(())
 }
 
@@ -182,40 +175,41 @@ async fn wait_blocked(
     }
 }
 
-/// Parses and runs what arrived while the client was blocked; the bytes to write, or None
-/// on a protocol error (after which the connection closes).
-async fn resume(
+/// Parses every complete request in `input` and runs them, until one blocks (the rest of
+/// `input` then waits for it). A protocol error is answered after the requests before it and
+/// returned: the connection closes.
+async fn run_input(
     node: &Rc<Node>,
     client: &mut Client,
     parser: &mut RequestParser,
     input: &mut BytesMut,
-) -> Option<BytesMut> {
-    let mut out = BytesMut::new();
-    if input.is_empty() {
-        return Some(out);
+    out: &mut BytesMut,
+) -> Option<ProtocolError> {
+    if client.blocked.is_some() || input.is_empty() {
+        return None;
     }
+    node.busy_connections.set(node.busy_connections.get() + 1);
     let mut requests = VecDeque::new();
-    let mut failed = None;
+    let mut protocol_error = None;
+    // Before AUTH, Redis accepts only small requests: an unauthenticated client cannot make
+    // the server buffer much.
+    parser.set_auth_required(!client.authenticated);
     loop {
         match parser.parse(input) {
             Ok(Some(args)) => requests.push_back(args),
             Ok(None) => break,
             Err(e) => {
-                failed = Some(e);
+                protocol_error = Some(e);
                 break;
             }
         }
     }
-    dispatch::run_pipeline(node, client, requests, &mut out).await;
-    node.after_write();
-    client.mailbox.take_into(&mut out);
-    match failed {
-        Some(e) => {
-            Reply::error(format!("ERR {e}")).encode(&mut out, client.resp);
-            None
-        }
-        None => Some(out),
+    dispatch::run_pipeline(node, client, requests, out).await;
+    if let Some(e) = &protocol_error {
+        Reply::error(format!("ERR {e}")).encode(out, client.resp);
     }
+    node.busy_connections.set(node.busy_connections.get() - 1);
+    protocol_error
 }
 
 enum Event {
@@ -276,55 +270,55 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
     let mut chunk = vec![0u8; READ_CHUNK];
     let mut input = BytesMut::with_capacity(READ_CHUNK);
     let mut out = BytesMut::with_capacity(READ_CHUNK);
-    'connection: loop {
-        client.mailbox.set_idle(true);
-        let event = futures_lite::future::or(
-            async { Event::Read(stream.read(&mut chunk).await) },
-            async {
-                client.mailbox.ready().await;
-                Event::Mail
-            },
-        )
-        .await;
-        client.mailbox.set_idle(false);
-        let n = match event {
-            Event::Mail => 0,
-            Event::Read(Ok(0)) => break,
-            // `timeout` does not apply to subscribers, as in Redis.
-            Event::Read(Err(e)) if e.kind() == ErrorKind::TimedOut && client.subs.any() => continue,
-            Event::Read(Err(_)) => break,
-            Event::Read(Ok(n)) => n,
-        };
-        let mut protocol_error = None;
-        if n > 0 {
-            node.net_input.set(node.net_input.get() + n as u64);
-            input.extend_from_slice(&chunk[..n]);
-            if let Some(missing) = parser.bulk_bytes_missing(input.len()) {
-                // A large bulk is arriving: make room for all of it at once, not read by read.
-                input.reserve(missing);
+    loop {
+        let protocol_error = if client.blocked.is_some() {
+            if end_block(
+                &node,
+                &mut client,
+                &mut stream,
+                &mut chunk,
+                &mut input,
+                &mut out,
+            )
+            .await
+            .is_none()
+            {
+                break;
             }
-            node.busy_connections.set(node.busy_connections.get() + 1);
-            let mut requests = VecDeque::new();
-            // Before AUTH, Redis accepts only small requests: an unauthenticated client cannot
-            // make the server buffer much.
-            parser.set_auth_required(!client.authenticated);
-            loop {
-                match parser.parse(&mut input) {
-                    Ok(Some(args)) => requests.push_back(args),
-                    Ok(None) => break,
-                    Err(e) => {
-                        protocol_error = Some(e);
-                        break;
+            // Requests that arrived while blocked; one of them may block again.
+            run_input(&node, &mut client, &mut parser, &mut input, &mut out).await
+        } else {
+            client.mailbox.set_idle(true);
+            let event = futures_lite::future::or(
+                async { Event::Read(stream.read(&mut chunk).await) },
+                async {
+                    client.mailbox.ready().await;
+                    Event::Mail
+                },
+            )
+            .await;
+            client.mailbox.set_idle(false);
+            match event {
+                Event::Mail => None,
+                Event::Read(Ok(0)) => break,
+                // `timeout` does not apply to subscribers, as in Redis.
+                Event::Read(Err(e)) if e.kind() == ErrorKind::TimedOut && client.subs.any() => {
+                    continue
+                }
+                Event::Read(Err(_)) => break,
+                Event::Read(Ok(n)) => {
+                    node.net_input.set(node.net_input.get() + n as u64);
+                    input.extend_from_slice(&chunk[..n]);
+                    if let Some(missing) = parser.bulk_bytes_missing(input.len()) {
+                        // A large bulk is arriving: make room for all of it at once, not read
+                        // by read.
+                        input.reserve(missing);
                     }
+                    run_input(&node, &mut client, &mut parser, &mut input, &mut out).await
                 }
             }
-            dispatch::run_pipeline(&node, &mut client, requests, &mut out).await;
-            node.after_write();
-            if let Some(e) = &protocol_error {
-                Reply::error(format!("ERR {e}")).encode(&mut out, client.resp);
-            }
-            node.busy_connections.set(node.busy_connections.get() - 1);
-        }
+        };
+        node.after_write();
         // Messages that arrived while the pipeline ran go after its replies.
         client.mailbox.take_into(&mut out);
         if client.close_silently || client.mailbox.overflowed() {
@@ -352,27 +346,6 @@ pub async fn serve(node: Rc<Node>, mut stream: TcpStream) {
             || client.mailbox.overflowed()
         {
             break;
-        }
-        // Requests that arrived while blocked wait in `input`; one of them may block again.
-        while client.blocked.is_some() {
-            if wait_while_blocked(&node, &mut client, &mut stream, &mut chunk, &mut input)
-                .await
-                .is_none()
-            {
-                break 'connection;
-            }
-            match resume(&node, &mut client, &mut parser, &mut input).await {
-                Some(bytes) if !bytes.is_empty() => {
-                    if stream.write_all(&bytes).await.is_err() {
-                        break 'connection;
-                    }
-                }
-                Some(_) => {}
-                None => break 'connection,
-            }
-            if client.quit || client.close_silently {
-                break 'connection;
-            }
         }
         if input.is_empty() && input.capacity() > 4 * READ_CHUNK {
             // A large request is done: give its buffer back.
