@@ -21,7 +21,7 @@ use ferrokv_shard::slot::shard_of_key;
 use crate::connection::Client;
 use crate::coordinator;
 use crate::hop::{job, Answer, Hop};
-use crate::node::{lock_mode, now_ms, Node};
+use crate::node::{now_ms, Node};
 use crate::table::{Command, CommandTable};
 
 /// A client parked by a blocking command.
@@ -226,25 +226,7 @@ async fn attempt(
     let claim = claim.clone();
     let job = job(move |n: Rc<Node>| async move {
         // A transaction holding one of the keys (perhaps moved to its coordinator) goes first.
-        loop {
-            let free = {
-                let shard = n.shard.borrow();
-                shard.locks.is_empty()
-                    || !shard.locks.blocks(
-                        db,
-                        cmd.spec
-                            .resolve(&args)
-                            .key_positions(&args)
-                            .map(|i| &args[i][..]),
-                        lock_mode(cmd),
-                        None,
-                    )
-            };
-            if free {
-                break;
-            }
-            n.unlocked.notified().await;
-        }
+        n.wait_unlocked(cmd, db, &args, None).await;
         let attempt = try_or_park(&n, cmd, db, args, id, claim, client);
         n.after_write();
         Answer::Value(Box::new(attempt))

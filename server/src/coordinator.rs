@@ -752,11 +752,7 @@ fn runs_here(
     let shard = node.shard.borrow();
     let here = |key: &[u8]| node.owner_of(key) == node.id;
     let free = |cmd: &Command, args: &[Bytes]| {
-        let keys = cmd.spec.resolve(args).key_positions(args);
-        shard.locks.is_empty()
-            || !shard
-                .locks
-                .blocks(db, keys.map(|i| &args[i][..]), lock_mode(cmd), None)
+        !shard.keys_locked(db, cmd.spec, args, lock_mode(cmd), None)
     };
     queued.iter().all(|(cmd, args)| {
         cmd.server.is_none()

@@ -77,7 +77,7 @@ impl Node {
     }
 
     /// Runs `cmd` on this thread's shard, first waiting while a transaction other than `tx`
-    /// holds one of its keys in a conflicting mode.
+    /// holds one of its keys in a conflicting mode (`wait_unlocked`).
     pub async fn run_local(
         &self,
         cmd: &Command,
@@ -85,24 +85,28 @@ impl Node {
         args: &[Bytes],
         tx: Option<TxId>,
     ) -> Reply {
+        self.wait_unlocked(cmd, db, args, tx).await;
+        let reply =
+            self.shard
+                .borrow_mut()
+                .execute(cmd.id, cmd.spec, db, args, now_ms(), tx.is_none());
+        // Waiters now, atomically with the write; what goes to other threads leaves at the
+        // end of the batch (`after_write`).
+        self.serve_waiters();
+        reply
+    }
+
+    /// Waits while a transaction other than `tx` holds one of `cmd`'s keys in a conflicting
+    /// mode. Returns without yielding when they are free, so the caller's next step runs
+    /// before anything else on this shard.
+    pub async fn wait_unlocked(&self, cmd: &Command, db: usize, args: &[Bytes], tx: Option<TxId>) {
         loop {
-            {
-                let mut shard = self.shard.borrow_mut();
-                let blocked = !shard.locks.is_empty()
-                    && shard.locks.blocks(
-                        db,
-                        cmd.spec.key_positions(args).map(|i| &args[i][..]),
-                        lock_mode(cmd),
-                        tx,
-                    );
-                if !blocked {
-                    let reply = shard.execute(cmd.id, cmd.spec, db, args, now_ms(), tx.is_none());
-                    drop(shard);
-                    // Waiters now, atomically with the write; what goes to other threads
-                    // leaves at the end of the batch (`after_write`).
-                    self.serve_waiters();
-                    return reply;
-                }
+            let blocked = self
+                .shard
+                .borrow()
+                .keys_locked(db, cmd.spec, args, lock_mode(cmd), tx);
+            if !blocked {
+                return;
             }
             self.unlocked.notified().await;
         }

@@ -275,17 +275,7 @@ impl Shard {
                 }
                 // A transaction holding one of its keys goes first; its release brings the
                 // key back here, and the waiters behind this one wait their turn.
-                if !self.locks.is_empty()
-                    && self.locks.blocks(
-                        w.db,
-                        w.spec
-                            .resolve(&w.args)
-                            .key_positions(&w.args)
-                            .map(|i| &w.args[i][..]),
-                        LockMode::Exclusive,
-                        None,
-                    )
-                {
+                if self.keys_locked(w.db, w.spec, &w.args, LockMode::Exclusive, None) {
                     locked.push((db, key.clone()));
                     break;
                 }

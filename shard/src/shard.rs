@@ -14,7 +14,7 @@ use crate::error::CmdError;
 use crate::keyspace::{Entry, KeyState, Keyspace};
 use crate::notify::{KeyEvent, KeyspaceEvents, Notification, Notifier};
 use crate::pubsub::PubSub;
-use crate::txlock::TxLocks;
+use crate::txlock::{LockMode, TxId, TxLocks};
 use crate::value::{Collection, Kind, Value};
 use crate::watch::{WatchTable, WatchToken};
 
@@ -280,6 +280,25 @@ impl Shard {
         }
         let ks = &self.dbs[db];
         self.watches.touch(db, key, || ks.state(key, now_ms));
+    }
+
+    /// Whether a transaction other than `tx` holds one of the keys of this call of `spec` in
+    /// a mode conflicting with `mode`.
+    pub fn keys_locked(
+        &self,
+        db: usize,
+        spec: &CommandSpec,
+        args: &[Bytes],
+        mode: LockMode,
+        tx: Option<TxId>,
+    ) -> bool {
+        !self.locks.is_empty()
+            && self.locks.blocks(
+                db,
+                spec.resolve(args).key_positions(args).map(|i| &args[i][..]),
+                mode,
+                tx,
+            )
     }
 
     /// Runs one command (already arity-checked by the router) and returns its reply.
