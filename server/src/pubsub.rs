@@ -16,18 +16,10 @@ use crate::connection::Client;
 use crate::hop::{on_shard, Answer};
 use crate::node::Node;
 
-/// What one connection is subscribed to, by kind (indexed as `SubKind`).
+/// What one connection is subscribed to, by kind (`SubKind::index`).
 #[derive(Default)]
 pub struct Subscriptions {
     sets: [HashSet<Bytes>; 3],
-}
-
-fn index(kind: SubKind) -> usize {
-    match kind {
-        SubKind::Channel => 0,
-        SubKind::Pattern => 1,
-        SubKind::ShardChannel => 2,
-    }
 }
 
 impl Subscriptions {
@@ -305,7 +297,7 @@ async fn subscribe(node: &Rc<Node>, client: &mut Client, kind: SubKind, names: &
         let mut seen = HashSet::new();
         names
             .iter()
-            .filter(|n| !client.subs.sets[index(kind)].contains(*n) && seen.insert(*n))
+            .filter(|n| !client.subs.sets[kind.index()].contains(*n) && seen.insert(*n))
             .cloned()
             .collect()
     };
@@ -313,7 +305,7 @@ async fn subscribe(node: &Rc<Node>, client: &mut Client, kind: SubKind, names: &
     let verb = verbs(kind).0;
     let mut replies = Vec::with_capacity(names.len());
     for name in names {
-        client.subs.sets[index(kind)].insert(name.clone());
+        client.subs.sets[kind.index()].insert(name.clone());
         replies.push(confirmation(
             verb,
             Some(name.clone()),
@@ -331,7 +323,7 @@ async fn unsubscribe(
     names: &[Bytes],
 ) -> Reply {
     let names: Vec<Bytes> = if names.is_empty() {
-        client.subs.sets[index(kind)].iter().cloned().collect()
+        client.subs.sets[kind.index()].iter().cloned().collect()
     } else {
         names.to_vec()
     };
@@ -341,13 +333,13 @@ async fn unsubscribe(
     }
     let held: Vec<Bytes> = names
         .iter()
-        .filter(|n| client.subs.sets[index(kind)].contains(*n))
+        .filter(|n| client.subs.sets[kind.index()].contains(*n))
         .cloned()
         .collect();
     register(node, client, tagged(kind, held), false).await;
     let mut replies = Vec::with_capacity(names.len());
     for name in names {
-        client.subs.sets[index(kind)].remove(&name);
+        client.subs.sets[kind.index()].remove(&name);
         replies.push(confirmation(verb, Some(name), client.subs.count(kind)));
     }
     note(client);
@@ -359,10 +351,10 @@ pub async fn unsubscribe_all(node: &Rc<Node>, client: &mut Client) {
     // All kinds in one hop per shard: once a shard shows no channel of this client, it
     // holds none of its patterns either.
     let mut names = Vec::new();
-    for kind in [SubKind::Channel, SubKind::Pattern, SubKind::ShardChannel] {
+    for kind in SubKind::ALL {
         names.extend(tagged(
             kind,
-            client.subs.sets[index(kind)].drain().collect(),
+            client.subs.sets[kind.index()].drain().collect(),
         ));
     }
     register(node, client, names, false).await;

@@ -35,6 +35,15 @@ pub enum SubKind {
     ShardChannel,
 }
 
+impl SubKind {
+    pub const ALL: [SubKind; 3] = [SubKind::Channel, SubKind::Pattern, SubKind::ShardChannel];
+
+    /// Where this kind sits in a per-kind array.
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// What a subscriber receives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
@@ -92,33 +101,20 @@ pub struct Delivery {
 
 #[derive(Default)]
 pub struct PubSub {
-    channels: HashMap<Bytes, Vec<Subscriber>>,
-    patterns: HashMap<Bytes, Vec<Subscriber>>,
-    shard_channels: HashMap<Bytes, Vec<Subscriber>>,
+    /// Subscribers by name, one table per kind (`SubKind::index`).
+    tables: [HashMap<Bytes, Vec<Subscriber>>; 3],
     /// Messages published since the server last took them.
     outbox: Vec<Delivery>,
 }
 
 impl PubSub {
-    fn table(&mut self, kind: SubKind) -> &mut HashMap<Bytes, Vec<Subscriber>> {
-        match kind {
-            SubKind::Channel => &mut self.channels,
-            SubKind::Pattern => &mut self.patterns,
-            SubKind::ShardChannel => &mut self.shard_channels,
-        }
-    }
-
-    fn table_ref(&self, kind: SubKind) -> &HashMap<Bytes, Vec<Subscriber>> {
-        match kind {
-            SubKind::Channel => &self.channels,
-            SubKind::Pattern => &self.patterns,
-            SubKind::ShardChannel => &self.shard_channels,
-        }
+    fn table(&self, kind: SubKind) -> &HashMap<Bytes, Vec<Subscriber>> {
+        &self.tables[kind.index()]
     }
 
     /// Adds `sub` to `name`; false when it was already there.
     pub fn subscribe(&mut self, kind: SubKind, name: Bytes, sub: Subscriber) -> bool {
-        let subs = self.table(kind).entry(name).or_default();
+        let subs = self.tables[kind.index()].entry(name).or_default();
         if subs.contains(&sub) {
             return false;
         }
@@ -128,7 +124,7 @@ impl PubSub {
 
     /// Removes `sub` from `name`; false when it was not there.
     pub fn unsubscribe(&mut self, kind: SubKind, name: &[u8], sub: Subscriber) -> bool {
-        let table = self.table(kind);
+        let table = &mut self.tables[kind.index()];
         let Some(subs) = table.get_mut(name) else {
             return false;
         };
@@ -143,14 +139,14 @@ impl PubSub {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.channels.is_empty() && self.patterns.is_empty() && self.shard_channels.is_empty()
+        self.tables.iter().all(HashMap::is_empty)
     }
 
     /// Queues `payload` for the subscribers of `channel` and of every matching pattern;
     /// returns how many receive it (a client matching twice counts twice, as in Redis).
     pub fn publish(&mut self, channel: &Bytes, payload: &Bytes) -> usize {
         let mut count = 0;
-        if let Some(subs) = self.channels.get(channel) {
+        if let Some(subs) = self.tables[SubKind::Channel.index()].get(channel) {
             count += subs.len();
             let message = Message::Message {
                 channel: channel.clone(),
@@ -158,7 +154,7 @@ impl PubSub {
             };
             queue(&mut self.outbox, subs, message);
         }
-        for (pattern, subs) in &self.patterns {
+        for (pattern, subs) in &self.tables[SubKind::Pattern.index()] {
             if glob::matches(pattern, channel, false) {
                 count += subs.len();
                 let message = Message::PMessage {
@@ -174,7 +170,7 @@ impl PubSub {
 
     /// SPUBLISH: shard channels have no patterns.
     pub fn spublish(&mut self, channel: &Bytes, payload: &Bytes) -> usize {
-        let Some(subs) = self.shard_channels.get(channel) else {
+        let Some(subs) = self.tables[SubKind::ShardChannel.index()].get(channel) else {
             return 0;
         };
         let message = Message::SMessage {
@@ -195,7 +191,7 @@ impl PubSub {
 
     /// Names with subscribers, matching `pattern` when given.
     pub fn names(&self, kind: SubKind, pattern: Option<&[u8]>) -> Vec<Bytes> {
-        self.table_ref(kind)
+        self.table(kind)
             .keys()
             .filter(|n| pattern.is_none_or(|p| glob::matches(p, n, false)))
             .cloned()
@@ -204,12 +200,12 @@ impl PubSub {
 
     /// Distinct patterns subscribed (PUBSUB NUMPAT); every shard holds them all.
     pub fn pattern_count(&self) -> usize {
-        self.patterns.len()
+        self.table(SubKind::Pattern).len()
     }
 
     /// Subscribers of one channel (PUBSUB NUMSUB).
     pub fn count(&self, kind: SubKind, name: &[u8]) -> usize {
-        self.table_ref(kind).get(name).map_or(0, Vec::len)
+        self.table(kind).get(name).map_or(0, Vec::len)
     }
 }
 
