@@ -52,6 +52,11 @@ impl Reply {
         Reply::Simple(Bytes::from_static(s.as_bytes()))
     }
 
+    /// An array of status lines: what every HELP subcommand answers.
+    pub fn status_lines(lines: &[&'static str]) -> Reply {
+        Reply::Array(lines.iter().map(|l| Reply::simple(l)).collect())
+    }
+
     /// `msg` includes the error code, e.g. `ERR syntax error`.
     pub fn error(msg: impl Into<String>) -> Reply {
         Reply::Error(Bytes::from(msg.into()))

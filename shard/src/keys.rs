@@ -62,13 +62,6 @@ static MEMORY_SUBCOMMANDS: &[CommandSpec] = &[
     spec("memory|usage", -3, READONLY, (2, 2, 1), ACL_READ_SLOW, "server", "Estimate the memory usage of a key", "4.0.0", Some(memory_usage), Split::None),
 ];
 
-/// A container's HELP: one status line per line of text.
-fn help_reply(lines: &[&'static str]) -> CmdResult {
-    Ok(Reply::Array(
-        lines.iter().map(|l| Reply::simple(l)).collect(),
-    ))
-}
-
 fn memory(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
     run_subcommand(ctx, args, "MEMORY", MEMORY_SUBCOMMANDS)
 }
@@ -90,7 +83,7 @@ fn memory_help(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
         "HELP",
         "    Prints this help.",
     ];
-    help_reply(LINES)
+    Ok(Reply::status_lines(LINES))
 }
 
 fn memory_unsupported(_ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
@@ -520,7 +513,7 @@ fn object_help(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
         "HELP",
         "    Prints this help.",
     ];
-    help_reply(LINES)
+    Ok(Reply::status_lines(LINES))
 }
 
 fn object_encoding(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {

@@ -156,28 +156,23 @@ pub fn command(args: &[Bytes]) -> Reply {
             }
             Reply::Array(keys)
         }
-        b"help" if args.len() == 2 => Reply::Array(
-            [
-                "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "(no subcommand)",
-                "    Return details about all Redis commands.",
-                "COUNT",
-                "    Return the total number of commands in this Redis server.",
-                "LIST",
-                "    Return a list of all commands in this Redis server.",
-                "INFO [<command-name> ...]",
-                "    Return details about multiple Redis commands.",
-                "DOCS [<command-name> ...]",
-                "    Return documentation details about multiple Redis commands.",
-                "GETKEYS <full-command>",
-                "    Return the keys from a full Redis command.",
-                "HELP",
-                "    Print this help.",
-            ]
-            .iter()
-            .map(|s| Reply::Simple(Bytes::from_static(s.as_bytes())))
-            .collect(),
-        ),
+        b"help" if args.len() == 2 => Reply::status_lines(&[
+            "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "HELP",
+            "    Print this help.",
+        ]),
         b"count" | b"list" | b"getkeys" | b"help" => {
             wrong_arity(&format!("command|{}", String::from_utf8_lossy(&sub_lower)))
         }
@@ -243,22 +238,17 @@ pub async fn config(node: &Rc<Node>, args: &[Bytes]) -> Reply {
         b"rewrite" if args.len() == 2 => {
             Reply::error("ERR CONFIG REWRITE is not supported by ferrokv yet")
         }
-        b"help" if args.len() == 2 => Reply::Array(
-            [
-                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "GET <pattern>",
-                "    Return parameters matching the glob-like <pattern> and their values.",
-                "SET <directive> <value>",
-                "    Set the configuration <directive> to <value>.",
-                "RESETSTAT",
-                "    Reset statistics reported by the INFO command.",
-                "HELP",
-                "    Print this help.",
-            ]
-            .iter()
-            .map(|s| Reply::Simple(Bytes::from_static(s.as_bytes())))
-            .collect(),
-        ),
+        b"help" if args.len() == 2 => Reply::status_lines(&[
+            "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "HELP",
+            "    Print this help.",
+        ]),
         b"get" | b"set" | b"resetstat" | b"rewrite" | b"help" => {
             wrong_arity(&format!("config|{}", String::from_utf8_lossy(&sub)))
         }
@@ -303,20 +293,15 @@ pub async fn debug(node: &Rc<Node>, db: usize, args: &[Bytes]) -> Reply {
                 .await;
             Reply::ok()
         }
-        b"help" => Reply::Array(
-            [
-                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "POPULATE <count> [<prefix>] [<size>]",
-                "    Create <count> string keys named key:<num>.",
-                "SET-ACTIVE-EXPIRE <0|1>",
-                "    Setting it to 0 disables expiring keys in background.",
-                "SLEEP <seconds>",
-                "    Stop the server for <seconds>. Decimals allowed.",
-            ]
-            .iter()
-            .map(|s| Reply::Simple(Bytes::from_static(s.as_bytes())))
-            .collect(),
-        ),
+        b"help" => Reply::status_lines(&[
+            "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "POPULATE <count> [<prefix>] [<size>]",
+            "    Create <count> string keys named key:<num>.",
+            "SET-ACTIVE-EXPIRE <0|1>",
+            "    Setting it to 0 disables expiring keys in background.",
+            "SLEEP <seconds>",
+            "    Stop the server for <seconds>. Decimals allowed.",
+        ]),
         _ => Reply::error(format!(
             "ERR DEBUG {} is not supported by ferrokv",
             String::from_utf8_lossy(&args[1])

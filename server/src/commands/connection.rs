@@ -161,30 +161,25 @@ pub async fn client(node: &Rc<Node>, client: &mut Client, args: &[Bytes]) -> Rep
         }
         (b"list", _) => client_list(node, &args[2..]).await,
         (b"unblock", 3 | 4) => client_unblock(node, args).await,
-        (b"help", 2) => Reply::Array(
-            [
-                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "GETNAME",
-                "    Return the name of the current connection.",
-                "ID",
-                "    Return the ID of the current connection.",
-                "INFO",
-                "    Return information about the current client connection.",
-                "LIST [options ...]",
-                "    Return information about client connections. Options:",
-                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-                "      Return clients of specified type.",
-                "SETNAME <name>",
-                "    Assign the name <name> to the current connection.",
-                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
-                "    Unblock the specified blocked client.",
-                "HELP",
-                "    Print this help.",
-            ]
-            .iter()
-            .map(|s| Reply::Simple(Bytes::from_static(s.as_bytes())))
-            .collect(),
-        ),
+        (b"help", 2) => Reply::status_lines(&[
+            "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
+            "HELP",
+            "    Print this help.",
+        ]),
         (b"id" | b"getname" | b"setname" | b"info" | b"help" | b"unblock", _) => {
             wrong_arity(&format!("client|{}", String::from_utf8_lossy(&sub)))
         }

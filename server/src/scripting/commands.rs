@@ -425,7 +425,7 @@ async fn script(node: &Rc<Node>, args: &[Bytes]) -> Reply {
             Reply::error("ERR ferrokv does not support the Lua debugger (SCRIPT DEBUG YES|SYNC)")
         }
     } else if args::is(sub, "HELP") {
-        help(SCRIPT_HELP)
+        Reply::status_lines(SCRIPT_HELP)
     } else {
         unknown_subcommand(sub, "SCRIPT")
     }
@@ -455,10 +455,6 @@ pub(super) fn kill(node: &Node, functions: bool) -> Reply {
         w.dog.kill.store(true, Ordering::Relaxed);
     }
     Reply::ok()
-}
-
-pub(super) fn help(lines: &[&'static str]) -> Reply {
-    Reply::Array(lines.iter().map(|l| Reply::simple(l)).collect())
 }
 
 const SCRIPT_HELP: &[&str] = &[

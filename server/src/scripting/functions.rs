@@ -8,7 +8,7 @@ use ferrokv_protocol::Reply;
 use ferrokv_shard::args;
 use ferrokv_shard::script::functions::{parse_header, FunctionRegistry, Library, RestorePolicy};
 
-use super::commands::{help, kill, sub_arity, SPECS};
+use super::commands::{kill, sub_arity, SPECS};
 use crate::commands::unknown_subcommand;
 use crate::node::Node;
 
@@ -47,7 +47,7 @@ pub async fn command(node: &Rc<Node>, args: &[Bytes]) -> Reply {
         return kill(node, true);
     }
     if args::is(sub, "HELP") {
-        return help(FUNCTION_HELP);
+        return Reply::status_lines(FUNCTION_HELP);
     }
     let mut reg = match registry(node) {
         Ok(r) => r,

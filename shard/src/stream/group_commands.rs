@@ -65,12 +65,6 @@ fn now(ctx: &Ctx<'_>) -> i64 {
 }
 
 /// A HELP reply: one status line per line of text.
-fn help(lines: &[&'static str]) -> CmdResult {
-    Ok(Reply::Array(
-        lines.iter().map(|l| Reply::simple(l)).collect(),
-    ))
-}
-
 /// Redis's addReplySubcommandSyntaxError.
 fn subcommand_syntax(container: &str, sub: &[u8]) -> CmdError {
     args::error_format(&[
@@ -157,7 +151,7 @@ fn xgroup(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 fn xgroup_help(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
-    help(&[
+    Ok(Reply::status_lines(&[
         "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "CREATE <key> <groupname> <id|$> [option]",
         "    Create a new consumer group. Options are:",
@@ -175,7 +169,7 @@ fn xgroup_help(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
         "    Set the current group ID and entries_read counter.",
         "HELP",
         "    Prints this help.",
-    ])
+    ]))
 }
 
 /// Every XGROUP subcommand but HELP, in the order Redis's xgroupCommand checks things: the
@@ -829,7 +823,7 @@ fn xinfo(ctx: &mut Ctx<'_>, args: &[Bytes]) -> CmdResult {
 }
 
 fn xinfo_help(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
-    help(&[
+    Ok(Reply::status_lines(&[
         "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "CONSUMERS <key> <groupname>",
         "    Show consumers of <groupname>.",
@@ -839,7 +833,7 @@ fn xinfo_help(_ctx: &mut Ctx<'_>, _args: &[Bytes]) -> CmdResult {
         "    Show information about the stream.",
         "HELP",
         "    Prints this help.",
-    ])
+    ]))
 }
 
 /// The stream XINFO looks at: `ERR no such key` when missing.
