@@ -106,17 +106,8 @@ async fn try_or_block(
     };
     if shards.len() <= 1 {
         let to = shards.first().copied().unwrap_or(node.id);
-        return match attempt(node, to, cmd, client.db, args.to_vec(), id, &claim, addr).await {
-            Attempt::Served(reply) => Outcome::Reply(reply),
-            Attempt::Parked { deadline_ms } => Outcome::Blocked(Blocked {
-                id,
-                claim,
-                shards: vec![to],
-                deadline_ms,
-                forward: None,
-            }),
-            Attempt::Taken => Outcome::Reply(Reply::error("ERR internal error: lost claim")),
-        };
+        let attempt = attempt(node, to, cmd, client.db, args.to_vec(), id, &claim, addr).await;
+        return on_one_shard(attempt, id, claim, to, None);
     }
     if let Some((source, forward, pop)) = moving(spec.name, args) {
         // Destination elsewhere: try the whole move under the transaction framework, then
@@ -129,53 +120,17 @@ async fn try_or_block(
             return Outcome::Reply(Reply::error("ERR internal error: pop command missing"));
         };
         let to = node.owner_of(&source);
-        return match attempt(node, to, pop_cmd, client.db, pop, id, &claim, addr).await {
-            Attempt::Served(reply) => {
-                Outcome::Reply(forward_element(node, client.db, &forward, reply).await)
-            }
-            Attempt::Parked { deadline_ms } => Outcome::Blocked(Blocked {
-                id,
-                claim,
-                shards: vec![to],
-                deadline_ms,
-                forward: Some(forward),
-            }),
-            Attempt::Taken => Outcome::Reply(Reply::error("ERR internal error: lost claim")),
-        };
-    }
-    // Keys on several shards: first tried without parking, so that what is there is served
-    // as Redis serves it. XREAD answers for every stream that has something and XREADGROUP
-    // fails for any stream it cannot read (NOGROUP): those run whole under the transaction
-    // framework. The pops try runs of consecutive keys of one shard, in the command's
-    // order, so the first key holding something serves, without a transaction.
-    if matches!(spec.name, "xread" | "xreadgroup") {
-        let reply = coordinator::run(node, client.db, cmd, args, None).await;
-        if reply != Reply::NullArray {
-            return Outcome::Reply(reply);
+        let attempt = attempt(node, to, pop_cmd, client.db, pop, id, &claim, addr).await;
+        if let Attempt::Served(popped) = attempt {
+            return Outcome::Reply(forward_element(node, client.db, &forward, popped).await);
         }
-    } else {
-        let keys: Vec<&Bytes> = spec.key_positions(args).map(|i| &args[i]).collect();
-        let mut start = 0;
-        while start < keys.len() {
-            let to = node.owner_of(keys[start]);
-            let end = (start..keys.len())
-                .find(|&i| node.owner_of(keys[i]) != to)
-                .unwrap_or(keys.len());
-            let run = &keys[start..end];
-            let Some(part) = restrict(spec.name, args, |k| run.iter().any(|r| &r[..] == k)) else {
-                break;
-            };
-            let reply = node.run_on(to, run_command(cmd, client.db, part)).await;
-            match reply.take::<Reply>() {
-                Some(Reply::NullArray) => {}
-                Some(reply) => return Outcome::Reply(reply),
-                None => return Outcome::Reply(Reply::error("ERR internal error: no reply")),
-            }
-            start = end;
-        }
+        return on_one_shard(attempt, id, claim, to, Some(forward));
     }
-    // Keys on several shards: each shard tries (and parks on) its own keys, in the order of
-    // the keys, so the first key holding something is served first, as in Redis.
+    if let Some(reply) = try_several(node, client.db, cmd, args).await {
+        return Outcome::Reply(reply);
+    }
+    // Nothing anywhere: park on each shard with its own keys; the first shard to take the
+    // claim serves.
     let mut parked = Vec::new();
     let mut timing = None;
     for &to in &shards {
@@ -208,6 +163,66 @@ async fn try_or_block(
         deadline_ms,
         forward: None,
     })
+}
+
+/// The outcome of a try-or-park on the one shard `to`.
+fn on_one_shard(
+    attempt: Attempt,
+    id: u64,
+    claim: Arc<Claim>,
+    to: usize,
+    forward: Option<Forward>,
+) -> Outcome {
+    match attempt {
+        Attempt::Served(reply) => Outcome::Reply(reply),
+        Attempt::Parked { deadline_ms } => Outcome::Blocked(Blocked {
+            id,
+            claim,
+            shards: vec![to],
+            deadline_ms,
+            forward,
+        }),
+        Attempt::Taken => Outcome::Reply(Reply::error("ERR internal error: lost claim")),
+    }
+}
+
+/// Keys on several shards, tried without parking, so that what is there is served as
+/// Redis serves it; None when nothing is. XREAD answers for every stream that has
+/// something and XREADGROUP fails for any stream it cannot read (NOGROUP): those run whole
+/// under the transaction framework. The pops try runs of consecutive keys of one shard, in
+/// the command's order, so the first key holding something serves, without a transaction.
+async fn try_several(
+    node: &Rc<Node>,
+    db: usize,
+    cmd: &'static Command,
+    args: &[Bytes],
+) -> Option<Reply> {
+    let spec = cmd.spec.resolve(args);
+    if matches!(spec.name, "xread" | "xreadgroup") {
+        let reply = coordinator::run(node, db, cmd, args, None).await;
+        return (reply != Reply::NullArray).then_some(reply);
+    }
+    let keys: Vec<&Bytes> = spec.key_positions(args).map(|i| &args[i]).collect();
+    let mut start = 0;
+    while start < keys.len() {
+        let to = node.owner_of(keys[start]);
+        let end = (start..keys.len())
+            .find(|&i| node.owner_of(keys[i]) != to)
+            .unwrap_or(keys.len());
+        let run = &keys[start..end];
+        let part = restrict(spec.name, args, |k| run.iter().any(|r| &r[..] == k))?;
+        match node
+            .run_on(to, run_command(cmd, db, part))
+            .await
+            .take::<Reply>()
+        {
+            Some(Reply::NullArray) => {}
+            Some(reply) => return Some(reply),
+            None => return Some(Reply::error("ERR internal error: no reply")),
+        }
+        start = end;
+    }
+    None
 }
 
 /// Tries the command on shard `to` and parks the client there if it finds nothing, in one
