@@ -46,11 +46,11 @@ pub struct Node {
     /// This thread's Lua VM: scripts whose keys are on this shard, or that this thread
     /// coordinates, run here.
     pub vm: RefCell<ScriptVm>,
-    /// Fires when commands published something (`flush_outbox_loop`).
-    pub outbox_waiting: Notify,
-    /// Connections with messages queued since the last flush (`flush_mail_loop`).
+    /// Fires when commands published something or messages were queued for this thread's
+    /// connections (`send_loop`).
+    pub to_send: Notify,
+    /// Connections with messages queued since the last pass of `send_loop`.
     pub unflushed: RefCell<Vec<Rc<Mailbox>>>,
-    pub mail_waiting: Notify,
     /// `client-output-buffer-limit pubsub`, with the config version it was read at.
     pub pubsub_limit: Cell<(u64, OutputLimit)>,
 }
@@ -266,15 +266,22 @@ impl Node {
         if published {
             // Sent once this task yields, together with what other connections of this
             // thread publish meanwhile: one hop per subscriber thread for all of them.
-            self.outbox_waiting.notify_all();
+            self.to_send.notify_all();
         }
     }
 
-    /// Sends what was published since the last pass (see `after_write`).
-    pub async fn flush_outbox_loop(self: Rc<Self>) {
+    /// Once the task that published or delivered yields: sends what this thread's commands
+    /// published (one hop per subscriber thread for every connection's publishes together),
+    /// then writes each connection of this thread its queued messages in one write, as Redis
+    /// writes once per event-loop pass.
+    pub async fn send_loop(self: Rc<Self>) {
         loop {
-            self.outbox_waiting.notified().await;
+            self.to_send.notified().await;
             self.flush_outbox();
+            let touched = std::mem::take(&mut *self.unflushed.borrow_mut());
+            for mailbox in touched {
+                mailbox.flush();
+            }
         }
     }
 
@@ -355,20 +362,7 @@ impl Node {
         drop(registry);
         if !touched.is_empty() {
             self.unflushed.borrow_mut().extend(touched);
-            self.mail_waiting.notify_all();
-        }
-    }
-
-    /// Writes the messages queued for this thread's connections, each connection's in one
-    /// write, once the hops that brought them are all handled (so a burst of deliveries
-    /// becomes one write per subscriber, as Redis writes once per event-loop pass).
-    pub async fn flush_mail_loop(self: Rc<Self>) {
-        loop {
-            self.mail_waiting.notified().await;
-            let touched = std::mem::take(&mut *self.unflushed.borrow_mut());
-            for mailbox in touched {
-                mailbox.flush();
-            }
+            self.to_send.notify_all();
         }
     }
 

@@ -251,8 +251,7 @@ async fn shard_main(
         unlocked: Notify::default(),
         serve_again: Notify::default(),
         unflushed: RefCell::new(Vec::new()),
-        mail_waiting: Notify::default(),
-        outbox_waiting: Notify::default(),
+        to_send: Notify::default(),
         clients: RefCell::new(ClientRegistry::default()),
         busy_connections: Cell::new(0),
         net_input: Cell::new(0),
@@ -265,8 +264,7 @@ async fn shard_main(
         glommio::spawn_local(node.clone().serve_hops(rx)).detach();
     }
     glommio::spawn_local(node.clone().serve_again_loop()).detach();
-    glommio::spawn_local(node.clone().flush_mail_loop()).detach();
-    glommio::spawn_local(node.clone().flush_outbox_loop()).detach();
+    glommio::spawn_local(node.clone().send_loop()).detach();
     let listeners = match bind_all(&config) {
         Ok(l) => l,
         Err(e) => {
