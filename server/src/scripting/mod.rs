@@ -315,16 +315,6 @@ impl<H: ScriptHost + SelectDb> ScriptHost for WithServer<'_, '_, H> {
         if let Some(cmd) = cmd {
             let spec = cmd.spec.resolve(args);
             let callable = spec.flags & NOSCRIPT == 0 && spec.arity_ok(args.len());
-            if callable
-                && matches!(spec.name, "xread" | "xreadgroup")
-                && args.iter().any(|a| ferrokv_shard::args::is(a, "BLOCK"))
-            {
-                // Redis names the command as the script spelled it.
-                return Reply::error(format!(
-                    "ERR {} command is not allowed with BLOCK option from scripts",
-                    String::from_utf8_lossy(&args[0])
-                ));
-            }
             match cmd.server {
                 Some(ServerCmd::Select) if callable => return self.select(args),
                 Some(server) if callable => {
